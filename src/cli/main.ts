@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { consoleOutput, exitCodes, reportError, type Output } from './output.js';
+import { registerStackCommands } from './stack-commands.js';
+
+export function buildProgram(output: Output = consoleOutput): Command {
+  const program = new Command('tandem')
+    .description('Move a live Cassandra application to Amazon Keyspaces (or any CQL database) with Kafka dual writes')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError();
+  registerStackCommands(program, output);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code: 0 done, 1 failed, 2 usage error. */
+export async function main(argv: readonly string[], output: Output = consoleOutput): Promise<number> {
+  const program = buildProgram(output);
+  try {
+    await program.parseAsync(argv as string[]);
+    return exitCodes.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.ok : exitCodes.error;
+    return reportError(output, error);
+  }
+}

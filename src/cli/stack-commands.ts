@@ -1,0 +1,77 @@
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/index.js';
+import { stackSpecFromConfig, stackStatus, startStack, stateFile, stopStack, type StackSpec } from '../stack/index.js';
+import { table, type Output } from './output.js';
+
+interface StackOptions {
+  config?: string;
+  dataDir?: string;
+}
+
+function specFrom(options: StackOptions): StackSpec {
+  const { config } = loadConfig(options.config);
+  return stackSpecFromConfig(config, options.dataDir ? { dataDir: options.dataDir } : {});
+}
+
+const shown = (path: string) => {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+};
+
+export function registerStackCommands(program: Command, output: Output): void {
+  program
+    .command('up')
+    .description('start the local stack: Kafka (KRaft), a source Cassandra and a Keyspaces-like target (TLS, password auth)')
+    .option('-c, --config <file>', 'config whose addresses the servers listen on (default: ./tandem.yaml, else the local defaults)')
+    .option('-d, --data-dir <dir>', 'where server data, logs and the state file live (default: ./.tandem)')
+    .addHelpText('after', '\nExample:\n  $ tandem up                      # Kafka on 9092, source on 9042, target (TLS) on 9142\n  $ tandem up --data-dir /tmp/tandem-stack')
+    .action(async (options: StackOptions) => {
+      const spec = specFrom(options);
+      const began = Date.now();
+      const result = await startStack(spec, {
+        onFetchStart: (specs, cacheDir) =>
+          output.progress(`Fetching ${specs.map((s) => s.id).join(' and ')} from Maven Central into ${cacheDir} (once)...`),
+        onDamaged: (artifact, problem) => output.progress(`The cached ${artifact.id} is damaged (${problem}); fetching it again.`),
+        onStarting: (names) => output.progress(`Starting ${names.join(', ')}...`),
+      });
+      const seconds = ((Date.now() - began) / 1000).toFixed(1);
+      output.info(result.alreadyRunning ? `Stack already running (${shown(result.stateFile)}):` : `Stack up in ${seconds} s:`);
+      for (const line of table(result.servers.map((s) => [s.name, s.address, s.version, `pid ${s.pid}`, s.detail]))) output.info(`  ${line}`);
+      output.info(`Target CA certificate: ${shown(result.caFile)}   Logs: ${shown(spec.dataDir)}/<server>/logs`);
+    });
+
+  program
+    .command('down')
+    .description('stop the servers `tandem up` started, and wait for them to exit')
+    .option('-c, --config <file>', 'config the stack was started with')
+    .option('-d, --data-dir <dir>', 'data dir the stack was started with (default: ./.tandem)')
+    .option('--purge', 'also delete the data dir: every keyspace, topic and log')
+    .addHelpText('after', '\nExample:\n  $ tandem down --purge')
+    .action(async (options: StackOptions & { purge?: boolean }) => {
+      const spec = specFrom(options);
+      const result = await stopStack(spec.dataDir, { purge: options.purge ?? false });
+      output.info(result.stopped.length === 0 ? `Nothing running (no live servers in ${shown(stateFile(spec.dataDir))}).` : `Stopped ${result.stopped.join(', ')}.`);
+      if (result.purged) output.info(`Deleted ${shown(spec.dataDir)}.`);
+    });
+
+  program
+    .command('status')
+    .description('show which servers of the local stack run')
+    .option('-c, --config <file>', 'config the stack was started with')
+    .option('-d, --data-dir <dir>', 'data dir of the stack (default: ./.tandem)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  $ tandem status --json')
+    .action(async (options: StackOptions & { json?: boolean }) => {
+      const spec = specFrom(options);
+      const servers = stackStatus(spec.dataDir);
+      if (options.json) {
+        output.info(JSON.stringify({ stack: servers.map((s) => ({ name: s.name, running: s.running, address: s.record?.address, pid: s.record?.pid, version: s.record?.version })) }, null, 2));
+        return;
+      }
+      output.info('Local stack:');
+      for (const line of table(servers.map((s) => [s.name, s.running ? 'running' : 'stopped', s.record?.address ?? '-', s.running ? `pid ${s.record?.pid}` : '']))) {
+        output.info(`  ${line}`);
+      }
+    });
+}

@@ -1,0 +1,11 @@
+export { loadConfig, parseConfig, localDefaults, defaultConfigFile, type LoadedConfig } from './load.js';
+export { redact } from './secrets.js';
+export {
+  configSchema,
+  targetProfiles,
+  type TandemConfig,
+  type ClusterConfig,
+  type TargetConfig,
+  type TopicConfig,
+  type TargetProfile,
+} from './schema.js';

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/** Target profiles: `keyspaces` implies TLS, LOCAL_QUORUM and Keyspaces limits; `cassandra` is any CQL cluster. */
+export const targetProfiles = ['keyspaces', 'cassandra'] as const;
+export type TargetProfile = (typeof targetProfiles)[number];
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, { message: 'must be host:port, e.g. 127.0.0.1:9042' })
+  .refine((value) => {
+    const port = Number(value.slice(value.lastIndexOf(':') + 1));
+    return port > 0 && port < 65536;
+  }, { message: 'port must be between 1 and 65535' });
+
+const passwordAuth = z.strictObject({
+  username: z.string().min(1, { message: 'must not be empty' }),
+  password: z.string(),
+});
+
+const sigv4Auth = z.strictObject({
+  sigv4: z.strictObject({ region: z.string().min(1, { message: 'must name an AWS region' }) }),
+});
+
+const tls = z.strictObject({
+  /** PEM file with the CA that signed the server certificate; system CAs when absent. */
+  caFile: z.string().min(1).optional(),
+  /** Verify the server's certificate and host name; only a local test may turn this off. */
+  rejectUnauthorized: z.boolean().default(true),
+});
+
+const cluster = {
+  contactPoints: z.array(hostPort).min(1, { message: 'needs at least one host:port' }),
+  localDataCenter: z.string().min(1).default('datacenter1'),
+  auth: z.union([passwordAuth, sigv4Auth], { message: 'must be { username, password } or { sigv4: { region } }' }).optional(),
+  tls: tls.optional(),
+};
+
+const sourceSchema = z.strictObject({ ...cluster });
+
+const targetSchema = z.strictObject({
+  ...cluster,
+  profile: z.enum(targetProfiles).default('keyspaces'),
+  maxWritesPerSecond: z.number().int().positive().optional(),
+});
+
+const qualifiedTable = z
+  .string()
+  .regex(/^("[^"]+"|[A-Za-z_][A-Za-z0-9_]*)\.("[^"]+"|[A-Za-z_][A-Za-z0-9_]*)$/, {
+    message: 'must be keyspace.table, e.g. msk_ks_cass_blog.user_activity',
+  });
+
+const timestampSource = z.union([z.literal('header'), z.literal('record'), z.string().regex(/^field:.+$/)], {
+  message: 'must be header, record or field:<name>',
+});
+
+const ttlSource = z.union([z.literal('none'), z.number().int().positive(), z.string().regex(/^field:.+$/)], {
+  message: 'must be none, a number of seconds or field:<name>',
+});
+
+const topicSchema = z.strictObject({
+  topic: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, { message: 'Kafka topic names use letters, digits, ".", "_" and "-"' }),
+  table: qualifiedTable,
+  mapping: z.string().min(1).optional(),
+  timestamp: timestampSource.default('header'),
+  ttl: ttlSource.default('none'),
+  deadLetterTopic: z.string().min(1).optional(),
+});
+
+/** Settings of the local stack started by `tandem up`; ports come from the addresses above. */
+const stackSchema = z.strictObject({
+  dataDir: z.string().min(1).optional(),
+  cassandraHeapMb: z.number().int().min(256).max(8192).default(512),
+  kafkaHeapMb: z.number().int().min(128).max(8192).default(512),
+  /** Extra JVM options, after Tandem's own so they win (e.g. -XX:ActiveProcessorCount=2). */
+  jvmArgs: z
+    .strictObject({ cassandra: z.array(z.string()).default([]), kafka: z.array(z.string()).default([]) })
+    .default({ cassandra: [], kafka: [] }),
+});
+
+export const configSchema = z.strictObject({
+  kafka: z.strictObject({ brokers: z.array(hostPort).min(1, { message: 'needs at least one host:port' }) }),
+  source: sourceSchema,
+  target: targetSchema,
+  topics: z.array(topicSchema).default([]),
+  stack: stackSchema.default({ cassandraHeapMb: 512, kafkaHeapMb: 512, jvmArgs: { cassandra: [], kafka: [] } }),
+});
+
+export type TandemConfig = z.infer<typeof configSchema>;
+export type ClusterConfig = z.infer<typeof sourceSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type TopicConfig = z.infer<typeof topicSchema>;

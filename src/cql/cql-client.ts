@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import cassandra from 'cassandra-driver';
+import type { ClusterConfig, TargetProfile } from '../config/index.js';
+import { ConfigError } from '../errors.js';
+
+export interface CqlClientOptions {
+  /** `keyspaces` only changes what the cluster accepts; both profiles write at LOCAL_QUORUM. */
+  profile?: TargetProfile;
+  connectTimeoutMs?: number;
+  keyspace?: string;
+}
+
+/**
+ * A driver client for one cluster of the config: password auth, TLS with the configured CA, and
+ * LOCAL_QUORUM, which Amazon Keyspaces requires for writes and a single-DC Cassandra serves alike.
+ *
+ * @example
+ *   const client = createCqlClient(config.target, { profile: config.target.profile });
+ *   await client.execute('SELECT release_version FROM system.local');
+ */
+export function createCqlClient(cluster: ClusterConfig, options: CqlClientOptions = {}): cassandra.Client {
+  const clientOptions: cassandra.DseClientOptions = {
+    contactPoints: [...cluster.contactPoints],
+    localDataCenter: cluster.localDataCenter,
+    queryOptions: { consistency: cassandra.types.consistencies.localQuorum, prepare: true },
+    socketOptions: { connectTimeout: options.connectTimeoutMs ?? 5_000 },
+    // One connection per host: on small machines extra connections cost the server more than they give.
+    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1, [cassandra.types.distance.remote]: 1 } },
+  };
+  if (options.keyspace) clientOptions.keyspace = options.keyspace;
+  if (cluster.auth && 'username' in cluster.auth) {
+    clientOptions.authProvider = new cassandra.auth.PlainTextAuthProvider(cluster.auth.username, cluster.auth.password);
+  } else if (cluster.auth) {
+    throw new ConfigError('SigV4 authentication is not supported yet', { hint: 'Use service-specific credentials (username and password)' });
+  }
+  if (cluster.tls || options.profile === 'keyspaces') {
+    const tls = cluster.tls ?? { rejectUnauthorized: true };
+    clientOptions.sslOptions = {
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.caFile ? { ca: [readCa(tls.caFile)] } : {}),
+    };
+  }
+  return new cassandra.Client(clientOptions);
+}
+
+function readCa(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`tls.caFile ${file} cannot be read`, { cause: error, hint: 'Point tls.caFile at the PEM file of the CA that signed the server certificate' });
+  }
+}

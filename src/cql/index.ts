@@ -1,0 +1,2 @@
+export { createCqlClient, type CqlClientOptions } from './cql-client.js';
+export { quoteIdentifier, quoteString } from './quote.js';

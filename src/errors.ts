@@ -1,0 +1,96 @@
+/**
+ * Every error Tandem raises on purpose. Each class fixes its own code, so callers and retry loops
+ * tell errors apart by `code` and `retryable`, never by their prose.
+ *
+ * @example
+ *   throw new PortInUseError('Port 9042 (source CQL) is already in use', { hint: 'Stop what holds it or pick another port' });
+ */
+export const errorCodes = [
+  'TANDEM_CONFIG_INVALID',
+  'TANDEM_SECRET_MISSING',
+  'TANDEM_TOOL_MISSING',
+  'TANDEM_FETCH_FAILED',
+  'TANDEM_CACHE_CORRUPT',
+  'TANDEM_PORT_IN_USE',
+  'TANDEM_SERVER_EXITED',
+  'TANDEM_SERVER_TIMEOUT',
+  'TANDEM_STACK_STATE',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
+
+export interface TandemErrorOptions {
+  cause?: unknown;
+  /** What the user can do about it; printed after the message. */
+  hint?: string;
+}
+
+export abstract class TandemError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Whether trying the same operation again may succeed without anyone changing anything. */
+  readonly retryable: boolean = false;
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: TandemErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** A config file or option that does not validate; the message names the setting. */
+export class ConfigError extends TandemError {
+  readonly code = 'TANDEM_CONFIG_INVALID';
+}
+
+/** A `${env:NAME}` or `${file:PATH}` reference that resolves to nothing. */
+export class SecretMissingError extends TandemError {
+  readonly code = 'TANDEM_SECRET_MISSING';
+}
+
+/** A program Tandem needs (java, mvn, openssl) is not installed or too old. */
+export class ToolMissingError extends TandemError {
+  readonly code = 'TANDEM_TOOL_MISSING';
+}
+
+/** Downloading server artifacts from Maven Central failed. */
+export class FetchFailedError extends TandemError {
+  readonly code = 'TANDEM_FETCH_FAILED';
+  override readonly retryable = true;
+}
+
+/** The artifact cache is incomplete or damaged and could not be repaired. */
+export class CacheCorruptError extends TandemError {
+  readonly code = 'TANDEM_CACHE_CORRUPT';
+}
+
+export class PortInUseError extends TandemError {
+  readonly code = 'TANDEM_PORT_IN_USE';
+}
+
+/** A server process died while starting; the message names its log file. */
+export class ServerExitedError extends TandemError {
+  readonly code = 'TANDEM_SERVER_EXITED';
+}
+
+/** A server process runs but did not answer within the start timeout. */
+export class ServerTimeoutError extends TandemError {
+  readonly code = 'TANDEM_SERVER_TIMEOUT';
+  override readonly retryable = true;
+}
+
+/** The stack state file is unreadable or describes processes that are not ours. */
+export class StackStateError extends TandemError {
+  readonly code = 'TANDEM_STACK_STATE';
+}
+
+export function isTandemError(error: unknown): error is TandemError {
+  return error instanceof TandemError;
+}
+
+/** One line for a human: the message, then the hint if there is one. */
+export function describeError(error: unknown): string {
+  if (error instanceof TandemError) {
+    return error.hint ? `${error.message}. ${error.hint}` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

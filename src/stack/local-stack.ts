@@ -1,0 +1,269 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import cassandra from 'cassandra-driver';
+import type { ClusterConfig } from '../config/index.js';
+import { createCqlClient, quoteIdentifier, quoteString } from '../cql/index.js';
+import { ServerExitedError } from '../errors.js';
+import { ensureArtifacts, type ArtifactCacheEvents } from './artifact-cache.js';
+import { cassandraArtifact, kafkaArtifact, kafkaVersion } from './artifact-specs.js';
+import { cassandraJavaArgs, cassandraLogback, cassandraLogFile, cassandraYaml, type CassandraNodeSpec } from './cassandra-config.js';
+import { kafkaFormatArgs, kafkaJavaArgs, kafkaLog4j2, kafkaLogFile, kafkaServerProperties, randomKafkaClusterId } from './kafka-config.js';
+import { assertPortsFree } from './ports.js';
+import { probeCql, probeKafka, waitUntilReady, type WatchedServer } from './readiness.js';
+import { isOurProcess, spawnServer, stopServer } from './server-process.js';
+import { serverNames, stackPortClaims, superuser, type CassandraServerSpec, type Credentials, type ServerName, type StackSpec } from './stack-spec.js';
+import { readState, removeState, stateFile, writeState, type ServerRecord, type StackState } from './stack-state.js';
+import { ensureTargetTls, tlsFiles } from './tls.js';
+import { findJava, type Java } from './tools.js';
+
+const run = promisify(execFile);
+
+export interface StackEvents extends ArtifactCacheEvents {
+  onStarting?(names: readonly ServerName[]): void;
+}
+
+export interface ServerInfo {
+  readonly name: ServerName;
+  readonly address: string;
+  readonly version: string;
+  readonly pid: number;
+  readonly logFile: string;
+  /** e.g. `TLS, user ks-user` */
+  readonly detail: string;
+}
+
+export interface UpResult {
+  /** True when every server was already running and nothing was started. */
+  readonly alreadyRunning: boolean;
+  readonly servers: readonly ServerInfo[];
+  readonly caFile: string;
+  readonly stateFile: string;
+}
+
+export interface StartOptions {
+  /** How long each server may take to answer; first starts on two busy cores need the most. */
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * Starts whatever part of the stack is not running, waits until each server answers, and records
+ * PIDs in the state file. Servers already running are checked and reported, not restarted. If any
+ * server fails to start, the ones this call started are stopped again before the error is thrown.
+ */
+export async function startStack(spec: StackSpec, events: StackEvents = {}, options: StartOptions = {}): Promise<UpResult> {
+  mkdirSync(spec.dataDir, { recursive: true });
+  const caFile = tlsFiles(join(spec.target.node.dir, 'tls')).caFile;
+  const previous = readState(spec.dataDir);
+  const kept: Partial<Record<ServerName, ServerRecord>> = {};
+  for (const name of serverNames) {
+    const record = previous?.servers[name];
+    if (record && record.ready && isOurProcess(record.pid, record.marker)) kept[name] = record;
+  }
+  const toStart = serverNames.filter((name) => !kept[name]);
+  let state: StackState = { dataDir: spec.dataDir, caFile, servers: kept };
+  writeState(state);
+
+  if (toStart.length === 0) {
+    return { alreadyRunning: true, servers: await describeRunning(spec, state), caFile, stateFile: stateFile(spec.dataDir) };
+  }
+
+  await assertPortsFree(stackPortClaims(spec, toStart));
+  const java = await findJava();
+  const libs = await ensureArtifacts(spec.cacheDir, [kafkaArtifact, cassandraArtifact], events);
+  if (toStart.includes('target')) await ensureTargetTls(join(spec.target.node.dir, 'tls'));
+  events.onStarting?.(toStart);
+
+  const started: ServerRecord[] = [];
+  const remember = (record: ServerRecord) => {
+    started.push(record);
+    state = { ...state, servers: { ...state.servers, [record.name]: record } };
+    writeState(state);
+  };
+  try {
+    const launches = toStart.map((name) =>
+      name === 'kafka'
+        ? launchKafka(spec, java, libs.get(kafkaArtifact.id)!, remember)
+        : launchCassandra(spec[name], java, libs.get(cassandraArtifact.id)!, remember),
+    );
+    const results = await Promise.allSettled(launches.map((launch) => launch.then((wait) => wait(options.readyTimeoutMs ?? 180_000))));
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    if (failures.length > 0) {
+      // A server that died explains more than one that merely waited for it.
+      throw failures.find((error) => error instanceof ServerExitedError) ?? failures[0];
+    }
+    for (const result of results) {
+      if (result.status === 'fulfilled') {
+        const record = result.value;
+        state = { ...state, servers: { ...state.servers, [record.name]: record } };
+      }
+    }
+    writeState(state);
+  } catch (error) {
+    await Promise.all(started.map((record) => stopServer(record.pid, record.marker, 10_000)));
+    const servers = { ...state.servers };
+    for (const record of started) delete servers[record.name];
+    writeState({ ...state, servers });
+    throw error;
+  }
+  return { alreadyRunning: false, servers: await describeRunning(spec, state), caFile, stateFile: stateFile(spec.dataDir) };
+}
+
+type Launch = Promise<(timeoutMs: number) => Promise<ServerRecord>>;
+
+function marker(dir: string): string {
+  return `-Dtandem.server=${dir}`;
+}
+
+function watch(label: string, logFile: string, consoleLog: string, exited: Promise<string>): WatchedServer {
+  let exit: string | undefined;
+  void exited.then((reason) => {
+    exit = reason;
+  });
+  return { label, logFile, consoleLog, exit: () => exit };
+}
+
+async function launchKafka(spec: StackSpec, java: Java, libDir: string, remember: (r: ServerRecord) => void): Launch {
+  const node = spec.kafka;
+  for (const sub of ['conf', 'logs', 'data']) mkdirSync(join(node.dir, sub), { recursive: true });
+  writeFileSync(join(node.dir, 'conf', 'server.properties'), kafkaServerProperties(node));
+  writeFileSync(join(node.dir, 'conf', 'log4j2.properties'), kafkaLog4j2(node));
+  if (!existsSync(join(node.dir, 'data', 'meta.properties'))) {
+    try {
+      await run(java.bin, kafkaFormatArgs(node, libDir, randomKafkaClusterId()), { cwd: node.dir, timeout: 120_000 });
+    } catch (error) {
+      const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`.trim();
+      throw new ServerExitedError(`Formatting Kafka's storage in ${join(node.dir, 'data')} failed: ${output.split('\n').at(-1) ?? (error as Error).message}`, { cause: error });
+    }
+  }
+  const args = kafkaJavaArgs(node, libDir, marker(node.dir));
+  const logFile = kafkaLogFile(node);
+  const consoleLog = join(node.dir, 'logs', 'console.log');
+  const child = spawnServer(java.bin, args, node.dir, consoleLog);
+  const address = `${node.host}:${node.port}`;
+  const base = { name: 'kafka' as const, pid: child.pid, marker: marker(node.dir), address, logFile, startedAt: new Date().toISOString() };
+  remember({ ...base, ready: false });
+  const watched = watch('Kafka', logFile, consoleLog, child.exited);
+  return async (timeoutMs) => {
+    await waitUntilReady(watched, () => probeKafka(address), { timeoutMs });
+    return { ...base, version: kafkaVersion, ready: true };
+  };
+}
+
+async function launchCassandra(server: CassandraServerSpec, java: Java, libDir: string, remember: (r: ServerRecord) => void): Launch {
+  const node = server.node;
+  for (const sub of ['conf', 'logs', 'data']) mkdirSync(join(node.dir, sub), { recursive: true });
+  writeFileSync(join(node.dir, 'conf', 'cassandra.yaml'), cassandraYaml(node));
+  writeFileSync(join(node.dir, 'conf', 'logback.xml'), cassandraLogback(node));
+  const args = cassandraJavaArgs(node, libDir, marker(node.dir));
+  const logFile = cassandraLogFile(node);
+  const consoleLog = join(node.dir, 'logs', 'console.log');
+  const child = spawnServer(java.bin, args, node.dir, consoleLog);
+  const address = `${node.host}:${node.nativePort}`;
+  const base = { name: node.name as ServerName, pid: child.pid, marker: marker(node.dir), address, logFile, startedAt: new Date().toISOString() };
+  remember({ ...base, ready: false });
+  const watched = watch(`${node.name} Cassandra`, logFile, consoleLog, child.exited);
+  return async (timeoutMs) => {
+    await waitUntilReady(watched, () => probeCql(clusterOf(node, superuser)), { timeoutMs });
+    await ensureUser(node, server.user);
+    // The real check: the configured user logs in (over TLS for the target) and reads.
+    const version = await waitUntilReady(watched, () => probeCql(clusterOf(node, server.user)), { timeoutMs: 30_000 });
+    return { ...base, version, ready: true };
+  };
+}
+
+/** How a client reaches a local node: TLS verified against the stack's own CA for the target. */
+export function clusterOf(node: CassandraNodeSpec, credentials: Credentials): ClusterConfig {
+  return {
+    contactPoints: [`${node.host}:${node.nativePort}`],
+    localDataCenter: 'datacenter1',
+    auth: { username: credentials.username, password: credentials.password },
+    ...(node.tlsKeystore ? { tls: { caFile: tlsFiles(join(node.dir, 'tls')).caFile, rejectUnauthorized: true } } : {}),
+  };
+}
+
+/**
+ * Creates the configured user (not a superuser, so the target's Keyspaces guardrails bind it) with
+ * every permission on every keyspace. Its password is changed only when the configured one no
+ * longer works: Cassandra refuses password changes more often than every few seconds.
+ */
+async function ensureUser(node: CassandraNodeSpec, user: Credentials): Promise<void> {
+  if (user.username === superuser.username) return;
+  const client = createCqlClient(clusterOf(node, superuser));
+  try {
+    const role = quoteIdentifier(user.username);
+    // Role statements take no bind markers; the values are quoted instead.
+    const password = quoteString(user.password);
+    await client.execute(`CREATE ROLE IF NOT EXISTS ${role} WITH PASSWORD = ${password} AND LOGIN = true AND SUPERUSER = false`);
+    await client.execute(`GRANT ALL PERMISSIONS ON ALL KEYSPACES TO ${role}`);
+    const loginFails = await probeCql(clusterOf(node, user)).then(
+      () => false,
+      (error: unknown) => error instanceof cassandra.errors.NoHostAvailableError && Object.values(error.innerErrors).some((inner) => inner instanceof cassandra.errors.AuthenticationError),
+    );
+    if (loginFails) await client.execute(`ALTER ROLE ${role} WITH PASSWORD = ${password} AND LOGIN = true`);
+  } finally {
+    await client.shutdown();
+  }
+}
+
+async function describeRunning(spec: StackSpec, state: StackState): Promise<ServerInfo[]> {
+  const infos: ServerInfo[] = [];
+  for (const name of serverNames) {
+    const record = state.servers[name];
+    if (!record) continue;
+    let version = record.version ?? 'unknown';
+    if (name !== 'kafka') {
+      // A server left running by an earlier `up` is asked again, so the report is never stale.
+      const server = spec[name];
+      version = await probeCql(clusterOf(server.node, server.user));
+    } else {
+      await probeKafka(record.address);
+    }
+    const detail =
+      name === 'kafka'
+        ? 'KRaft, broker+controller'
+        : name === 'source'
+          ? `cluster ${spec.source.node.clusterName}, user ${spec.source.user.username}`
+          : `cluster ${spec.target.node.clusterName}, TLS, user ${spec.target.user.username}`;
+    infos.push({ name, address: record.address, version: name === 'kafka' ? `Kafka ${version}` : `Cassandra ${version}`, pid: record.pid, logFile: record.logFile, detail });
+  }
+  return infos;
+}
+
+export interface ServerStatus {
+  readonly name: ServerName;
+  readonly running: boolean;
+  readonly record?: ServerRecord;
+}
+
+/** Which servers of the stack in `dataDir` run, from the state file and the process table. */
+export function stackStatus(dataDir: string): ServerStatus[] {
+  const state = readState(dataDir);
+  return serverNames.map((name) => {
+    const record = state?.servers[name];
+    return record ? { name, running: isOurProcess(record.pid, record.marker), record } : { name, running: false };
+  });
+}
+
+export interface DownResult {
+  readonly stopped: readonly ServerName[];
+  readonly purged: boolean;
+}
+
+/** Stops exactly the processes the state file names (checked by PID and command line) and waits for them to exit. */
+export async function stopStack(dataDir: string, options: { purge?: boolean; graceMs?: number } = {}): Promise<DownResult> {
+  const state = readState(dataDir);
+  const records = serverNames.flatMap((name) => (state?.servers[name] ? [state.servers[name]] : []));
+  const results = await Promise.all(
+    records.map(async (record) => ((await stopServer(record.pid, record.marker, options.graceMs ?? 30_000)) ? record.name : undefined)),
+  );
+  const stopped = results.filter((name): name is ServerName => name !== undefined);
+  removeState(dataDir);
+  let purged = false;
+  if (options.purge && existsSync(dataDir)) {
+    rmSync(dataDir, { recursive: true, force: true });
+    purged = true;
+  }
+  return { stopped, purged };
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { parseConfig, type TandemConfig } from '../src/config/index.js';
+import { startStack, stackSpecFromConfig, stopStack } from '../src/stack/index.js';
+
+/**
+ * Starts the stack once per test run on ports a user's own stack never uses, and stops it after,
+ * whether tests passed or not. TANDEM_TEST_KEEP_STACK=1 keeps it running in ./.tandem-test between
+ * runs (a second `up` finds it and reuses it), for a fast edit-test loop.
+ */
+export const testPorts = { kafka: 19092, source: 19042, target: 19142 } as const;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stackConfig: TandemConfig;
+    stackDataDir: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const keep = process.env.TANDEM_TEST_KEEP_STACK === '1';
+  const dataDir = keep ? resolve('.tandem-test') : mkdtempSync(join(tmpdir(), 'tandem-test-'));
+  const { config } = parseConfig(
+    {
+      kafka: { brokers: [`127.0.0.1:${testPorts.kafka}`] },
+      source: { contactPoints: [`127.0.0.1:${testPorts.source}`], auth: { username: 'cassandra', password: 'cassandra' } },
+      target: {
+        profile: 'cassandra',
+        contactPoints: [`127.0.0.1:${testPorts.target}`],
+        tls: { caFile: join(dataDir, 'target', 'tls', 'ca.pem') },
+        auth: { username: 'ks-user', password: 'ks-password' },
+      },
+    },
+    'test stack',
+    {},
+    process.cwd(),
+  );
+  const spec = stackSpecFromConfig(config, { dataDir });
+  const began = Date.now();
+  const result = await startStack(spec);
+  console.log(`test stack ${result.alreadyRunning ? 'reused' : 'up'} in ${((Date.now() - began) / 1000).toFixed(1)} s (${dataDir})`);
+  project.provide('stackConfig', config);
+  project.provide('stackDataDir', dataDir);
+  return async () => {
+    if (keep) return;
+    await stopStack(dataDir, { graceMs: 15_000 });
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}
