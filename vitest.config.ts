@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // The JSON report is what .ci/run counts; its path can be moved so two runs keep both.
+    reporters: ['default', ['json', { outputFile: process.env.TANDEM_TEST_REPORT ?? 'test-results/vitest.json' }]],
     projects: [
       {
         test: {

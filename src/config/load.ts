@@ -77,7 +77,11 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
         '',
       );
       const message =
-        issue.code === 'unrecognized_keys' ? `unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+        issue.code === 'unrecognized_keys'
+          ? `unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+          : issue.code === 'invalid_type' && issue.message.endsWith('received undefined')
+            ? `is required (${issue.expected})`
+            : issue.message;
       return path ? `${path}: ${message}` : message;
     })
     .join('; ');

@@ -6,7 +6,7 @@ export type TargetProfile = (typeof targetProfiles)[number];
 
 const hostPort = z
   .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, { message: 'must be host:port, e.g. 127.0.0.1:9042' })
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):\d{1,5}$/, { message: 'must be host:port, e.g. 127.0.0.1:9042', abort: true })
   .refine((value) => {
     const port = Number(value.slice(value.lastIndexOf(':') + 1));
     return port > 0 && port < 65536;
@@ -49,13 +49,18 @@ const qualifiedTable = z
     message: 'must be keyspace.table, e.g. msk_ks_cass_blog.user_activity',
   });
 
-const timestampSource = z.union([z.literal('header'), z.literal('record'), z.string().regex(/^field:.+$/)], {
-  message: 'must be header, record or field:<name>',
-});
+const timestampSource = z
+  .string()
+  .refine((value) => value === 'header' || value === 'record' || /^field:.+$/.test(value), {
+    message: 'must be header, record or field:<name>',
+  });
 
-const ttlSource = z.union([z.literal('none'), z.number().int().positive(), z.string().regex(/^field:.+$/)], {
-  message: 'must be none, a number of seconds or field:<name>',
-});
+const ttlSource = z.union([
+  z.number().int().positive({ message: 'must be a positive number of seconds' }),
+  z.string().refine((value) => value === 'none' || /^field:.+$/.test(value), {
+    message: 'must be none, a number of seconds or field:<name>',
+  }),
+]);
 
 const topicSchema = z.strictObject({
   topic: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, { message: 'Kafka topic names use letters, digits, ".", "_" and "-"' }),

@@ -17,3 +17,13 @@ export function processesMentioning(fragment: string): number[] {
   }
   return pids;
 }
+
+/** Whether `pid` still runs; a zombie (exited, parent not yet reaped it) does not. */
+export function isRunning(pid: number): boolean {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import * as errors from '../src/errors.js';
+
+const expectedCodes: Record<string, errors.ErrorCode> = {
+  ConfigError: 'TANDEM_CONFIG_INVALID',
+  SecretMissingError: 'TANDEM_SECRET_MISSING',
+  ToolMissingError: 'TANDEM_TOOL_MISSING',
+  FetchFailedError: 'TANDEM_FETCH_FAILED',
+  CacheCorruptError: 'TANDEM_CACHE_CORRUPT',
+  PortInUseError: 'TANDEM_PORT_IN_USE',
+  ServerExitedError: 'TANDEM_SERVER_EXITED',
+  ServerTimeoutError: 'TANDEM_SERVER_TIMEOUT',
+  StackStateError: 'TANDEM_STACK_STATE',
+};
+
+describe('errors', () => {
+  type ErrorClass = new (message: string, options?: errors.TandemErrorOptions) => errors.TandemError;
+  const classes = (Object.entries(errors) as [string, unknown][]).filter(
+    (entry): entry is [string, ErrorClass] => typeof entry[1] === 'function' && entry[1].prototype instanceof errors.TandemError,
+  );
+
+  it('every error class is listed here, and every code is used by exactly one class', () => {
+    expect(classes.map(([name]) => name).sort()).toEqual(Object.keys(expectedCodes).sort());
+    expect(new Set(Object.values(expectedCodes)).size).toBe(errors.errorCodes.length);
+  });
+
+  it.each(Object.entries(expectedCodes))('%s carries code %s, its own name and the cause', (name, code) => {
+    const ErrorClass = classes.find(([n]) => n === name)![1];
+    const cause = new Error('underlying');
+    const error = new ErrorClass('message', { cause, hint: 'do this' });
+    expect(error.code).toBe(code);
+    expect(error.name).toBe(name);
+    expect(error.cause).toBe(cause);
+    expect(errors.describeError(error)).toBe('message. do this');
+  });
+
+  it('marks only transient failures retryable', () => {
+    const retryable = classes.filter(([, C]) => new C('x').retryable).map(([name]) => name);
+    expect(retryable.sort()).toEqual(['FetchFailedError', 'ServerTimeoutError']);
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { localDefaults, parseConfig } from '../../src/config/index.js';
+import { cassandraJavaArgs, cassandraLogback, cassandraYaml } from '../../src/stack/cassandra-config.js';
+import { kafkaFormatArgs, kafkaJavaArgs, kafkaServerProperties, randomKafkaClusterId } from '../../src/stack/kafka-config.js';
+import { stackSpecFromConfig } from '../../src/stack/index.js';
+
+const raw = localDefaults() as Record<string, unknown>;
+const spec = stackSpecFromConfig(
+  parseConfig({ ...raw, stack: { jvmArgs: { cassandra: ['-XX:ActiveProcessorCount=2'], kafka: ['-Dextra=1'] } } }, 'test', {}, '/w').config,
+  { cwd: '/w', env: { TANDEM_HOME: '/c' } },
+);
+
+describe('cassandra.yaml', () => {
+  const source = parse(cassandraYaml(spec.source.node)) as Record<string, unknown>;
+  const target = parse(cassandraYaml(spec.target.node)) as Record<string, unknown>;
+
+  it('starts one fast node: one token, no bootstrap, own seed on its storage port', () => {
+    expect(source).toMatchObject({
+      cluster_name: 'tandem-source',
+      num_tokens: 1,
+      initial_token: '0',
+      auto_bootstrap: false,
+      partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner',
+      native_transport_port: 9042,
+      storage_port: 9043,
+      listen_address: '127.0.0.1',
+      endpoint_snitch: 'SimpleSnitch',
+      data_file_directories: ['/w/.tandem/source/data'],
+      commitlog_directory: '/w/.tandem/source/commitlog',
+    });
+    expect(source.seed_provider).toEqual([{ class_name: 'org.apache.cassandra.locator.SimpleSeedProvider', parameters: [{ seeds: '127.0.0.1:9043' }] }]);
+  });
+
+  it('requires passwords on both sides', () => {
+    for (const config of [source, target]) {
+      expect(config).toMatchObject({ authenticator: 'PasswordAuthenticator', authorizer: 'CassandraAuthorizer', role_manager: 'CassandraRoleManager' });
+    }
+  });
+
+  it('lets the source hold what Keyspaces refuses, and the target refuse it', () => {
+    expect(source).toMatchObject({ materialized_views_enabled: true, user_defined_functions_enabled: true });
+    expect(source.secondary_indexes_enabled).toBeUndefined();
+    expect(source.write_consistency_levels_disallowed).toBeUndefined();
+    expect(target).toMatchObject({ materialized_views_enabled: false, secondary_indexes_enabled: false, column_value_size_fail_threshold: '1MiB' });
+    expect(target.write_consistency_levels_disallowed).toContain('LOCAL_ONE');
+    expect(target.write_consistency_levels_disallowed).not.toContain('LOCAL_QUORUM');
+    expect(target.read_consistency_levels_disallowed).not.toContain('LOCAL_ONE');
+  });
+
+  it('requires TLS from the target\'s clients only', () => {
+    expect(source.client_encryption_options).toBeUndefined();
+    expect(target.client_encryption_options).toEqual({
+      enabled: true,
+      optional: false,
+      require_client_auth: false,
+      ssl_context_factory: { class_name: 'org.apache.cassandra.security.PEMBasedSslContextFactory' },
+      keystore: '/w/.tandem/target/tls/server-keystore.pem',
+    });
+  });
+
+  it('logs to a file in the node\'s folder', () => {
+    expect(cassandraLogback(spec.source.node)).toContain('<file>/w/.tandem/source/logs/system.log</file>');
+  });
+});
+
+describe('cassandra JVM arguments', () => {
+  const args = cassandraJavaArgs(spec.source.node, '/c/cassandra-5.0.9/lib', '-Dtandem.server=/w/.tandem/source');
+
+  it('carry the marker, a small heap and the Java 17 module options of jvm17-server.options', () => {
+    expect(args[0]).toBe('-Dtandem.server=/w/.tandem/source');
+    expect(args).toEqual(expect.arrayContaining(['-Xms512m', '-Xmx512m', '-XX:+UseG1GC', '-Djdk.attach.allowAttachSelf=true', '--add-opens=java.base/sun.nio.ch=ALL-UNNAMED', '-Dio.netty.tryReflectionSetAccessible=true']));
+  });
+
+  it('skip the waits a single node does not need, and end with the classpath and the daemon', () => {
+    expect(args).toEqual(expect.arrayContaining(['-Dcassandra.skip_wait_for_gossip_to_settle=0', '-Dcassandra.superuser_setup_delay_ms=0', '-Dcassandra-foreground=yes', '-Dcassandra.jmx.local.port=9044']));
+    expect(args).toContain('-Dcassandra.config=file:///w/.tandem/source/conf/cassandra.yaml');
+    expect(args.slice(-3)).toEqual(['-cp', '/w/.tandem/source/conf:/c/cassandra-5.0.9/lib/*', 'org.apache.cassandra.service.CassandraDaemon']);
+  });
+
+  it('put configured extra options after their own, so they win', () => {
+    expect(args.indexOf('-XX:ActiveProcessorCount=2')).toBeGreaterThan(args.indexOf('-XX:+UseG1GC'));
+    expect(args.indexOf('-XX:ActiveProcessorCount=2')).toBeLessThan(args.indexOf('-cp'));
+  });
+});
+
+describe('kafka', () => {
+  const properties = Object.fromEntries(
+    kafkaServerProperties(spec.kafka)
+      .trim()
+      .split('\n')
+      .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
+
+  it('runs one combined broker and controller in KRaft mode', () => {
+    expect(properties).toMatchObject({
+      'process.roles': 'broker,controller',
+      'node.id': '1',
+      'controller.quorum.voters': '1@127.0.0.1:9093',
+      listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093',
+      'advertised.listeners': 'PLAINTEXT://127.0.0.1:9092',
+      'controller.listener.names': 'CONTROLLER',
+      'log.dirs': '/w/.tandem/kafka/data',
+    });
+  });
+
+  it('keeps every internal topic at replication factor 1, or consumer groups never form', () => {
+    for (const key of ['offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'share.coordinator.state.topic.replication.factor', 'transaction.state.log.min.isr']) {
+      expect(properties[key], key).toBe('1');
+    }
+    expect(properties['group.initial.rebalance.delay.ms']).toBe('0');
+  });
+
+  it('formats and starts with the cached jars and its own log4j2 config', () => {
+    expect(kafkaFormatArgs(spec.kafka, '/c/k/lib', 'abc').slice(-7)).toEqual(['/c/k/lib/*', 'kafka.tools.StorageTool', 'format', '-t', 'abc', '-c', '/w/.tandem/kafka/conf/server.properties']);
+    const args = kafkaJavaArgs(spec.kafka, '/c/k/lib', '-Dtandem.server=/w/.tandem/kafka');
+    expect(args[0]).toBe('-Dtandem.server=/w/.tandem/kafka');
+    expect(args).toContain('-Dlog4j2.configurationFile=file:///w/.tandem/kafka/conf/log4j2.properties');
+    expect(args).toContain('-Dextra=1');
+    expect(args.slice(-2)).toEqual(['kafka.Kafka', '/w/.tandem/kafka/conf/server.properties']);
+  });
+
+  it('makes cluster ids like StorageTool random-uuid: 22 base64url characters, never a leading dash', () => {
+    const ids = Array.from({ length: 500 }, randomKafkaClusterId);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});

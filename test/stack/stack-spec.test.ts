@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { localDefaults, parseConfig } from '../../src/config/index.js';
+import { ConfigError } from '../../src/errors.js';
+import { stackSpecFromConfig } from '../../src/stack/index.js';
+
+function config(patch: (raw: ReturnType<typeof rawDefaults>) => void = () => undefined) {
+  const raw = rawDefaults();
+  patch(raw);
+  return parseConfig(raw, 'test', {}, '/work').config;
+}
+const rawDefaults = () => structuredClone(localDefaults()) as {
+  kafka: { brokers: string[] };
+  source: { contactPoints: string[]; auth: { username: string; password: string } };
+  target: { contactPoints: string[]; auth: { username: string; password: string } };
+  stack?: Record<string, unknown>;
+};
+
+describe('stackSpecFromConfig', () => {
+  it('puts each server where the config points and its auxiliary ports just above', () => {
+    const spec = stackSpecFromConfig(config(), { cwd: '/work/project', env: { TANDEM_HOME: '/cache/tandem' } });
+    expect(spec.dataDir).toBe('/work/project/.tandem');
+    expect(spec.cacheDir).toBe('/cache/tandem');
+    expect(spec.kafka).toMatchObject({ host: '127.0.0.1', port: 9092, controllerPort: 9093, dir: '/work/project/.tandem/kafka' });
+    expect(spec.source.node).toMatchObject({ clusterName: 'tandem-source', nativePort: 9042, storagePort: 9043, jmxPort: 9044, keyspacesGuardrails: false });
+    expect(spec.source.node.tlsKeystore).toBeUndefined();
+    expect(spec.target.node).toMatchObject({
+      clusterName: 'tandem-target',
+      nativePort: 9142,
+      keyspacesGuardrails: true,
+      tlsKeystore: '/work/project/.tandem/target/tls/server-keystore.pem',
+    });
+    expect(spec.target.user).toEqual({ username: 'ks-user', password: 'ks-password' });
+  });
+
+  it('takes the data dir from the option over the config', () => {
+    const withDir = config((raw) => (raw.stack = { dataDir: '/srv/stack' }));
+    expect(stackSpecFromConfig(withDir, { cwd: '/x' }).dataDir).toBe('/srv/stack');
+    expect(stackSpecFromConfig(withDir, { cwd: '/x', dataDir: 'here' }).dataDir).toBe('/x/here');
+  });
+
+  it('defaults the cache to ~/.cache/tandem', () => {
+    expect(stackSpecFromConfig(config(), { env: {} }).cacheDir).toMatch(/\.cache\/tandem$/);
+  });
+
+  it('refuses an address that is not on this machine', () => {
+    const remote = config((raw) => (raw.target.contactPoints = ['cassandra.us-east-1.amazonaws.com:9142']));
+    expect(() => stackSpecFromConfig(remote)).toThrow(ConfigError);
+    expect(() => stackSpecFromConfig(remote)).toThrow('target.contactPoints[0] is cassandra.us-east-1.amazonaws.com:9142, but the local stack only runs on this machine');
+  });
+
+  it('refuses ports that would collide', () => {
+    const close = config((raw) => (raw.target.contactPoints = ['127.0.0.1:9043']));
+    expect(() => stackSpecFromConfig(close)).toThrow('Port 9043 would serve both source storage and target CQL');
+  });
+
+  it('refuses a superuser password the local stack does not have', () => {
+    const wrong = config((raw) => (raw.source.auth = { username: 'cassandra', password: 'other' }));
+    expect(() => stackSpecFromConfig(wrong)).toThrow("source.auth: the local stack's superuser is cassandra with password cassandra");
+  });
+});
