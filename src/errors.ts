@@ -15,6 +15,7 @@ export const errorCodes = [
   'TANDEM_SERVER_EXITED',
   'TANDEM_SERVER_TIMEOUT',
   'TANDEM_STACK_STATE',
+  'TANDEM_RECORD_REJECTED',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -81,6 +82,34 @@ export class ServerTimeoutError extends TandemError {
 /** The stack state file is unreadable or describes processes that are not ours. */
 export class StackStateError extends TandemError {
   readonly code = 'TANDEM_STACK_STATE';
+}
+
+/** Why a record can never be written; each becomes the dead-letter reason header. */
+export const recordRejections = [
+  'malformed-json',
+  'not-an-object',
+  'missing-key-column',
+  'bad-value',
+  'unknown-field',
+  'row-too-large',
+  'bad-timestamp',
+  'bad-ttl',
+  'unsupported-table',
+  'server-rejected',
+] as const;
+export type RecordRejection = (typeof recordRejections)[number];
+
+/** A record that can never be written as it is: it goes to the dead-letter topic with this reason. */
+export class RecordRejectedError extends TandemError {
+  readonly code = 'TANDEM_RECORD_REJECTED';
+
+  constructor(
+    readonly reason: RecordRejection,
+    message: string,
+    options: TandemErrorOptions = {},
+  ) {
+    super(message, options);
+  }
 }
 
 export function isTandemError(error: unknown): error is TandemError {

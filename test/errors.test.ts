@@ -11,6 +11,7 @@ const expectedCodes: Record<string, errors.ErrorCode> = {
   ServerExitedError: 'TANDEM_SERVER_EXITED',
   ServerTimeoutError: 'TANDEM_SERVER_TIMEOUT',
   StackStateError: 'TANDEM_STACK_STATE',
+  RecordRejectedError: 'TANDEM_RECORD_REJECTED',
 };
 
 describe('errors', () => {
@@ -27,7 +28,9 @@ describe('errors', () => {
   it.each(Object.entries(expectedCodes))('%s carries code %s, its own name and the cause', (name, code) => {
     const ErrorClass = classes.find(([n]) => n === name)![1];
     const cause = new Error('underlying');
-    const error = new ErrorClass('message', { cause, hint: 'do this' });
+    const error = name === 'RecordRejectedError'
+      ? new errors.RecordRejectedError('bad-value', 'message', { cause, hint: 'do this' })
+      : new ErrorClass('message', { cause, hint: 'do this' });
     expect(error.code).toBe(code);
     expect(error.name).toBe(name);
     expect(error.cause).toBe(cause);

@@ -23,6 +23,8 @@ export function createCqlClient(cluster: ClusterConfig, options: CqlClientOption
     contactPoints: [...cluster.contactPoints],
     localDataCenter: cluster.localDataCenter,
     queryOptions: { consistency: cassandra.types.consistencies.localQuorum, prepare: true },
+    // Typed collections and exact integers both ways: map<int, text> keys stay ints, bigint stays exact.
+    encoding: { map: Map, set: Set, useBigIntAsLong: true, useBigIntAsVarint: true, useUndefinedAsUnset: true },
     socketOptions: { connectTimeout: options.connectTimeoutMs ?? 5_000 },
     // One connection per host: on small machines extra connections cost the server more than they give.
     pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1, [cassandra.types.distance.remote]: 1 } },

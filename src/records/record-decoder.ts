@@ -1,0 +1,255 @@
+import type { TableSchema } from '../cql/index.js';
+import { RecordRejectedError } from '../errors.js';
+import { CoercionError, coerceValue, parseTimestamp } from './coerce.js';
+import type { FieldSource, TopicMapping } from './mapping.js';
+
+/** The parts of a Kafka record the decoder reads; the sink adapts its client's records to this. */
+export interface KafkaRecordView {
+  readonly key: Buffer | null | undefined;
+  readonly value: Buffer | null | undefined;
+  readonly headers: ReadonlyMap<string, Buffer>;
+  /** The record's Kafka timestamp in milliseconds. */
+  readonly timestampMs: bigint;
+}
+
+export type RowOperation =
+  | {
+      readonly kind: 'upsert';
+      /** Column → driver value; `null` writes a tombstone cell; absent columns are left untouched. */
+      readonly values: ReadonlyMap<string, unknown>;
+      readonly timestampUs: bigint;
+      readonly ttlSeconds: number | undefined;
+      /** What the row weighs, as Keyspaces counts toward its 1 MB limit (names plus values). */
+      readonly estimatedBytes: number;
+    }
+  | { readonly kind: 'delete'; readonly key: ReadonlyMap<string, unknown>; readonly timestampUs: bigint };
+
+export interface DecoderOptions {
+  /** `header` (tandem-ts-us, else the mapped __timestamp, else record time), `record` or `field:<name>`. */
+  readonly timestamp: string;
+  readonly ttl: 'none' | number | string;
+  /** Fields no column takes: ignored, or the record is rejected. */
+  readonly unknownFields: 'ignore' | 'reject';
+  /** DataStax `nullToUnset`: a null field leaves the column as it is instead of deleting the cell. */
+  readonly nullToUnset: boolean;
+  /** DataStax `deletesEnabled`: a record whose mapped non-key fields are all null deletes the row. */
+  readonly deletesEnabled: boolean;
+}
+
+export const timestampHeader = 'tandem-ts-us';
+export const operationHeader = 'tandem-op';
+
+export type RecordDecoder = (record: KafkaRecordView) => RowOperation;
+
+/**
+ * Builds the pure function that turns one Kafka record into one row operation for `table`, or
+ * throws a RecordRejectedError naming the field and what was wrong.
+ *
+ * @example
+ *   const decode = createRecordDecoder(schema, defaultMapping(schema), options);
+ *   decode({ key, value, headers, timestampMs }) // { kind: 'upsert', values, timestampUs, ... }
+ */
+export function createRecordDecoder(table: TableSchema, mapping: TopicMapping, options: DecoderOptions): RecordDecoder {
+  const columnTypes = new Map(table.columns.map((c) => [c.name, c]));
+  const keyColumns = [...table.partitionKey, ...table.clustering].map((c) => c.name);
+  const keyColumnSet = new Set(keyColumns);
+  const mappedValueFields = new Set(
+    [...mapping.columns.map((m) => m.source), mapping.ttl, mapping.timestamp].flatMap((source) =>
+      source && source.from === 'value' && source.path.length > 0 ? [source.path[0]!] : [],
+    ),
+  );
+  if (options.timestamp.startsWith('field:')) mappedValueFields.add(options.timestamp.slice(6));
+  if (typeof options.ttl === 'string' && options.ttl.startsWith('field:')) mappedValueFields.add(options.ttl.slice(6));
+
+  return (record) => {
+    if (table.isCounterTable) {
+      throw new RecordRejectedError('unsupported-table', `${table.keyspace}.${table.table} is a counter table: counter updates cannot be replayed idempotently`);
+    }
+    const key = parseJsonObject(record.key, 'key', false);
+    const isDelete = record.value == null || record.headers.get(operationHeader)?.toString() === 'delete';
+    const value = record.value == null ? undefined : parseJsonObject(record.value, 'value', true);
+    const timestampUs = writeTimestamp(record, value, mapping, options);
+
+    if (isDelete) {
+      // A tombstone has no value: its key names the row, resolved along the same paths.
+      const keySource = value ?? key;
+      const keyValues = new Map<string, unknown>();
+      for (const column of keyColumns) {
+        const m = mapping.columns.find((c) => c.column === column)!;
+        const raw = value ? resolve(m.source, value, key, record.headers, m.keyFallback) : resolveIn(m.source, keySource);
+        keyValues.set(column, requireKey(column, coerce(raw, column)));
+      }
+      return { kind: 'delete', key: keyValues, timestampUs };
+    }
+
+    if (value && options.unknownFields === 'reject') {
+      const unknown = Object.keys(value).find((field) => !mappedValueFields.has(field));
+      if (unknown !== undefined) throw new RecordRejectedError('unknown-field', `field "${unknown}" maps to no column of ${table.keyspace}.${table.table}`);
+    }
+
+    const values = new Map<string, unknown>();
+    let allRegularNull = true;
+    let hasRegular = false;
+    let estimatedBytes = 0;
+    for (const m of mapping.columns) {
+      const raw = resolve(m.source, value!, key, record.headers, m.keyFallback);
+      const coerced = coerce(raw, m.column);
+      if (keyColumnSet.has(m.column)) {
+        values.set(m.column, requireKey(m.column, coerced));
+      } else {
+        hasRegular = true;
+        if (coerced !== undefined && coerced !== null) allRegularNull = false;
+        if (coerced === undefined || (coerced === null && options.nullToUnset)) continue;
+        values.set(m.column, coerced);
+      }
+      estimatedBytes += Buffer.byteLength(m.column) + byteSize(coerced);
+    }
+    if (options.deletesEnabled && hasRegular && allRegularNull) {
+      return { kind: 'delete', key: new Map(keyColumns.map((c) => [c, values.get(c)])), timestampUs };
+    }
+    return { kind: 'upsert', values, timestampUs, ttlSeconds: ttlOf(value!, key, record.headers, mapping, options), estimatedBytes };
+  };
+
+  function coerce(raw: unknown, column: string): unknown {
+    if (raw === undefined) return undefined;
+    try {
+      return coerceValue(raw, columnTypes.get(column)!.type, column);
+    } catch (error) {
+      if (error instanceof CoercionError) throw new RecordRejectedError('bad-value', error.message, { cause: error });
+      throw error;
+    }
+  }
+
+  function requireKey(column: string, coerced: unknown): unknown {
+    if (coerced === undefined || coerced === null) {
+      throw new RecordRejectedError('missing-key-column', `primary key column "${column}" of ${table.keyspace}.${table.table} is missing or null`);
+    }
+    return coerced;
+  }
+}
+
+function parseJsonObject(bytes: Buffer | null | undefined, what: 'key' | 'value', required: boolean): Record<string, unknown> | undefined {
+  if (bytes == null || bytes.length === 0) {
+    if (required) throw new RecordRejectedError('not-an-object', `the ${what} is empty`);
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    // A key need not be JSON (it only places the record on a partition) unless a column is read from it.
+    if (!required) return undefined;
+    throw new RecordRejectedError('malformed-json', `the ${what} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    if (!required) return undefined;
+    throw new RecordRejectedError('not-an-object', `the ${what} is JSON but not an object (got ${Array.isArray(parsed) ? 'an array' : typeof parsed})`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function resolveIn(source: FieldSource, root: Record<string, unknown> | undefined): unknown {
+  if (source.from === 'header' || root === undefined) return undefined;
+  let current: unknown = root;
+  for (const segment of source.path) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+function resolve(
+  source: FieldSource,
+  value: Record<string, unknown>,
+  key: Record<string, unknown> | undefined,
+  headers: ReadonlyMap<string, Buffer>,
+  keyFallback = false,
+): unknown {
+  if (source.from === 'header') {
+    const header = headers.get(source.name);
+    return header === undefined ? undefined : header.toString('utf8');
+  }
+  const found = resolveIn(source, source.from === 'value' ? value : key);
+  return found === undefined && keyFallback ? resolveIn(source, key) : found;
+}
+
+function writeTimestamp(record: KafkaRecordView, value: Record<string, unknown> | undefined, mapping: TopicMapping, options: DecoderOptions): bigint {
+  const fromRecord = record.timestampMs * 1000n;
+  if (options.timestamp === 'record') return fromRecord;
+  if (options.timestamp.startsWith('field:')) {
+    const field = options.timestamp.slice(6);
+    const raw = value?.[field];
+    if (raw === undefined || raw === null) throw new RecordRejectedError('bad-timestamp', `the write-time field "${field}" is missing`);
+    return microseconds(raw, field);
+  }
+  const header = record.headers.get(timestampHeader);
+  if (header !== undefined) return microseconds(header.toString('utf8'), `header ${timestampHeader}`);
+  if (mapping.timestamp && value) {
+    const raw = resolve(mapping.timestamp, value, undefined, record.headers);
+    if (raw !== undefined && raw !== null) return microseconds(raw, '__timestamp');
+  }
+  return fromRecord;
+}
+
+/** Integers are microseconds (the DataStax `__timestamp` convention); strings may also be ISO-8601. */
+function microseconds(raw: unknown, what: string): bigint {
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw > 0) return BigInt(raw);
+  if (typeof raw === 'string' && /^\d+$/.test(raw) && BigInt(raw) > 0n) return BigInt(raw);
+  if (typeof raw === 'string') {
+    try {
+      return BigInt(parseTimestamp(raw, what).getTime()) * 1000n;
+    } catch {
+      // Reported below with the rest.
+    }
+  }
+  throw new RecordRejectedError('bad-timestamp', `${what} is not a write time (microseconds since the epoch, or ISO-8601): ${JSON.stringify(raw)}`);
+}
+
+function ttlOf(
+  value: Record<string, unknown>,
+  key: Record<string, unknown> | undefined,
+  headers: ReadonlyMap<string, Buffer>,
+  mapping: TopicMapping,
+  options: DecoderOptions,
+): number | undefined {
+  let raw: unknown;
+  let what: string;
+  if (mapping.ttl) {
+    raw = resolve(mapping.ttl, value, key, headers);
+    what = '__ttl';
+  } else if (typeof options.ttl === 'number') {
+    return options.ttl;
+  } else if (options.ttl.startsWith('field:')) {
+    what = options.ttl.slice(6);
+    raw = value[what];
+  } else {
+    return undefined;
+  }
+  if (raw === undefined || raw === null) return undefined;
+  const seconds = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+  // Cassandra's maximum TTL is 20 years.
+  if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0 || seconds > 630_720_000) {
+    throw new RecordRejectedError('bad-ttl', `TTL field "${what}" must be whole seconds from 0 to 630720000, got ${JSON.stringify(raw)}`);
+  }
+  return seconds === 0 ? undefined : seconds;
+}
+
+/** Approximate encoded size of a driver value, for the row-size limit. */
+export function byteSize(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (Buffer.isBuffer(value)) return value.length;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' || value instanceof Date) return 8;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + byteSize(item) + 4, 0);
+  if (value instanceof Set) return [...value].reduce((sum: number, item) => sum + byteSize(item) + 4, 0);
+  if (value instanceof Map) return [...value].reduce((sum: number, [k, v]) => sum + byteSize(k) + byteSize(v) + 8, 0);
+  if (typeof value === 'object' && 'elements' in value && Array.isArray((value as { elements: unknown[] }).elements)) {
+    return byteSize((value as { elements: unknown[] }).elements);
+  }
+  if (typeof value === 'object') {
+    const text = String(value);
+    if (text !== '[object Object]') return Buffer.byteLength(text);
+    return Object.entries(value).reduce((sum: number, [k, v]) => sum + Buffer.byteLength(k) + byteSize(v), 0);
+  }
+  return 8;
+}

@@ -1,0 +1,14 @@
+import { buildTableSchema } from '../../src/cql/index.js';
+
+/** The reference design's table (../shared/fixtures/user_activity.cql) as system_schema describes it. */
+export const userActivity = buildTableSchema(
+  'msk_ks_cass_blog',
+  'user_activity',
+  [
+    { column_name: 'user_id', kind: 'partition_key', position: 0, type: 'text', clustering_order: 'none' },
+    { column_name: 'activity_time', kind: 'clustering', position: 0, type: 'timestamp', clustering_order: 'desc' },
+    { column_name: 'activity_type', kind: 'regular', position: -1, type: 'text', clustering_order: 'none' },
+    { column_name: 'activity_details', kind: 'regular', position: -1, type: 'text', clustering_order: 'none' },
+  ],
+  [],
+);

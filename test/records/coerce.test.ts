@@ -1,0 +1,106 @@
+import cassandra from 'cassandra-driver';
+import { describe, expect, it } from 'vitest';
+import { parseCqlType } from '../../src/cql/index.js';
+import { CoercionError, coerceValue } from '../../src/records/index.js';
+
+const udts = new Map([['address', [{ name: 'street', type: 'text' }, { name: 'zip', type: 'int' }]]]);
+const coerce = (value: unknown, type: string) => coerceValue(value, parseCqlType(type, 'ks', udts), 'f');
+const { types } = cassandra;
+
+describe('coerceValue accepts the forms design.md lists', () => {
+  it.each([
+    ['text', 'héllo "quoted"', 'héllo "quoted"'],
+    ['ascii', 'plain', 'plain'],
+    ['int', 42, 42],
+    ['int', '-42', -42],
+    ['smallint', 32767, 32767],
+    ['tinyint', -128, -128],
+    ['bigint', 9007199254740991, 9007199254740991n],
+    ['bigint', '9223372036854775807', 9223372036854775807n],
+    ['varint', '123456789012345678901234567890', 123456789012345678901234567890n],
+    ['counter', 5, 5n],
+    ['float', 1.5, 1.5],
+    ['double', '2.5e3', 2500],
+    ['double', 'NaN', Number.NaN],
+    ['boolean', false, false],
+    ['blob', 'AAEC', Buffer.from([0, 1, 2])],
+  ])('%s ← %j', (type, input, expected) => {
+    expect(coerce(input, type)).toEqual(expected);
+  });
+
+  it('timestamp ← ISO-8601 with or without zone, or epoch milliseconds', () => {
+    expect(coerce('2023-05-10T12:00:00Z', 'timestamp')).toEqual(new Date('2023-05-10T12:00:00.000Z'));
+    expect(coerce('2023-05-10T12:00:00.123456789Z', 'timestamp')).toEqual(new Date('2023-05-10T12:00:00.123Z'));
+    expect(coerce('2023-05-10 14:00:00+0200', 'timestamp')).toEqual(new Date('2023-05-10T12:00:00.000Z'));
+    expect(coerce('2023-05-10T07:30-04:30', 'timestamp')).toEqual(new Date('2023-05-10T12:00:00.000Z'));
+    expect(coerce('2023-05-10', 'timestamp')).toEqual(new Date('2023-05-10T00:00:00.000Z'));
+    expect(coerce(1683720000000, 'timestamp')).toEqual(new Date('2023-05-10T12:00:00.000Z'));
+    expect(coerce('1683720000000', 'timestamp')).toEqual(new Date('2023-05-10T12:00:00.000Z'));
+  });
+
+  it('date, time, uuid, timeuuid, inet, decimal, duration become driver types', () => {
+    expect(coerce('2024-02-29', 'date')).toEqual(types.LocalDate.fromString('2024-02-29'));
+    expect(coerce('23:59:59.123456789', 'time')).toEqual(types.LocalTime.fromString('23:59:59.123456789'));
+    expect(String(coerce('0b5fb1b0-5a1f-4a8e-9d8c-3f1e2d4c5b6a', 'uuid'))).toBe('0b5fb1b0-5a1f-4a8e-9d8c-3f1e2d4c5b6a');
+    expect(coerce('50554d6e-29bb-11e5-b345-feff819cdc9f', 'timeuuid')).toBeInstanceOf(types.TimeUuid);
+    expect(String(coerce('::1', 'inet'))).toBe('::1');
+    expect(String(coerce('10.0.0.1', 'inet'))).toBe('10.0.0.1');
+    expect(String(coerce('12345.678901234567890', 'decimal'))).toBe('12345.678901234567890');
+    expect(String(coerce(0.5, 'decimal'))).toBe('0.5');
+    expect(coerce('1h30m', 'duration')).toEqual(types.Duration.fromString('1h30m'));
+  });
+
+  it('collections, tuples, vectors and UDTs recurse into their elements', () => {
+    expect(coerce([1, '2'], 'list<int>')).toEqual([1, 2]);
+    expect(coerce(['a', 'b', 'a'], 'set<text>')).toEqual(new Set(['a', 'b']));
+    expect(coerce({ '1': '2023-05-10' }, 'map<int, date>')).toEqual(new Map([[1, types.LocalDate.fromString('2023-05-10')]]));
+    expect(coerce([1, 'x'], 'tuple<int, text>')).toEqual(types.Tuple.fromArray([1, 'x']));
+    expect(coerce({ street: 'Main', zip: 12345 }, 'frozen<address>')).toEqual({ street: 'Main', zip: 12345 });
+    expect(coerce({ street: 'Main' }, 'address')).toEqual({ street: 'Main', zip: null });
+    expect(coerce([[1, 2], [3]], 'list<frozen<list<int>>>')).toEqual([[1, 2], [3]]);
+    expect((coerce([1, 2.5, 3], 'vector<float, 3>') as cassandra.types.Vector).elements).toEqual([1, 2.5, 3]);
+  });
+
+  it('keeps null as null (a deleted cell)', () => {
+    expect(coerce(null, 'int')).toBeNull();
+    expect(coerce(null, 'list<int>')).toBeNull();
+  });
+});
+
+describe('coerceValue refuses with the field and the expected type', () => {
+  it.each([
+    ['int', 'abc', 'field "f": expected an integer from -2147483648 to 2147483647 for int, got "abc"'],
+    ['int', 2147483648, 'for int, got 2147483648'],
+    ['int', 1.5, 'for int, got 1.5'],
+    ['tinyint', 128, 'from -128 to 127'],
+    ['bigint', 9007199254740993, 'numbers past 2^53 must be sent as strings'],
+    ['timestamp', '2023-13-45', 'field "f": expected an ISO-8601 timestamp or epoch milliseconds for timestamp, got "2023-13-45"'],
+    ['timestamp', '2023-02-29T00:00:00Z', 'got "2023-02-29T00:00:00Z"'],
+    ['timestamp', '2023-05-10T24:00:00Z', 'for timestamp'],
+    ['timestamp', true, 'for timestamp, got true'],
+    ['date', '2023-02-30', 'a date YYYY-MM-DD'],
+    ['time', '25:00:00', 'a time HH:MM:SS'],
+    ['uuid', 'not-a-uuid', 'a UUID string'],
+    ['timeuuid', '0b5fb1b0-5a1f-4a8e-9d8c-3f1e2d4c5b6a', 'a version 1 UUID'],
+    ['inet', '300.1.1.1', 'an IPv4 or IPv6 address'],
+    ['blob', 'not base64!', 'a base64 string'],
+    ['boolean', 'true', 'true or false'],
+    ['text', 5, 'a string for text'],
+    ['ascii', 'héllo', 'an ASCII string'],
+    ['decimal', '1.2.3', 'a decimal number'],
+    ['double', 'many', 'a number for double'],
+    ['duration', 'forever', 'a duration'],
+    ['list<int>', 'x', 'an array for list<int>'],
+    ['list<int>', [1, null], 'field "f[1]": expected a value (collections cannot hold null)'],
+    ['list<int>', [1, 'x'], 'field "f[1]"'],
+    ['map<text, int>', [1], 'an object for map<text, int>'],
+    ['map<int, int>', { x: 1 }, 'field "f{key x}"'],
+    ['tuple<int, text>', [1], 'an array of 2 elements'],
+    ['vector<float, 3>', [1, 2], 'an array of 3 elements'],
+    ['frozen<address>', { street: 'x', planet: 'Mars' }, 'field "f.planet": expected a field of type address (street, zip)'],
+    ['frozen<address>', { zip: 'north' }, 'field "f.zip"'],
+  ])('%s ← %j', (type, input, message) => {
+    expect(() => coerce(input, type)).toThrow(CoercionError);
+    expect(() => coerce(input, type)).toThrow(message);
+  });
+});
