@@ -1,0 +1,99 @@
+/**
+ * Which offset of each partition may be committed: the one after the highest offset below which
+ * every record is written or dead-lettered. Writes finish out of order; the commit never passes a
+ * record still in flight, so a crash replays it instead of losing it.
+ *
+ * @example
+ *   tracker.started('t', 0, 10n); tracker.started('t', 0, 11n);
+ *   tracker.finished('t', 0, 11n); tracker.committable() // [] — 10 still in flight
+ *   tracker.finished('t', 0, 10n); tracker.committable() // [{ topic: 't', partition: 0, offset: 12n }]
+ */
+export class OffsetTracker {
+  private readonly partitions = new Map<string, PartitionProgress>();
+
+  started(topic: string, partition: number, offset: bigint): void {
+    this.progress(topic, partition).started(offset);
+  }
+
+  finished(topic: string, partition: number, offset: bigint): void {
+    this.partitions.get(keyOf(topic, partition))?.finished(offset);
+  }
+
+  /** Offsets to commit now (next offset to read, Kafka's convention), each reported once. */
+  committable(): { topic: string; partition: number; offset: bigint }[] {
+    const result: { topic: string; partition: number; offset: bigint }[] = [];
+    for (const progress of this.partitions.values()) {
+      const offset = progress.takeCommittable();
+      if (offset !== undefined) result.push({ topic: progress.topic, partition: progress.partition, offset });
+    }
+    return result;
+  }
+
+  /** Records started and not yet finished, over all partitions. */
+  get inFlight(): number {
+    let count = 0;
+    for (const progress of this.partitions.values()) count += progress.inFlight;
+    return count;
+  }
+
+  /** Forgets partitions this consumer no longer owns: their offsets are another member's to commit. */
+  forget(topic: string, partition: number): void {
+    this.partitions.delete(keyOf(topic, partition));
+  }
+
+  private progress(topic: string, partition: number): PartitionProgress {
+    const key = keyOf(topic, partition);
+    let progress = this.partitions.get(key);
+    if (!progress) {
+      progress = new PartitionProgress(topic, partition);
+      this.partitions.set(key, progress);
+    }
+    return progress;
+  }
+}
+
+function keyOf(topic: string, partition: number): string {
+  return `${partition}\u0000${topic}`;
+}
+
+class PartitionProgress {
+  /** Offsets in the order they were delivered (ascending); `head` is the oldest not yet passed. */
+  private pending: bigint[] = [];
+  private head = 0;
+  private readonly done = new Set<bigint>();
+  private next: bigint | undefined;
+  private reported: bigint | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  get inFlight(): number {
+    return this.pending.length - this.head - this.done.size;
+  }
+
+  started(offset: bigint): void {
+    this.pending.push(offset);
+  }
+
+  finished(offset: bigint): void {
+    this.done.add(offset);
+    while (this.head < this.pending.length && this.done.has(this.pending[this.head]!)) {
+      const passed = this.pending[this.head]!;
+      this.done.delete(passed);
+      this.head += 1;
+      this.next = passed + 1n;
+    }
+    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  takeCommittable(): bigint | undefined {
+    if (this.next === undefined || this.next === this.reported) return undefined;
+    this.reported = this.next;
+    return this.next;
+  }
+}

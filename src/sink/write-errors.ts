@@ -1,0 +1,47 @@
+import cassandra from 'cassandra-driver';
+
+const codes = cassandra.types.responseErrorCodes;
+
+export type WriteErrorAction =
+  | { readonly action: 'retry'; readonly reason: string }
+  | { readonly action: 'reject'; readonly reason: string };
+
+/**
+ * Decides whether a failed write may succeed later (timeouts, unavailable or overloaded nodes,
+ * Keyspaces throttling, a missing table or permission an operator can still fix) or never will as
+ * it is (a value the server refuses, a guardrail): the first is retried forever, the second
+ * dead-lettered.
+ */
+export function classifyWriteError(error: unknown): WriteErrorAction {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof cassandra.errors.OperationTimedOutError || error instanceof cassandra.errors.NoHostAvailableError) {
+    return { action: 'retry', reason: message };
+  }
+  if (error instanceof cassandra.errors.ResponseError) {
+    switch (error.code) {
+      case codes.invalid:
+        // A missing keyspace or table is a setup step not yet done (`tandem schema`), not a bad record.
+        if (/unconfigured table|does not exist|keyspace .* not found/i.test(message)) return { action: 'retry', reason: message };
+        return { action: 'reject', reason: message };
+      case codes.syntaxError:
+      case codes.functionFailure:
+      case codes.configError:
+      case codes.protocolError:
+        return { action: 'reject', reason: message };
+      default:
+        // Unavailable, overloaded, bootstrapping, write/read timeouts, server errors (Keyspaces throttling
+        // arrives as these), unauthorized (grants can be fixed while we wait).
+        return { action: 'retry', reason: message };
+    }
+  }
+  if (error instanceof TypeError || error instanceof RangeError) {
+    // The driver could not encode a value: retrying sends the same bytes.
+    return { action: 'reject', reason: message };
+  }
+  return { action: 'retry', reason: message };
+}
+
+/** Exponential backoff with full jitter: attempt 0 waits up to `baseMs`, never more than `capMs`. */
+export function backoffMs(attempt: number, random: () => number = Math.random, baseMs = 50, capMs = 10_000): number {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20)));
+}

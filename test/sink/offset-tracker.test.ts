@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { OffsetTracker } from '../../src/sink/offset-tracker.js';
+
+describe('OffsetTracker', () => {
+  it('commits only past records that are all finished, whatever order they finish in', () => {
+    const tracker = new OffsetTracker();
+    for (const offset of [10n, 11n, 12n]) tracker.started('t', 0, offset);
+    tracker.finished('t', 0, 12n);
+    tracker.finished('t', 0, 11n);
+    expect(tracker.committable()).toEqual([]);
+    expect(tracker.inFlight).toBe(1);
+    tracker.finished('t', 0, 10n);
+    expect(tracker.committable()).toEqual([{ topic: 't', partition: 0, offset: 13n }]);
+    expect(tracker.inFlight).toBe(0);
+  });
+
+  it('reports each offset once, and each partition on its own', () => {
+    const tracker = new OffsetTracker();
+    tracker.started('t', 0, 0n);
+    tracker.started('t', 1, 5n);
+    tracker.started('u', 0, 7n);
+    tracker.finished('t', 1, 5n);
+    tracker.finished('u', 0, 7n);
+    expect(tracker.committable()).toEqual([
+      { topic: 't', partition: 1, offset: 6n },
+      { topic: 'u', partition: 0, offset: 8n },
+    ]);
+    expect(tracker.committable()).toEqual([]);
+  });
+
+  it('forgets revoked partitions', () => {
+    const tracker = new OffsetTracker();
+    tracker.started('t', 0, 0n);
+    tracker.forget('t', 0);
+    tracker.finished('t', 0, 0n);
+    expect(tracker.committable()).toEqual([]);
+    expect(tracker.inFlight).toBe(0);
+  });
+
+  it('matches a simple model over random completion orders, with gaps in the offsets', () => {
+    for (let round = 0; round < 50; round++) {
+      const tracker = new OffsetTracker();
+      const offsets = Array.from({ length: 3000 }, (_, i) => BigInt(i * 2 + (i % 7 === 0 ? 1 : 0)));
+      for (const offset of offsets) tracker.started('t', 0, offset);
+      const order = [...offsets].sort(() => Math.random() - 0.5);
+      const finished = new Set<bigint>();
+      let lastCommitted = -1n;
+      for (const offset of order) {
+        tracker.finished('t', 0, offset);
+        finished.add(offset);
+        const commits = tracker.committable();
+        if (commits.length > 0) {
+          const committed = commits[0]!.offset;
+          expect(committed).toBeGreaterThan(lastCommitted);
+          // Every delivered offset below the commit point is finished.
+          for (const o of offsets) if (o < committed) expect(finished.has(o)).toBe(true);
+          lastCommitted = committed;
+        }
+      }
+      expect(lastCommitted).toBe(offsets.at(-1)! + 1n);
+    }
+  });
+});
