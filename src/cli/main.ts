@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { consoleOutput, exitCodes, reportError, type Output } from './output.js';
+import { registerProduceCommand } from './produce-command.js';
+import { registerSinkCommand } from './sink-command.js';
 import { registerStackCommands } from './stack-commands.js';
 
 export function buildProgram(output: Output = consoleOutput): Command {
@@ -9,6 +11,8 @@ export function buildProgram(output: Output = consoleOutput): Command {
     .exitOverride()
     .showHelpAfterError();
   registerStackCommands(program, output);
+  registerProduceCommand(program, output);
+  registerSinkCommand(program, output);
   return program;
 }
 

@@ -7,5 +7,6 @@ export {
   type ClusterConfig,
   type TargetConfig,
   type TopicConfig,
+  type SinkConfig,
   type TargetProfile,
 } from './schema.js';

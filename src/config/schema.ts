@@ -69,6 +69,24 @@ const topicSchema = z.strictObject({
   timestamp: timestampSource.default('header'),
   ttl: ttlSource.default('none'),
   deadLetterTopic: z.string().min(1).optional(),
+  /** A value field no column takes: `ignore` it, or dead-letter the record (`reject`). */
+  unknownFields: z.enum(['ignore', 'reject']).default('ignore'),
+  /** As the DataStax connector: a null field leaves its column unset rather than deleting the cell. */
+  nullToUnset: z.boolean().default(true),
+  /** As the DataStax connector: a record whose mapped non-key fields are all null deletes the row. */
+  deletesEnabled: z.boolean().default(true),
+});
+
+/** How each destination's sink paces itself. */
+const sinkSchema = z.strictObject({
+  /** Writes in flight per destination; fetching pauses while the window is full. */
+  maxInFlight: z.number().int().min(1).max(65_536).default(512),
+  /** How often finished offsets are committed. */
+  commitIntervalMs: z.number().int().min(10).max(60_000).default(200),
+  /** How long a stopping sink waits for writes in flight before it exits without them (they are redelivered). */
+  shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(15_000),
+  /** Consumer groups are `<prefix>-source` and `<prefix>-target`. */
+  groupIdPrefix: z.string().min(1).default('tandem-sink'),
 });
 
 /** Settings of the local stack started by `tandem up`; ports come from the addresses above. */
@@ -87,6 +105,7 @@ export const configSchema = z.strictObject({
   source: sourceSchema,
   target: targetSchema,
   topics: z.array(topicSchema).default([]),
+  sink: sinkSchema.default({ maxInFlight: 512, commitIntervalMs: 200, shutdownTimeoutMs: 15_000, groupIdPrefix: 'tandem-sink' }),
   stack: stackSchema.default({ cassandraHeapMb: 512, kafkaHeapMb: 512, jvmArgs: { cassandra: [], kafka: [] } }),
 });
 
@@ -94,3 +113,4 @@ export type TandemConfig = z.infer<typeof configSchema>;
 export type ClusterConfig = z.infer<typeof sourceSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type TopicConfig = z.infer<typeof topicSchema>;
+export type SinkConfig = z.infer<typeof sinkSchema>;

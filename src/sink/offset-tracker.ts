@@ -29,6 +29,11 @@ export class OffsetTracker {
     return result;
   }
 
+  /** Offers an offset again after its commit failed, so the next round retries it. */
+  commitFailed(topic: string, partition: number): void {
+    this.partitions.get(keyOf(topic, partition))?.commitFailed();
+  }
+
   /** Records started and not yet finished, over all partitions. */
   get inFlight(): number {
     let count = 0;
@@ -89,6 +94,10 @@ class PartitionProgress {
       this.pending = this.pending.slice(this.head);
       this.head = 0;
     }
+  }
+
+  commitFailed(): void {
+    this.reported = undefined;
   }
 
   takeCommittable(): bigint | undefined {

@@ -61,3 +61,14 @@ describe('OffsetTracker', () => {
     }
   });
 });
+
+describe('OffsetTracker after a failed commit', () => {
+  it('offers the offset again', () => {
+    const tracker = new OffsetTracker();
+    tracker.started('t', 0, 0n);
+    tracker.finished('t', 0, 0n);
+    expect(tracker.committable()).toEqual([{ topic: 't', partition: 0, offset: 1n }]);
+    tracker.commitFailed('t', 0);
+    expect(tracker.committable()).toEqual([{ topic: 't', partition: 0, offset: 1n }]);
+  });
+});

@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { loadConfig, type TandemConfig } from '../config/index.js';
+import { createCqlClient } from '../cql/index.js';
+import { ConfigError } from '../errors.js';
+import { CqlDestination, destinationNames, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
+import { createLogger } from './logger.js';
+import type { Output } from './output.js';
+
+interface SinkCommandOptions {
+  config?: string;
+  destination: string;
+  statsInterval: string;
+}
+
+export function registerSinkCommand(program: Command, output: Output): void {
+  program
+    .command('sink')
+    .description('write every record of the configured topics into the source and/or the target, one consumer group per destination')
+    .option('-c, --config <file>', 'config file (default: ./tandem.yaml, else the local defaults)')
+    .option('--destination <which>', 'source, target or both', 'both')
+    .option('--stats-interval <seconds>', 'how often to log counters', '10')
+    .addHelpText('after', '\nRuns until SIGTERM or Ctrl-C, then finishes the writes in flight, commits and exits 0.\n\nExample:\n  $ tandem sink --destination both')
+    .action(async (options: SinkCommandOptions) => {
+      const { config, secrets } = loadConfig(options.config);
+      const chosen = parseDestinations(options.destination);
+      if (config.topics.length === 0) throw new ConfigError('The config has no topics: nothing to sink', { hint: 'Add topics: with topic and table' });
+      const logger = createLogger(secrets);
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = (name: string) => {
+        signals += 1;
+        if (signals > 1) process.exit(130);
+        logger.info({ signal: name }, 'stopping: finishing writes in flight');
+        controller.abort();
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
+
+      const counters = chosen.map((name) => new SinkCounters(name));
+      const stats = setInterval(() => {
+        for (const c of counters) logger.info(c.snapshot(), 'sink progress');
+      }, Number(options.statsInterval) * 1000);
+      try {
+        const results = await Promise.allSettled(
+          chosen.map((name, i) => {
+            const destination = new CqlDestination(name, clientFor(config, name), name === 'target' ? config.target.profile : 'cassandra');
+            return runSinkWorker({ destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger, counters: counters[i]! }, controller.signal).finally(
+              () => destination.close(),
+            );
+          }),
+        );
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
+      } finally {
+        clearInterval(stats);
+        logger.flush();
+      }
+      for (const c of counters) {
+        const s = c.snapshot();
+        output.info(`${s.destination}: ${s.written} written, ${s.deleted} deleted, ${s.deadLettered} dead-lettered, ${s.retried} retries`);
+      }
+    });
+}
+
+function parseDestinations(text: string): DestinationName[] {
+  if (text === 'both') return [...destinationNames];
+  if ((destinationNames as readonly string[]).includes(text)) return [text as DestinationName];
+  throw new ConfigError(`--destination ${text} is not one of source, target, both`);
+}
+
+function clientFor(config: TandemConfig, name: DestinationName) {
+  return name === 'source' ? createCqlClient(config.source) : createCqlClient(config.target, { profile: config.target.profile });
+}

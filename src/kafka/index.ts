@@ -1,0 +1,1 @@
+export { ensureTopics, fetchMaxBytesPerPartition, compatibilityPartitioner } from './kafka-clients.js';

@@ -1,0 +1,64 @@
+import cassandra from 'cassandra-driver';
+import type { TargetProfile } from '../config/index.js';
+import { readTableSchema, type TableSchema } from '../cql/index.js';
+import { RecordRejectedError } from '../errors.js';
+import type { RowOperation } from '../records/index.js';
+import { bindValues, deleteCql, insertCql } from './statements.js';
+
+export const destinationNames = ['source', 'target'] as const;
+export type DestinationName = (typeof destinationNames)[number];
+
+/** Amazon Keyspaces refuses rows over 1 MB. */
+export const keyspacesRowLimitBytes = 1024 * 1024;
+
+/** Where a sink writes: one CQL cluster. */
+export interface Destination {
+  readonly name: DestinationName;
+  /** One attempt; the caller retries or dead-letters by the error's class. */
+  write(table: TableSchema, op: RowOperation): Promise<void>;
+  tableSchema(keyspace: string, table: string): Promise<TableSchema | undefined>;
+  close(): Promise<void>;
+}
+
+interface TableStatements {
+  readonly insert: string;
+  readonly insertWithTtl: string;
+  readonly delete: string;
+}
+
+/** Writes row operations with prepared statements at LOCAL_QUORUM, each with its record's timestamp. */
+export class CqlDestination implements Destination {
+  private readonly statements = new WeakMap<TableSchema, TableStatements>();
+
+  constructor(
+    readonly name: DestinationName,
+    private readonly client: cassandra.Client,
+    private readonly profile: TargetProfile,
+  ) {}
+
+  async write(table: TableSchema, op: RowOperation): Promise<void> {
+    if (this.profile === 'keyspaces' && op.kind === 'upsert' && op.estimatedBytes > keyspacesRowLimitBytes) {
+      throw new RecordRejectedError('row-too-large', `the row is about ${op.estimatedBytes} bytes; Amazon Keyspaces stores at most ${keyspacesRowLimitBytes}`);
+    }
+    const statements = this.statementsFor(table);
+    const cql = op.kind === 'delete' ? statements.delete : op.ttlSeconds === undefined ? statements.insert : statements.insertWithTtl;
+    await this.client.execute(cql, bindValues(table, op), { prepare: true, consistency: cassandra.types.consistencies.localQuorum });
+  }
+
+  tableSchema(keyspace: string, table: string): Promise<TableSchema | undefined> {
+    return readTableSchema(this.client, keyspace, table);
+  }
+
+  async close(): Promise<void> {
+    await this.client.shutdown();
+  }
+
+  private statementsFor(table: TableSchema): TableStatements {
+    let statements = this.statements.get(table);
+    if (!statements) {
+      statements = { insert: insertCql(table, false), insertWithTtl: insertCql(table, true), delete: deleteCql(table) };
+      this.statements.set(table, statements);
+    }
+    return statements;
+  }
+}

@@ -1,0 +1,51 @@
+import type { DestinationName } from './cql-destination.js';
+
+export const sinkStates = ['starting', 'running', 'retrying', 'stopped'] as const;
+export type SinkState = (typeof sinkStates)[number];
+
+/** What one destination's sink has done; read by status output and, later, by the metrics registry. */
+export class SinkCounters {
+  written = 0;
+  deleted = 0;
+  retried = 0;
+  deadLettered = 0;
+  inFlight = 0;
+  state: SinkState = 'starting';
+  lastError: string | undefined;
+  /** Committed offset (next to read) per `topic:partition`. */
+  readonly committedOffsets = new Map<string, bigint>();
+  /** Write time of the newest record written, in microseconds. */
+  newestWriteUs = 0n;
+
+  constructor(readonly destination: DestinationName) {}
+
+  recordWritten(kind: 'upsert' | 'delete', timestampUs: bigint): void {
+    if (kind === 'delete') this.deleted += 1;
+    else this.written += 1;
+    if (timestampUs > this.newestWriteUs) this.newestWriteUs = timestampUs;
+    if (this.state === 'retrying') this.state = 'running';
+  }
+
+  retrying(reason: string): void {
+    this.retried += 1;
+    this.lastError = reason;
+    this.state = 'retrying';
+  }
+
+  committed(offsets: readonly { topic: string; partition: number; offset: bigint }[]): void {
+    for (const o of offsets) this.committedOffsets.set(`${o.topic}:${o.partition}`, o.offset);
+  }
+
+  snapshot() {
+    return {
+      destination: this.destination,
+      state: this.state,
+      written: this.written,
+      deleted: this.deleted,
+      retried: this.retried,
+      deadLettered: this.deadLettered,
+      inFlight: this.inFlight,
+      ...(this.lastError && this.state === 'retrying' ? { lastError: this.lastError } : {}),
+    };
+  }
+}

@@ -1,0 +1,288 @@
+import { Consumer, Producer, stringDeserializer, stringSerializer, type Message } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import type { SinkConfig, TopicConfig } from '../config/index.js';
+import type { TableSchema } from '../cql/index.js';
+import { ensureTopics, fetchMaxBytesPerPartition } from '../kafka/index.js';
+import { ConfigError, RecordRejectedError, type RecordRejection } from '../errors.js';
+import { checkMapping, createRecordDecoder, defaultMapping, MappingError, parseMapping, type RecordDecoder, type RowOperation } from '../records/index.js';
+import type { Destination, DestinationName } from './cql-destination.js';
+import { deadLetterTopicOf, publishDeadLetter } from './dead-letter.js';
+import { OffsetTracker } from './offset-tracker.js';
+import { SinkCounters } from './sink-counters.js';
+import { backoffMs, classifyWriteError } from './write-errors.js';
+import { WriteWindow } from './write-window.js';
+
+export interface SinkWorkerOptions {
+  readonly destination: Destination;
+  readonly brokers: readonly string[];
+  readonly topics: readonly TopicConfig[];
+  readonly sink: SinkConfig;
+  readonly logger: Logger;
+  readonly counters?: SinkCounters;
+}
+
+type SinkMessage = Message<Buffer, Buffer, string, Buffer>;
+
+interface TopicRoute {
+  readonly config: TopicConfig;
+  readonly table: TableSchema;
+  readonly decode: RecordDecoder;
+  readonly deadLetterTopic: string;
+}
+
+class Aborted extends Error {}
+
+export function consumerGroupOf(sink: SinkConfig, destination: DestinationName): string {
+  return `${sink.groupIdPrefix}-${destination}`;
+}
+
+/**
+ * One destination's sink: its own consumer group, its own window of writes in flight, its own
+ * commits. It reads records, writes each with its record's timestamp, retries what may succeed
+ * later, dead-letters what never will, and commits an offset only when every record before it is
+ * written or dead-lettered. Resolves when `signal` aborts and in-flight writes are settled.
+ *
+ * @example
+ *   const controller = new AbortController();
+ *   const done = runSinkWorker({ destination, brokers, topics, sink, logger }, controller.signal);
+ *   process.once('SIGTERM', () => controller.abort());
+ *   await done;
+ */
+export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSignal): Promise<SinkCounters> {
+  const { destination, sink, logger } = options;
+  const counters = options.counters ?? new SinkCounters(destination.name);
+  const log = logger.child({ destination: destination.name });
+  const routes = await prepareRoutes(options, counters, log, signal);
+  if (signal.aborted) {
+    counters.state = 'stopped';
+    return counters;
+  }
+
+  await ensureTopics(options.brokers, [...routes.values()].flatMap((r) => [r.config.topic, r.deadLetterTopic]));
+  const groupId = consumerGroupOf(sink, destination.name);
+  const clientId = `tandem-sink-${destination.name}`;
+  const consumer = new Consumer<Buffer, Buffer, string, Buffer>({
+    clientId,
+    groupId,
+    bootstrapBrokers: [...options.brokers],
+    deserializers: { headerKey: stringDeserializer as (data?: Buffer) => string },
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxBytesPerPartition: fetchMaxBytesPerPartition,
+    strict: true,
+  });
+  const deadLetters = new Producer<Buffer, Buffer, string, Buffer>({
+    clientId: `${clientId}-dlq`,
+    bootstrapBrokers: [...options.brokers],
+    serializers: { headerKey: stringSerializer as (data?: string) => Buffer },
+  });
+  const tracker = new OffsetTracker();
+  const window = new WriteWindow(sink.maxInFlight);
+  let fatal: unknown;
+
+  consumer.on('consumer:group:join', ({ assignments }) => {
+    const owned = new Set((assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)));
+    for (const key of [...ownedPartitions]) {
+      if (!owned.has(key)) {
+        const [topic, partition] = splitKey(key);
+        tracker.forget(topic, partition);
+        ownedPartitions.delete(key);
+      }
+    }
+    for (const key of owned) ownedPartitions.add(key);
+    log.info({ groupId, assignments: [...owned] }, 'joined consumer group');
+  });
+  const ownedPartitions = new Set<string>();
+
+  const commit = async () => {
+    const offsets = tracker.committable();
+    if (offsets.length === 0) return;
+    try {
+      await consumer.commit({ offsets: offsets.map((o) => ({ ...o, leaderEpoch: -1 })) });
+      counters.committed(offsets);
+    } catch (error) {
+      for (const o of offsets) tracker.commitFailed(o.topic, o.partition);
+      log.warn({ err: error }, 'offset commit failed; will retry');
+    }
+  };
+  const commitTimer = setInterval(() => void commit(), sink.commitIntervalMs);
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(new Aborted());
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new Aborted());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+
+  /** Dead letters must not be lost either: publishing is retried until Kafka takes it. */
+  const deadLetter = async (message: SinkMessage, route: TopicRoute, reason: RecordRejection, error: string) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await publishDeadLetter(deadLetters, {
+          deadLetterTopic: route.deadLetterTopic,
+          topic: message.topic,
+          partition: message.partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers: message.headers,
+          reason,
+          error,
+          destination: destination.name,
+        });
+        counters.deadLettered += 1;
+        log.warn({ topic: message.topic, partition: message.partition, offset: String(message.offset), reason, error }, 'record dead-lettered');
+        return;
+      } catch (publishError) {
+        if (attempt % 10 === 0) log.error({ err: publishError }, 'cannot publish to the dead-letter topic; retrying');
+        await sleep(backoffMs(attempt));
+      }
+    }
+  };
+
+  const write = async (route: TopicRoute, op: RowOperation, message: SinkMessage) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await destination.write(route.table, op);
+        counters.recordWritten(op.kind, op.timestampUs);
+        return;
+      } catch (error) {
+        if (error instanceof RecordRejectedError) return deadLetter(message, route, error.reason, error.message);
+        const verdict = classifyWriteError(error);
+        if (verdict.action === 'reject') return deadLetter(message, route, 'server-rejected', verdict.reason);
+        counters.retrying(verdict.reason);
+        if (attempt % 20 === 0) log.warn({ attempt, error: verdict.reason }, 'write failed; retrying');
+        await sleep(backoffMs(attempt));
+      }
+    }
+  };
+
+  const handle = async (message: SinkMessage) => {
+    const route = routes.get(message.topic)!;
+    let op: RowOperation;
+    try {
+      op = route.decode({ key: message.key, value: message.value, headers: message.headers, timestampMs: message.timestamp });
+    } catch (error) {
+      if (!(error instanceof RecordRejectedError)) throw error;
+      return deadLetter(message, route, error.reason, error.message);
+    }
+    return write(route, op, message);
+  };
+
+  const stream = await consumer.consume({
+    topics: [...routes.keys()],
+    mode: 'committed',
+    fallbackMode: 'earliest',
+    autocommit: false,
+  });
+  const stop = () => void stream.close();
+  signal.addEventListener('abort', stop, { once: true });
+  counters.state = 'running';
+  log.info({ groupId, topics: [...routes.keys()], maxInFlight: sink.maxInFlight }, 'sink started');
+
+  try {
+    for await (const message of stream) {
+      const waiting = window.acquire();
+      if (waiting) await waiting;
+      if (signal.aborted || fatal) {
+        window.release();
+        break;
+      }
+      tracker.started(message.topic, message.partition, message.offset);
+      counters.inFlight = window.inFlight;
+      handle(message).then(
+        () => {
+          tracker.finished(message.topic, message.partition, message.offset);
+          window.release();
+          counters.inFlight = window.inFlight;
+        },
+        (error: unknown) => {
+          // Left unfinished: its offset is never committed, so the record comes back after a restart.
+          window.release();
+          if (error instanceof Aborted) return;
+          fatal ??= error;
+          log.error({ err: error, topic: message.topic, partition: message.partition, offset: String(message.offset) }, 'unexpected failure; stopping');
+          stream.close();
+        },
+      );
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+    const drained = await window.drained(sink.shutdownTimeoutMs);
+    if (!drained) log.warn({ inFlight: window.inFlight }, 'stopping with writes still in flight; they will be redelivered');
+    clearInterval(commitTimer);
+    await commit();
+    // `as boolean | undefined` picks the promise overload of close().
+    await consumer.close(true as boolean | undefined).catch((error: unknown) => log.warn({ err: error }, 'closing the consumer failed'));
+    await deadLetters.close().catch(() => undefined);
+    counters.state = 'stopped';
+    counters.inFlight = window.inFlight;
+    const { destination: _name, ...totals } = counters.snapshot();
+    log.info(totals, 'sink stopped');
+  }
+  if (fatal) throw fatal;
+  return counters;
+}
+
+function splitKey(key: string): [string, number] {
+  const at = key.lastIndexOf(':');
+  return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+
+/**
+ * Reads each topic's table from the destination's live schema and builds its decoder. A table that
+ * is not there yet (schema not copied) or a destination that is down is waited for, not fatal: the
+ * other destination's sink runs meanwhile. A mapping that can never fit the table is fatal.
+ */
+async function prepareRoutes(options: SinkWorkerOptions, counters: SinkCounters, log: Logger, signal: AbortSignal): Promise<Map<string, TopicRoute>> {
+  const routes = new Map<string, TopicRoute>();
+  for (const topic of options.topics) {
+    const [keyspace, tableName] = splitTable(topic.table);
+    let table: TableSchema | undefined;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        table = await options.destination.tableSchema(keyspace, tableName);
+        if (table) break;
+        counters.retrying(`table ${topic.table} does not exist on ${options.destination.name}`);
+        if (attempt % 10 === 0) log.warn({ table: topic.table }, `table does not exist on ${options.destination.name}; run \`tandem schema\`. Waiting for it`);
+      } catch (error) {
+        counters.retrying((error as Error).message);
+        if (attempt % 10 === 0) log.warn({ err: error }, `cannot read the schema of ${topic.table}; retrying`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
+    }
+    if (!table) break;
+    let mapping;
+    try {
+      mapping = topic.mapping ? parseMapping(topic.mapping) : defaultMapping(table);
+      checkMapping(mapping, table);
+    } catch (error) {
+      if (error instanceof MappingError) throw new ConfigError(`topics[${options.topics.indexOf(topic)}].mapping ${error.message}`, { cause: error });
+      throw error;
+    }
+    const decode = createRecordDecoder(table, mapping, {
+      timestamp: topic.timestamp,
+      ttl: topic.ttl,
+      unknownFields: topic.unknownFields,
+      nullToUnset: topic.nullToUnset,
+      deletesEnabled: topic.deletesEnabled,
+    });
+    routes.set(topic.topic, { config: topic, table, decode, deadLetterTopic: deadLetterTopicOf(topic) });
+  }
+  return routes;
+}
+
+/** `ks.table` or `"Ks"."Table"` into its two names, unquoted. */
+export function splitTable(qualified: string): [string, string] {
+  const match = /^("(?:[^"]|"")+"|[^."]+)\.("(?:[^"]|"")+"|[^."]+)$/.exec(qualified);
+  if (!match) throw new ConfigError(`table ${qualified} is not keyspace.table`);
+  const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase());
+  return [unquote(match[1]!), unquote(match[2]!)];
+}
