@@ -95,6 +95,7 @@ export const recordRejections = [
   'bad-timestamp',
   'bad-ttl',
   'unsupported-table',
+  'unknown-table',
   'server-rejected',
 ] as const;
 export type RecordRejection = (typeof recordRejections)[number];

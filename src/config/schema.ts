@@ -85,6 +85,11 @@ const sinkSchema = z.strictObject({
   commitIntervalMs: z.number().int().min(10).max(60_000).default(200),
   /** How long a stopping sink waits for writes in flight before it exits without them (they are redelivered). */
   shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(15_000),
+  /**
+   * A topic whose table does not exist on a destination: `wait` for it (status shows why; nothing
+   * to replay once `tandem schema` has run) or `dead-letter` its records.
+   */
+  missingTable: z.enum(['wait', 'dead-letter']).default('wait'),
   /** Consumer groups are `<prefix>-source` and `<prefix>-target`. */
   groupIdPrefix: z.string().min(1).default('tandem-sink'),
 });
@@ -105,7 +110,7 @@ export const configSchema = z.strictObject({
   source: sourceSchema,
   target: targetSchema,
   topics: z.array(topicSchema).default([]),
-  sink: sinkSchema.default({ maxInFlight: 512, commitIntervalMs: 200, shutdownTimeoutMs: 15_000, groupIdPrefix: 'tandem-sink' }),
+  sink: sinkSchema.default({ maxInFlight: 512, commitIntervalMs: 200, shutdownTimeoutMs: 15_000, missingTable: 'wait', groupIdPrefix: 'tandem-sink' }),
   stack: stackSchema.default({ cassandraHeapMb: 512, kafkaHeapMb: 512, jvmArgs: { cassandra: [], kafka: [] } }),
 });
 

@@ -25,7 +25,8 @@ type SinkMessage = Message<Buffer, Buffer, string, Buffer>;
 
 interface TopicRoute {
   readonly config: TopicConfig;
-  readonly table: TableSchema;
+  /** Absent when the table does not exist on the destination and `missingTable` is `dead-letter`. */
+  readonly table: TableSchema | undefined;
   readonly decode: RecordDecoder;
   readonly deadLetterTopic: string;
 }
@@ -147,10 +148,10 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
     }
   };
 
-  const write = async (route: TopicRoute, op: RowOperation, message: SinkMessage) => {
+  const write = async (route: TopicRoute, table: TableSchema, op: RowOperation, message: SinkMessage) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        await destination.write(route.table, op);
+        await destination.write(table, op);
         counters.recordWritten(op.kind, op.timestampUs);
         return;
       } catch (error) {
@@ -173,7 +174,8 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
       if (!(error instanceof RecordRejectedError)) throw error;
       return deadLetter(message, route, error.reason, error.message);
     }
-    return write(route, op, message);
+    // A route without a table has a decoder that always rejects, so here the table exists.
+    return write(route, route.table!, op, message);
   };
 
   const stream = await consumer.consume({
@@ -246,10 +248,16 @@ async function prepareRoutes(options: SinkWorkerOptions, counters: SinkCounters,
   for (const topic of options.topics) {
     const [keyspace, tableName] = splitTable(topic.table);
     let table: TableSchema | undefined;
+    let checked = false;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
         table = await options.destination.tableSchema(keyspace, tableName);
+        checked = true;
         if (table) break;
+        if (options.sink.missingTable === 'dead-letter') {
+          log.warn({ table: topic.table }, `table does not exist on ${options.destination.name}; its records will be dead-lettered`);
+          break;
+        }
         counters.retrying(`table ${topic.table} does not exist on ${options.destination.name}`);
         if (attempt % 10 === 0) log.warn({ table: topic.table }, `table does not exist on ${options.destination.name}; run \`tandem schema\`. Waiting for it`);
       } catch (error) {
@@ -258,7 +266,19 @@ async function prepareRoutes(options: SinkWorkerOptions, counters: SinkCounters,
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
     }
-    if (!table) break;
+    if (!checked) break;
+    if (!table) {
+      const missing = `table ${topic.table} does not exist on ${options.destination.name}`;
+      routes.set(topic.topic, {
+        config: topic,
+        table: undefined,
+        decode: () => {
+          throw new RecordRejectedError('unknown-table', missing);
+        },
+        deadLetterTopic: deadLetterTopicOf(topic),
+      });
+      continue;
+    }
     let mapping;
     try {
       mapping = topic.mapping ? parseMapping(topic.mapping) : defaultMapping(table);

@@ -40,6 +40,8 @@ export function kafkaServerProperties(node: KafkaNodeSpec): string {
     'share.coordinator.state.topic.replication.factor': 1,
     'share.coordinator.state.topic.min.isr': 1,
     'group.initial.rebalance.delay.ms': 0,
+    // Keyspaces' row limit is 1 MB: records somewhat larger must reach the sinks, to be refused there with a reason.
+    'message.max.bytes': 10 * 1024 * 1024,
     'num.network.threads': 2,
     'num.io.threads': 4,
     'log.retention.hours': 168,

@@ -1,42 +1,18 @@
 import type cassandra from 'cassandra-driver';
-import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { parseConfig, type TandemConfig } from '../../src/config/index.js';
-import { createCqlClient } from '../../src/cql/index.js';
 import { produceJsonLines } from '../../src/produce/index.js';
-import { CqlDestination, destinationNames, runSinkWorker, type SinkCounters } from '../../src/sink/index.js';
-import { Clients, eventually, fixtureLines, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
+import { deadLetterHeaders } from '../../src/sink/index.js';
+import { Clients, fixtureLines, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
+import { produceRaw, readTopic, runSinksUntil, settled, sinkConfig, type RawRecord } from '../helpers/sinks.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
 afterAll(() => clients.closeAll());
-const logger = pino({ level: process.env.TANDEM_TEST_LOG ?? 'silent' });
+const source = () => clients.connect(stack.source);
+const target = () => clients.connect(stack.target);
 
-function configFor(topic: string, table: string, extra: Record<string, unknown> = {}): TandemConfig {
-  return parseConfig(
-    {
-      kafka: stack.kafka,
-      source: stack.source,
-      target: stack.target,
-      topics: [{ topic, table, ...extra }],
-      sink: { groupIdPrefix: uniqueName('group'), commitIntervalMs: 50 },
-    },
-    'test',
-    {},
-    '.',
-  ).config;
-}
-
-/** Runs both sinks until `until` holds, then stops them the way SIGTERM does. */
-async function runSinks(config: TandemConfig, until: () => Promise<boolean>, timeoutMs = 60_000): Promise<SinkCounters[]> {
-  const controller = new AbortController();
-  const workers = destinationNames.map((name) => {
-    const destination = new CqlDestination(name, createCqlClient(name === 'source' ? config.source : config.target), 'cassandra');
-    return runSinkWorker({ destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger }, controller.signal).finally(() => destination.close());
-  });
-  await eventually(until, Boolean, timeoutMs, 250);
-  controller.abort();
-  return Promise.all(workers);
+async function count(client: cassandra.Client, table: string): Promise<number> {
+  return Number((await client.execute(`SELECT count(*) FROM ${table}`)).first().get(0));
 }
 
 async function rowsWithWriteTimes(client: cassandra.Client, keyspace: string) {
@@ -48,23 +24,25 @@ async function rowsWithWriteTimes(client: cassandra.Client, keyspace: string) {
       user_id: r.get('user_id') as string,
       activity_time: (r.get('activity_time') as Date).toISOString(),
       activity_type: r.get('activity_type') as string,
-      activity_details: r.get('activity_details') as string,
+      activity_details: r.get('activity_details') as string | null,
       wt_type: String(r.get('wt_type')),
       wt_details: String(r.get('wt_details')),
     }))
     .sort((a, b) => a.user_id.localeCompare(b.user_id));
 }
 
-describe('dual writes: the reference design scenario', () => {
-  it('writes the four sample records into both databases with identical write times per cell', async () => {
-    const keyspace = uniqueName('ref');
-    const source = clients.connect(stack.source);
-    const target = clients.connect(stack.target);
-    await runAll(source, referenceSchema(keyspace));
-    await runAll(target, referenceSchema(keyspace));
-    const topic = uniqueName('mskkscassdualwrites');
-    const config = configFor(topic, `${keyspace}.user_activity`);
+async function referenceKeyspace(): Promise<string> {
+  const keyspace = uniqueName('ref');
+  await runAll(source(), referenceSchema(keyspace));
+  await runAll(target(), referenceSchema(keyspace));
+  return keyspace;
+}
 
+describe('dual writes', () => {
+  it('the reference design: four sample records land in both databases with identical write times per cell', async () => {
+    const keyspace = await referenceKeyspace();
+    const topic = uniqueName('mskkscassdualwrites');
+    const config = sinkConfig(stack, { topic, table: `${keyspace}.user_activity` });
     const produced = await produceJsonLines({
       brokers: config.kafka.brokers,
       topic,
@@ -75,18 +53,17 @@ describe('dual writes: the reference design scenario', () => {
     });
     expect(produced).toEqual({ produced: 4, skipped: [], unkeyed: [] });
 
-    const count = async (client: cassandra.Client) => (await client.execute(`SELECT count(*) FROM ${keyspace}.user_activity`)).first().get(0) as bigint;
-    const counters = await runSinks(config, async () => (await count(source)) === 4n && (await count(target)) === 4n);
+    const table = `${keyspace}.user_activity`;
+    const counters = await runSinksUntil(config, async () => (await count(source(), table)) === 4 && (await count(target(), table)) === 4);
 
-    const sourceRows = await rowsWithWriteTimes(source, keyspace);
-    const targetRows = await rowsWithWriteTimes(target, keyspace);
+    const sourceRows = await rowsWithWriteTimes(source(), keyspace);
     expect(sourceRows.map((r) => [r.user_id, r.activity_time, r.activity_type])).toEqual([
       ['user123', '2023-05-10T12:00:00.000Z', 'click'],
       ['user124', '2023-05-10T12:05:00.000Z', 'view'],
       ['user125', '2023-05-10T12:10:00.000Z', 'purchase'],
       ['user127', '2023-05-10T12:10:00.000Z', 'purchase'],
     ]);
-    expect(targetRows).toEqual(sourceRows);
+    expect(await rowsWithWriteTimes(target(), keyspace)).toEqual(sourceRows);
     for (const row of sourceRows) {
       expect(row.wt_type).toBe(row.wt_details);
       // The producer's clock: microseconds of today, not the 2023 event time.
@@ -94,5 +71,90 @@ describe('dual writes: the reference design scenario', () => {
     }
     expect(new Set(sourceRows.map((r) => r.wt_type)).size).toBe(4);
     for (const c of counters) expect(c.snapshot()).toMatchObject({ written: 4, deadLettered: 0, state: 'stopped', inFlight: 0 });
+  });
+
+  it('converges: 10,000 updates to 200 rows, shuffled, every 10th duplicated, end identical and newest on both sides', async () => {
+    const keyspace = await referenceKeyspace();
+    const topic = uniqueName('converge');
+    const config = sinkConfig(stack, { topic, table: `${keyspace}.user_activity` });
+    const base = 1_700_000_000_000_000;
+    const updates: RawRecord[] = [];
+    const newest = new Map<string, number>();
+    for (let seq = 0; seq < 10_000; seq++) {
+      const user = `user${seq % 200}`;
+      newest.set(user, seq);
+      updates.push({
+        key: JSON.stringify({ user_id: user }),
+        value: JSON.stringify({ user_id: user, activity_time: '2023-05-10T12:00:00Z', activity_type: `v${seq}`, activity_details: `update ${seq} of ${user}` }),
+        headers: { 'tandem-ts-us': String(base + seq) },
+      });
+    }
+    const shuffled = updates.flatMap((u, i) => (i % 10 === 0 ? [u, u] : [u])).sort(() => Math.random() - 0.5);
+    await produceRaw(config.kafka.brokers, topic, shuffled);
+
+    const counters = await runSinksUntil(config, (all) => all.every((c) => settled(c) >= shuffled.length));
+    for (const c of counters) expect(c.snapshot()).toMatchObject({ written: shuffled.length, deadLettered: 0 });
+
+    const sourceRows = await rowsWithWriteTimes(source(), keyspace);
+    expect(await rowsWithWriteTimes(target(), keyspace)).toEqual(sourceRows);
+    expect(sourceRows).toHaveLength(200);
+    for (const row of sourceRows) {
+      const seq = newest.get(row.user_id)!;
+      expect(row.activity_type).toBe(`v${seq}`);
+      expect(row.wt_type).toBe(String(base + seq));
+    }
+  });
+
+  it('dead-letters every bad record with its reason while the good ones around it are written', async () => {
+    const keyspace = uniqueName('bad');
+    const ddl = [
+      `CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+      `CREATE TABLE ${keyspace}.events (id text, at timestamp, n int, payload text, PRIMARY KEY (id, at))`,
+    ];
+    await runAll(source(), ddl);
+    await runAll(target(), ddl);
+    const topic = uniqueName('badinput');
+    const config = sinkConfig(stack, { topic, table: `${keyspace}.events`, unknownFields: 'reject' });
+    const good = (id: string) => ({ value: JSON.stringify({ id, at: '2023-05-10T12:00:00Z', n: 1, payload: 'ok' }) });
+    const bad: [string, RawRecord][] = [
+      ['malformed-json', { value: '{"id": "b1", "at": ' }],
+      ['not-an-object', { value: '["b2"]' }],
+      ['missing-key-column', { value: JSON.stringify({ at: '2023-05-10T12:00:00Z', n: 1 }) }],
+      ['bad-value', { value: JSON.stringify({ id: 'b4', at: '2023-05-10T12:00:00Z', n: 'abc' }) }],
+      ['bad-value', { value: JSON.stringify({ id: 'b5', at: '2023-13-45', n: 1 }) }],
+      ['unknown-field', { value: JSON.stringify({ id: 'b6', at: '2023-05-10T12:00:00Z', n: 1, colour: 'red' }) }],
+    ];
+    const twoMegabytes = { value: JSON.stringify({ id: 'huge', at: '2023-05-10T12:00:00Z', n: 1, payload: 'x'.repeat(2 * 1024 * 1024) }) };
+    const records = [good('g1'), ...bad.flatMap(([, r], i) => [r, good(`g${i + 2}`)]), twoMegabytes, good('g9')];
+    await produceRaw(config.kafka.brokers, topic, records);
+
+    const sourceTable = `${keyspace}.events`;
+    const counters = await runSinksUntil(config, (all) => all.every((c) => settled(c) >= records.length));
+
+    // Both sides hold every good record; the 2 MB row is valid Cassandra but breaks the target's 1 MiB guardrail.
+    const ids = async (client: cassandra.Client) => (await client.execute(`SELECT id FROM ${sourceTable}`)).rows.map((r) => r.get('id') as string).sort();
+    expect(await ids(target())).toEqual(['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g9']);
+    expect(await ids(source())).toEqual(['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g9', 'huge']);
+
+    const letters = await readTopic(config.kafka.brokers, `${topic}.dlq`, bad.length * 2 + 1);
+    const summary = letters
+      .map((l) => [l.headers.get(deadLetterHeaders.destination), l.headers.get(deadLetterHeaders.reason), l.headers.get(deadLetterHeaders.topic)])
+      .sort((a, b) => String(a).localeCompare(String(b)));
+    const expected = [
+      ...bad.flatMap(([reason]) => [['source', reason, topic], ['target', reason, topic]]),
+      ['target', 'server-rejected', topic],
+    ].sort((a, b) => String(a).localeCompare(String(b)));
+    expect(summary).toEqual(expected);
+    for (const letter of letters) {
+      expect(letter.headers.get(deadLetterHeaders.error)).toBeTruthy();
+      expect(letter.headers.get(deadLetterHeaders.offset)).toMatch(/^\d+$/);
+      expect(letter.headers.get(deadLetterHeaders.partition)).toMatch(/^\d+$/);
+    }
+    const reasonOf = (id: string) => letters.find((l) => l.value?.includes(`"${id}"`))?.headers.get(deadLetterHeaders.error);
+    expect(reasonOf('b4')).toContain('field "n": expected an integer');
+    expect(reasonOf('b5')).toContain('field "at": expected an ISO-8601 timestamp');
+    expect(reasonOf('b6')).toContain('field "colour"');
+    expect(letters.find((l) => l.headers.get(deadLetterHeaders.reason) === 'server-rejected')?.headers.get(deadLetterHeaders.error)).toMatch(/Guardrail/);
+    expect(counters.map((c) => c.snapshot().deadLettered)).toEqual([bad.length, bad.length + 1]);
   });
 });
