@@ -26,6 +26,8 @@ export function createCqlClient(cluster: ClusterConfig, options: CqlClientOption
     // Typed collections and exact integers both ways: map<int, text> keys stay ints, bigint stays exact.
     encoding: { map: Map, set: Set, useBigIntAsLong: true, useBigIntAsVarint: true, useUndefinedAsUnset: true },
     socketOptions: { connectTimeout: options.connectTimeoutMs ?? 5_000 },
+    // A node that comes back is found within seconds: the driver's default waits grow to 10 minutes.
+    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
     // One connection per host: on small machines extra connections cost the server more than they give.
     pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1, [cassandra.types.distance.remote]: 1 } },
   };

@@ -251,15 +251,29 @@ export interface DownResult {
   readonly purged: boolean;
 }
 
-/** Stops exactly the processes the state file names (checked by PID and command line) and waits for them to exit. */
-export async function stopStack(dataDir: string, options: { purge?: boolean; graceMs?: number } = {}): Promise<DownResult> {
+/**
+ * Stops exactly the processes the state file names (checked by PID and command line) and waits for
+ * them to exit. `only` stops some servers and keeps the others' records, so a later `startStack`
+ * starts just those again (fault tests use it to take one server away).
+ */
+export async function stopStack(
+  dataDir: string,
+  options: { purge?: boolean; graceMs?: number; only?: readonly ServerName[] } = {},
+): Promise<DownResult> {
   const state = readState(dataDir);
-  const records = serverNames.flatMap((name) => (state?.servers[name] ? [state.servers[name]] : []));
+  const names = options.only ?? serverNames;
+  const records = names.flatMap((name) => (state?.servers[name] ? [state.servers[name]] : []));
   const results = await Promise.all(
     records.map(async (record) => ((await stopServer(record.pid, record.marker, options.graceMs ?? 30_000)) ? record.name : undefined)),
   );
   const stopped = results.filter((name): name is ServerName => name !== undefined);
-  removeState(dataDir);
+  if (options.only && state) {
+    const servers = { ...state.servers };
+    for (const name of names) delete servers[name];
+    writeState({ ...state, servers });
+  } else {
+    removeState(dataDir);
+  }
   let purged = false;
   if (options.purge && existsSync(dataDir)) {
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,76 @@
+import type cassandra from 'cassandra-driver';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { startStack, stackSpecFromConfig, stopStack } from '../../src/stack/index.js';
+import { Clients, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
+import { produceRaw, runSinksUntil, settled, sinkConfig, type RawRecord } from '../helpers/sinks.js';
+
+const stack = inject('stackConfig');
+const dataDir = inject('stackDataDir');
+const clients = new Clients();
+afterAll(async () => {
+  // Whatever happened, the suite's target runs again for the tests after this one.
+  await startStack(stackSpecFromConfig(stack, { dataDir }));
+  await clients.closeAll();
+});
+
+async function count(client: cassandra.Client, table: string): Promise<number> {
+  return Number((await client.execute(`SELECT count(*) FROM ${table}`)).first().get(0));
+}
+
+function records(from: number, to: number): RawRecord[] {
+  return Array.from({ length: to - from }, (_, k) => {
+    const i = from + k;
+    return {
+      key: JSON.stringify({ user_id: `u${i % 5000}` }),
+      value: JSON.stringify({ user_id: `u${i % 5000}`, activity_time: 1683720000000 + i, activity_type: 'view', activity_details: `record ${i}` }),
+      headers: { 'tandem-ts-us': String(1_700_000_000_000_000 + i) },
+    };
+  });
+}
+
+describe('isolation between destinations', () => {
+  it('with the target stopped for 30 s mid-stream the source sink goes on; the target sink drains after; nothing dead-lettered', async () => {
+    const source = clients.connect(stack.source);
+    const target = clients.connect(stack.target);
+    const keyspace = uniqueName('iso');
+    await runAll(source, referenceSchema(keyspace));
+    await runAll(target, referenceSchema(keyspace));
+    const topic = uniqueName('iso');
+    const config = sinkConfig(stack, { topic, table: `${keyspace}.user_activity` });
+    const table = `${keyspace}.user_activity`;
+    await produceRaw(config.kafka.brokers, topic, records(0, 10_000));
+
+    let outageStarted = 0;
+    let sourceDoneDuringOutage = false;
+    let targetStopped = false;
+    let restarted: Promise<unknown> | undefined;
+    const counters = await runSinksUntil(
+      config,
+      async ([sourceCounters, targetCounters]) => {
+        if (!targetStopped && settled(targetCounters!) >= 2_000) {
+          targetStopped = true;
+          await stopStack(dataDir, { only: ['target'], graceMs: 2_000 });
+          outageStarted = Date.now();
+          // The stream goes on while the target is away.
+          await produceRaw(config.kafka.brokers, topic, records(10_000, 30_000));
+        }
+        if (targetStopped && !restarted) {
+          if (settled(sourceCounters!) >= 30_000) sourceDoneDuringOutage = true;
+          if (Date.now() - outageStarted >= 30_000) restarted = startStack(stackSpecFromConfig(stack, { dataDir }));
+          return false;
+        }
+        return restarted !== undefined && settled(targetCounters!) >= 30_000;
+      },
+      { timeoutMs: 180_000 },
+    );
+    await restarted;
+
+    expect(sourceDoneDuringOutage).toBe(true);
+    const [sourceCounters, targetCounters] = counters.map((c) => c.snapshot());
+    expect(sourceCounters).toMatchObject({ written: 30_000, deadLettered: 0 });
+    expect(targetCounters!.written).toBeGreaterThanOrEqual(30_000);
+    expect(targetCounters).toMatchObject({ deadLettered: 0 });
+    expect(targetCounters!.retried).toBeGreaterThan(0);
+    expect([await count(source, table), await count(target, table)]).toEqual([30_000, 30_000]);
+  });
+});
