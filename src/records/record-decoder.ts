@@ -65,18 +65,19 @@ export function createRecordDecoder(table: TableSchema, mapping: TopicMapping, o
     if (table.isCounterTable) {
       throw new RecordRejectedError('unsupported-table', `${table.keyspace}.${table.table} is a counter table: counter updates cannot be replayed idempotently`);
     }
-    const key = parseJsonObject(record.key, 'key', false);
+    // The key is parsed only when a column is read from it: most records never need it.
+    let parsedKey: Record<string, unknown> | undefined | null = null;
+    const keyObject = () => (parsedKey === null ? (parsedKey = parseJsonObject(record.key, 'key', false)) : parsedKey);
     const isDelete = record.value == null || record.headers.get(operationHeader)?.toString() === 'delete';
     const value = record.value == null ? undefined : parseJsonObject(record.value, 'value', true);
     const timestampUs = writeTimestamp(record, value, mapping, options);
 
     if (isDelete) {
       // A tombstone has no value: its key names the row, resolved along the same paths.
-      const keySource = value ?? key;
       const keyValues = new Map<string, unknown>();
       for (const column of keyColumns) {
         const m = mapping.columns.find((c) => c.column === column)!;
-        const raw = value ? resolve(m.source, value, key, record.headers, m.keyFallback) : resolveIn(m.source, keySource);
+        const raw = value ? resolve(m.source, value, keyObject, record.headers, m.keyFallback) : resolveIn(m.source, keyObject());
         keyValues.set(column, requireKey(column, coerce(raw, column)));
       }
       return { kind: 'delete', key: keyValues, timestampUs };
@@ -92,7 +93,7 @@ export function createRecordDecoder(table: TableSchema, mapping: TopicMapping, o
     let hasRegular = false;
     let estimatedBytes = 0;
     for (const m of mapping.columns) {
-      const raw = resolve(m.source, value!, key, record.headers, m.keyFallback);
+      const raw = resolve(m.source, value!, keyObject, record.headers, m.keyFallback);
       const coerced = coerce(raw, m.column);
       if (keyColumnSet.has(m.column)) {
         values.set(m.column, requireKey(m.column, coerced));
@@ -107,7 +108,7 @@ export function createRecordDecoder(table: TableSchema, mapping: TopicMapping, o
     if (options.deletesEnabled && hasRegular && allRegularNull) {
       return { kind: 'delete', key: new Map(keyColumns.map((c) => [c, values.get(c)])), timestampUs };
     }
-    return { kind: 'upsert', values, timestampUs, ttlSeconds: ttlOf(value!, key, record.headers, mapping, options), estimatedBytes };
+    return { kind: 'upsert', values, timestampUs, ttlSeconds: ttlOf(value!, keyObject, record.headers, mapping, options), estimatedBytes };
   };
 
   function coerce(raw: unknown, column: string): unknown {
@@ -158,19 +159,15 @@ function resolveIn(source: FieldSource, root: Record<string, unknown> | undefine
   return current;
 }
 
-function resolve(
-  source: FieldSource,
-  value: Record<string, unknown>,
-  key: Record<string, unknown> | undefined,
-  headers: ReadonlyMap<string, Buffer>,
-  keyFallback = false,
-): unknown {
+type LazyKey = () => Record<string, unknown> | undefined;
+
+function resolve(source: FieldSource, value: Record<string, unknown>, key: LazyKey, headers: ReadonlyMap<string, Buffer>, keyFallback = false): unknown {
   if (source.from === 'header') {
     const header = headers.get(source.name);
     return header === undefined ? undefined : header.toString('utf8');
   }
-  const found = resolveIn(source, source.from === 'value' ? value : key);
-  return found === undefined && keyFallback ? resolveIn(source, key) : found;
+  const found = resolveIn(source, source.from === 'value' ? value : key());
+  return found === undefined && keyFallback ? resolveIn(source, key()) : found;
 }
 
 function writeTimestamp(record: KafkaRecordView, value: Record<string, unknown> | undefined, mapping: TopicMapping, options: DecoderOptions): bigint {
@@ -185,7 +182,7 @@ function writeTimestamp(record: KafkaRecordView, value: Record<string, unknown> 
   const header = record.headers.get(timestampHeader);
   if (header !== undefined) return microseconds(header.toString('utf8'), `header ${timestampHeader}`);
   if (mapping.timestamp && value) {
-    const raw = resolve(mapping.timestamp, value, undefined, record.headers);
+    const raw = resolve(mapping.timestamp, value, () => undefined, record.headers);
     if (raw !== undefined && raw !== null) return microseconds(raw, '__timestamp');
   }
   return fromRecord;
@@ -207,7 +204,7 @@ function microseconds(raw: unknown, what: string): bigint {
 
 function ttlOf(
   value: Record<string, unknown>,
-  key: Record<string, unknown> | undefined,
+  key: LazyKey,
   headers: ReadonlyMap<string, Buffer>,
   mapping: TopicMapping,
   options: DecoderOptions,

@@ -20,6 +20,9 @@ export interface Destination {
   close(): Promise<void>;
 }
 
+/** Shared by every write rather than built per call on the hot path. */
+const writeOptions = Object.freeze({ prepare: true, consistency: cassandra.types.consistencies.localQuorum });
+
 interface TableStatements {
   readonly insert: string;
   readonly insertWithTtl: string;
@@ -42,7 +45,7 @@ export class CqlDestination implements Destination {
     }
     const statements = this.statementsFor(table);
     const cql = op.kind === 'delete' ? statements.delete : op.ttlSeconds === undefined ? statements.insert : statements.insertWithTtl;
-    await this.client.execute(cql, bindValues(table, op), { prepare: true, consistency: cassandra.types.consistencies.localQuorum });
+    await this.client.execute(cql, bindValues(table, op), writeOptions);
   }
 
   tableSchema(keyspace: string, table: string): Promise<TableSchema | undefined> {

@@ -11,8 +11,13 @@
 export class OffsetTracker {
   private readonly partitions = new Map<string, PartitionProgress>();
 
-  started(topic: string, partition: number, offset: bigint): void {
-    this.progress(topic, partition).started(offset);
+  /**
+   * Tracks a record about to be written. Returns false for a record delivered again (after a
+   * rebalance Kafka resends from the last commit): the first delivery is already tracked, and
+   * the caller writes the copy without reporting it finished.
+   */
+  started(topic: string, partition: number, offset: bigint): boolean {
+    return this.progress(topic, partition).started(offset);
   }
 
   finished(topic: string, partition: number, offset: bigint): void {
@@ -78,8 +83,13 @@ class PartitionProgress {
     return this.pending.length - this.head - this.done.size;
   }
 
-  started(offset: bigint): void {
+  private highestStarted = -1n;
+
+  started(offset: bigint): boolean {
+    if (offset <= this.highestStarted) return false;
+    this.highestStarted = offset;
     this.pending.push(offset);
+    return true;
   }
 
   finished(offset: bigint): void {
@@ -101,7 +111,7 @@ class PartitionProgress {
   }
 
   takeCommittable(): bigint | undefined {
-    if (this.next === undefined || this.next === this.reported) return undefined;
+    if (this.next === undefined || (this.reported !== undefined && this.next <= this.reported)) return undefined;
     this.reported = this.next;
     return this.next;
   }

