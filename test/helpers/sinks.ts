@@ -88,8 +88,17 @@ export interface ConsumedRecord {
   headers: Map<string, string>;
 }
 
-/** Reads `count` records of a topic from the beginning (distinct by partition and offset). */
-export async function readTopic(brokers: readonly string[], topic: string, count: number, timeoutMs = 30_000): Promise<ConsumedRecord[]> {
+/**
+ * Reads a topic from the beginning until `count` distinct records are seen: distinct by partition
+ * and offset, or by `identity` (e.g. to fold a record delivered twice into one).
+ */
+export async function readTopic(
+  brokers: readonly string[],
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+  identity?: (record: ConsumedRecord) => string,
+): Promise<ConsumedRecord[]> {
   const consumer = new Consumer<string, string, string, string>({
     clientId: 'test-reader',
     groupId: uniqueName('reader'),
@@ -101,7 +110,8 @@ export async function readTopic(brokers: readonly string[], topic: string, count
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
     const timer = setTimeout(() => void stream.close(), timeoutMs);
     for await (const message of stream) {
-      records.set(`${message.partition}:${message.offset}`, { key: message.key, value: message.value, headers: message.headers });
+      const record = { key: message.key, value: message.value, headers: message.headers };
+      records.set(identity ? identity(record) : `${message.partition}:${message.offset}`, record);
       if (records.size >= count) break;
     }
     clearTimeout(timer);

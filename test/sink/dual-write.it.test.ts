@@ -144,12 +144,9 @@ describe('dual writes', () => {
     expect(await ids(source())).toEqual(['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g9', 'huge']);
 
     // At least once: a record resent by a rebalance may be dead-lettered twice; count each source offset once per destination.
-    const read = await readTopic(config.kafka.brokers, `${topic}.dlq`, bad.length * 2 + 1);
-    const letters = [
-      ...new Map(
-        read.map((l) => [`${l.headers.get(deadLetterHeaders.destination)}:${l.headers.get(deadLetterHeaders.partition)}:${l.headers.get(deadLetterHeaders.offset)}`, l]),
-      ).values(),
-    ];
+    const letters = await readTopic(config.kafka.brokers, `${topic}.dlq`, bad.length * 2 + 1, 30_000, (l) =>
+      [deadLetterHeaders.destination, deadLetterHeaders.partition, deadLetterHeaders.offset].map((h) => l.headers.get(h)).join(':'),
+    );
     const summary = letters
       .map((l) => [l.headers.get(deadLetterHeaders.destination), l.headers.get(deadLetterHeaders.reason), l.headers.get(deadLetterHeaders.topic)])
       .sort((a, b) => String(a).localeCompare(String(b)));
