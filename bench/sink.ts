@@ -5,12 +5,17 @@
  * the ceiling: the same inserts issued directly with the driver at its best concurrency, in the
  * same run, on the same servers. Prints rates and ratios; the last line is one JSON object.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
 import cassandra from 'cassandra-driver';
-import { pino } from 'pino';
 import { parseConfig, type TandemConfig } from '../src/config/index.js';
 import { createCqlClient, readTableSchema } from '../src/cql/index.js';
-import { CqlDestination, destinationNames, runSinkWorker, SinkCounters, type DestinationName } from '../src/sink/index.js';
+import { consumerGroupLag } from '../src/kafka/index.js';
+import { destinationNames, type DestinationName } from '../src/sink/index.js';
 import { insertCql } from '../src/sink/statements.js';
 import { startStack, stackSpecFromConfig, stopStack } from '../src/stack/index.js';
 import { produceRaw } from '../test/helpers/sinks.js';
@@ -25,8 +30,6 @@ const { values: args } = parseArgs({
 const total = Number(args.records);
 const rounds = Number(args.rounds);
 const dataDir = '.tandem-bench';
-const logger = pino({ level: 'silent' });
-const rssMb = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
 
 const rawConfig = {
     kafka: { brokers: ['127.0.0.1:49092'] },
@@ -74,26 +77,62 @@ async function ceiling(name: DestinationName, keyspace: string): Promise<number>
   }
 }
 
-async function sink(name: DestinationName, topic: string, keyspace: string, round: number): Promise<{ rate: number; rssAt10k: number; rssAtEnd: number }> {
-  const counters = new SinkCounters(name);
-  const controller = new AbortController();
-  const destination = new CqlDestination(name, createCqlClient(cluster(name)), 'cassandra');
-  const { topics } = configWith([{ topic, table: `${keyspace}.user_activity` }]);
-  const sinkConfig = { ...config.sink, groupIdPrefix: `bench-${Date.now()}-${round}` };
-  const worker = runSinkWorker({ destination, brokers: config.kafka.brokers, topics, sink: sinkConfig, logger, counters }, controller.signal);
+interface SinkRun {
+  rate: number;
+  rssMbAt10k: number;
+  rssMbAtEnd: number;
+  /** CPU seconds the sink process spent per 100,000 records. */
+  cpuPer100k: number;
+}
+
+/**
+ * Runs the real `tandem sink` as its own process, so its memory and CPU are the product's alone,
+ * and follows its progress through the consumer group's committed offsets.
+ */
+async function sink(name: DestinationName, topic: string, keyspace: string, round: number): Promise<SinkRun> {
+  const groupIdPrefix = `bench-${Date.now()}-${round}`;
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
+  const configFile = join(dir, 'tandem.yaml');
+  writeFileSync(configFile, stringify({ ...rawConfig, topics: [{ topic, table: `${keyspace}.user_activity` }], sink: { groupIdPrefix } }));
+  // TANDEM_BENCH_NODE_ARGS passes flags to the sink's node, e.g. --cpu-prof to profile it.
+  const nodeArgs = (process.env.TANDEM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/tandem.js', 'sink', '--config', configFile, '--destination', name, '--stats-interval', '3600'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const settled = async () => (await consumerGroupLag(config.kafka.brokers, `${groupIdPrefix}-${name}`, [topic])).reduce((sum, p) => sum + Number(p.committed), 0);
   let first = 0;
-  let rssAt10k = 0;
-  while (counters.written < total) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    if (!first && counters.written > 0) first = performance.now();
-    if (!rssAt10k && counters.written >= 10_000) rssAt10k = rssMb();
+  let firstCpu = 0;
+  let rssMbAt10k = 0;
+  let done = 0;
+  while (done < total) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    done = await settled();
+    if (!first && done > 0) {
+      first = performance.now();
+      firstCpu = cpuSeconds(child.pid!);
+    }
+    if (!rssMbAt10k && done >= 10_000) rssMbAt10k = rssMbOf(child.pid!);
   }
-  const rate = (total / (performance.now() - first)) * 1000;
-  const rssAtEnd = rssMb();
-  controller.abort();
-  await worker;
-  await destination.close();
-  return { rate, rssAt10k, rssAtEnd };
+  const rate = ((total - 0) / (performance.now() - first)) * 1000;
+  const cpuPer100k = ((cpuSeconds(child.pid!) - firstCpu) / total) * 100_000;
+  const rssMbAtEnd = rssMbOf(child.pid!);
+  child.kill('SIGTERM');
+  await exited;
+  rmSync(dir, { recursive: true, force: true });
+  return { rate, rssMbAt10k, rssMbAtEnd, cpuPer100k };
+}
+
+function rssMbOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : 0;
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime, fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function main(): Promise<void> {
@@ -119,34 +158,43 @@ async function main(): Promise<void> {
     }),
   );
 
-  const results: Record<DestinationName, { sink: number[]; ceiling: number[]; rssAt10k: number; rssAtEnd: number }> = {
-    source: { sink: [], ceiling: [], rssAt10k: 0, rssAtEnd: 0 },
-    target: { sink: [], ceiling: [], rssAt10k: 0, rssAtEnd: 0 },
+  const results: Record<DestinationName, { sink: number[]; ceiling: number[]; runs: SinkRun[] }> = {
+    source: { sink: [], ceiling: [], runs: [] },
+    target: { sink: [], ceiling: [], runs: [] },
   };
   for (let round = 1; round <= rounds; round++) {
     for (const name of destinationNames) {
       // Alternate the order so warm-up and background compaction do not favour one side.
-      const first = round % 2 === 1 ? 'ceiling' : 'sink';
-      for (const kind of first === 'ceiling' ? ['ceiling', 'sink'] : ['sink', 'ceiling']) {
+      for (const kind of round % 2 === 1 ? ['ceiling', 'sink'] : ['sink', 'ceiling']) {
         if (kind === 'ceiling') results[name].ceiling.push(await ceiling(name, keyspace));
         else {
-          const measured = await sink(name, topic, keyspace, round);
-          results[name].sink.push(measured.rate);
-          results[name].rssAt10k = measured.rssAt10k;
-          results[name].rssAtEnd = measured.rssAtEnd;
+          const run = await sink(name, topic, keyspace, round);
+          results[name].sink.push(run.rate);
+          results[name].runs.push(run);
         }
       }
       const r = results[name];
+      const run = r.runs.at(-1)!;
       console.log(
-        `round ${round} ${name}: sink ${Math.round(r.sink.at(-1)!)} rec/s, driver ceiling ${Math.round(r.ceiling.at(-1)!)} rec/s, ratio ${(r.sink.at(-1)! / r.ceiling.at(-1)!).toFixed(2)}, RSS ${r.rssAt10k} MB at 10k, ${r.rssAtEnd} MB at ${total}`,
+        `round ${round} ${name}: sink ${Math.round(run.rate)} rec/s, driver ceiling ${Math.round(r.ceiling.at(-1)!)} rec/s, ratio ${(run.rate / r.ceiling.at(-1)!).toFixed(2)}; sink process RSS ${run.rssMbAt10k} MB at 10k, ${run.rssMbAtEnd} MB at ${total}; ${run.cpuPer100k.toFixed(1)} CPU-s per 100k records`,
       );
     }
   }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const summary = Object.fromEntries(
     destinationNames.map((name) => {
       const r = results[name];
-      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      return [name, { sink: Math.round(mean(r.sink)), ceiling: Math.round(mean(r.ceiling)), ratio: Number((mean(r.sink) / mean(r.ceiling)).toFixed(2)), rssMbAt10k: r.rssAt10k, rssMbAtEnd: r.rssAtEnd }];
+      return [
+        name,
+        {
+          sink: Math.round(mean(r.sink)),
+          ceiling: Math.round(mean(r.ceiling)),
+          ratio: Number((mean(r.sink) / mean(r.ceiling)).toFixed(2)),
+          rssMbAt10k: r.runs.at(-1)!.rssMbAt10k,
+          rssMbAtEnd: r.runs.at(-1)!.rssMbAtEnd,
+          cpuSecondsPer100k: Number(mean(r.runs.map((run) => run.cpuPer100k)).toFixed(1)),
+        },
+      ];
     }),
   ) as unknown as Record<DestinationName, { ratio: number }>;
   if (!args['keep-stack']) await stopStack(dataDir, { purge: true, graceMs: 10_000 });
