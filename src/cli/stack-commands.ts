@@ -1,6 +1,8 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type TandemConfig } from '../config/index.js';
+import { consumerGroupLag } from '../kafka/index.js';
+import { consumerGroupOf, destinationNames, type DestinationName } from '../sink/index.js';
 import { stackSpecFromConfig, stackStatus, startStack, stateFile, stopStack, type StackSpec } from '../stack/index.js';
 import { table, type Output } from './output.js';
 
@@ -18,6 +20,36 @@ const shown = (path: string) => {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') ? rel : path;
 };
+
+interface SinkLag {
+  destination: DestinationName;
+  group: string;
+  lag?: number;
+  partitions?: { topic: string; partition: number; committed: string; end: string; lag: string }[];
+  error?: string;
+}
+
+/** Each destination's consumer group lag over the configured topics; Kafka being down is reported, not thrown. */
+async function sinkLags(config: TandemConfig): Promise<SinkLag[]> {
+  if (config.topics.length === 0) return [];
+  const topics = config.topics.map((t) => t.topic);
+  return Promise.all(
+    destinationNames.map(async (destination): Promise<SinkLag> => {
+      const group = consumerGroupOf(config.sink, destination);
+      try {
+        const partitions = await consumerGroupLag(config.kafka.brokers, group, topics);
+        return {
+          destination,
+          group,
+          lag: Number(partitions.reduce((sum, p) => sum + p.lag, 0n)),
+          partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition, committed: String(p.committed), end: String(p.end), lag: String(p.lag) })),
+        };
+      } catch (error) {
+        return { destination, group, error: (error as Error).message };
+      }
+    }),
+  );
+}
 
 export function registerStackCommands(program: Command, output: Output): void {
   program
@@ -57,21 +89,35 @@ export function registerStackCommands(program: Command, output: Output): void {
 
   program
     .command('status')
-    .description('show which servers of the local stack run')
+    .description('show which servers of the local stack run and how far each destination\'s sink trails its topics')
     .option('-c, --config <file>', 'config the stack was started with')
     .option('-d, --data-dir <dir>', 'data dir of the stack (default: ./.tandem)')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  $ tandem status --json')
     .action(async (options: StackOptions & { json?: boolean }) => {
-      const spec = specFrom(options);
+      const { config } = loadConfig(options.config);
+      const spec = stackSpecFromConfig(config, options.dataDir ? { dataDir: options.dataDir } : {});
       const servers = stackStatus(spec.dataDir);
+      const sinks = await sinkLags(config);
       if (options.json) {
-        output.info(JSON.stringify({ stack: servers.map((s) => ({ name: s.name, running: s.running, address: s.record?.address, pid: s.record?.pid, version: s.record?.version })) }, null, 2));
+        output.info(
+          JSON.stringify(
+            {
+              stack: servers.map((s) => ({ name: s.name, running: s.running, address: s.record?.address, pid: s.record?.pid, version: s.record?.version })),
+              sinks,
+            },
+            null,
+            2,
+          ),
+        );
         return;
       }
       output.info('Local stack:');
       for (const line of table(servers.map((s) => [s.name, s.running ? 'running' : 'stopped', s.record?.address ?? '-', s.running ? `pid ${s.record?.pid}` : '']))) {
         output.info(`  ${line}`);
       }
+      if (sinks.length === 0) return;
+      output.info('Sinks (consumer group lag):');
+      for (const line of table(sinks.map((s) => [s.destination, s.group, s.error ? `unknown: ${s.error}` : `${s.lag} records behind`]))) output.info(`  ${line}`);
     });
 }

@@ -15,8 +15,10 @@ export interface PartitionLag {
  * and the topics' end offsets. It reads only; it never joins the group.
  */
 export async function consumerGroupLag(brokers: readonly string[], groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
-  const admin = new Admin({ clientId: 'tandem-lag', bootstrapBrokers: [...brokers] });
-  const reader = new Consumer({ clientId: 'tandem-lag', groupId: `${groupId}-lag-reader`, bootstrapBrokers: [...brokers] });
+  // Status must answer quickly even when Kafka is down: a short timeout and one retry.
+  const connection = { bootstrapBrokers: [...brokers], timeout: 5_000, retries: 1 };
+  const admin = new Admin({ clientId: 'tandem-lag', ...connection });
+  const reader = new Consumer({ clientId: 'tandem-lag', groupId: `${groupId}-lag-reader`, ...connection });
   try {
     const [groups, ends] = await Promise.all([admin.listConsumerGroupOffsets({ groups: [groupId] }), reader.listOffsets({ topics: [...topics] })]);
     const committed = new Map<string, bigint>();

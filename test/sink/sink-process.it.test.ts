@@ -6,6 +6,7 @@ import type cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Clients, eventually, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
+import { runTandem } from '../helpers/run-cli.js';
 import { produceRaw } from '../helpers/sinks.js';
 
 const stack = inject('stackConfig');
@@ -80,5 +81,15 @@ describe('tandem sink as a process', () => {
     expect(await second.exited).toBe(0);
     expect(second.stderr()).toContain('sink stopped');
     expect([await count(source, table), await count(target, table)]).toEqual([total, total]);
+
+    // Both groups committed to the end: `tandem status` shows no lag.
+    const status = await runTandem(['status', '--config', configFile, '--json']);
+    expect(status.code).toBe(0);
+    const sinks = (JSON.parse(status.stdout) as { sinks: { destination: string; lag: number; partitions: unknown[] }[] }).sinks;
+    expect(sinks.map((s) => [s.destination, s.lag])).toEqual([
+      ['source', 0],
+      ['target', 0],
+    ]);
+    expect(sinks[0]!.partitions.length).toBeGreaterThan(0);
   });
 });
