@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { consoleOutput, exitCodes, reportError, type Output } from './output.js';
+import { registerConfigCommand } from './config-command.js';
 import { registerProduceCommand } from './produce-command.js';
 import { registerSinkCommand } from './sink-command.js';
 import { registerStackCommands } from './stack-commands.js';
@@ -13,6 +14,7 @@ export function buildProgram(output: Output = consoleOutput): Command {
   registerStackCommands(program, output);
   registerProduceCommand(program, output);
   registerSinkCommand(program, output);
+  registerConfigCommand(program, output);
   return program;
 }
 

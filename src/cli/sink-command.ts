@@ -3,11 +3,13 @@ import { loadConfig, type TandemConfig } from '../config/index.js';
 import { createCqlClient } from '../cql/index.js';
 import { ConfigError } from '../errors.js';
 import { CqlDestination, destinationNames, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
+import { printConfig } from './config-command.js';
 import { createLogger } from './logger.js';
 import type { Output } from './output.js';
 
 interface SinkCommandOptions {
   config?: string;
+  printConfig?: boolean;
   destination: string;
   statsInterval: string;
 }
@@ -19,9 +21,12 @@ export function registerSinkCommand(program: Command, output: Output): void {
     .option('-c, --config <file>', 'config file (default: ./tandem.yaml, else the local defaults)')
     .option('--destination <which>', 'source, target or both', 'both')
     .option('--stats-interval <seconds>', 'how often to log counters', '10')
+    .option('--print-config', 'print the effective config (secrets masked) and exit')
     .addHelpText('after', '\nRuns until SIGTERM or Ctrl-C, then finishes the writes in flight, commits and exits 0.\n\nExample:\n  $ tandem sink --destination both')
     .action(async (options: SinkCommandOptions) => {
-      const { config, secrets } = loadConfig(options.config);
+      const loaded = loadConfig(options.config);
+      if (options.printConfig) return printConfig(loaded, output);
+      const { config, secrets } = loaded;
       const chosen = parseDestinations(options.destination);
       if (config.topics.length === 0) throw new ConfigError('The config has no topics: nothing to sink', { hint: 'Add topics: with topic and table' });
       const logger = createLogger(secrets);

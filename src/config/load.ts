@@ -65,7 +65,12 @@ export function parseConfig(raw: unknown, origin: string, env: NodeJS.ProcessEnv
   if (!parsed.success) {
     throw new ConfigError(`Invalid config (${origin}): ${formatIssues(parsed.error.issues)}`);
   }
-  return { config: deepFreeze(parsed.data), origin, secrets };
+  const config = parsed.data;
+  // A CA file is named relative to the config that names it, wherever tandem runs from.
+  for (const cluster of [config.source, config.target]) {
+    if (cluster.tls?.caFile) cluster.tls.caFile = resolve(baseDir, cluster.tls.caFile);
+  }
+  return { config: deepFreeze(config), origin, secrets };
 }
 
 /** `target.contactPoints[0]: must be host:port` for each issue; values are never echoed (they may be secrets). */

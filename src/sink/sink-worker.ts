@@ -80,6 +80,7 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
   const tracker = new OffsetTracker();
   const window = new WriteWindow(sink.maxInFlight);
   let fatal: unknown;
+  const ownedPartitions = new Set<string>();
 
   consumer.on('consumer:group:join', ({ assignments }) => {
     const owned = new Set((assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)));
@@ -93,7 +94,6 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
     for (const key of owned) ownedPartitions.add(key);
     log.info({ groupId, assignments: [...owned] }, 'joined consumer group');
   });
-  const ownedPartitions = new Set<string>();
 
   const commit = async () => {
     const offsets = tracker.committable();

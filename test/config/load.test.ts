@@ -48,6 +48,11 @@ describe('loadConfig', () => {
     expect([...secrets].sort()).toEqual(['k3yspaces-pw', 's3cret-source']);
   });
 
+  it('reads a CA file relative to the config file', () => {
+    const file = configFile(designExample);
+    expect(loadConfig(file, env).config.target.tls?.caFile).toBe(join(file, '..', 'sf-class2-root.crt'));
+  });
+
   it('freezes the result', () => {
     const { config } = loadConfig(configFile(designExample), env);
     expect(Object.isFrozen(config)).toBe(true);

@@ -52,3 +52,8 @@ export async function eventually<T>(probe: () => Promise<T>, done: (value: T) =>
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
+
+/** Rows in a table, as a number. */
+export async function countRows(client: cassandra.Client, table: string): Promise<number> {
+  return Number((await client.execute(`SELECT count(*) FROM ${table}`)).first().get(0));
+}

@@ -2,7 +2,7 @@ import type cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { produceJsonLines } from '../../src/produce/index.js';
 import { deadLetterHeaders } from '../../src/sink/index.js';
-import { Clients, fixtureLines, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
+import { Clients, countRows, fixtureLines, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
 import { produceRaw, readTopic, runSinksUntil, settled, sinkConfig, type RawRecord } from '../helpers/sinks.js';
 
 const stack = inject('stackConfig');
@@ -11,9 +11,6 @@ afterAll(() => clients.closeAll());
 const source = () => clients.connect(stack.source);
 const target = () => clients.connect(stack.target);
 
-async function count(client: cassandra.Client, table: string): Promise<number> {
-  return Number((await client.execute(`SELECT count(*) FROM ${table}`)).first().get(0));
-}
 
 async function rowsWithWriteTimes(client: cassandra.Client, keyspace: string) {
   const result = await client.execute(
@@ -54,7 +51,7 @@ describe('dual writes', () => {
     expect(produced).toEqual({ produced: 4, skipped: [], unkeyed: [] });
 
     const table = `${keyspace}.user_activity`;
-    const counters = await runSinksUntil(config, async () => (await count(source(), table)) === 4 && (await count(target(), table)) === 4);
+    const counters = await runSinksUntil(config, async () => (await countRows(source(), table)) === 4 && (await countRows(target(), table)) === 4);
 
     const sourceRows = await rowsWithWriteTimes(source(), keyspace);
     expect(sourceRows.map((r) => [r.user_id, r.activity_time, r.activity_type])).toEqual([

@@ -1,7 +1,6 @@
-import type cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startStack, stackSpecFromConfig, stopStack } from '../../src/stack/index.js';
-import { Clients, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
+import { Clients, countRows, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
 import { produceRaw, runSinksUntil, settled, sinkConfig, type RawRecord } from '../helpers/sinks.js';
 
 const stack = inject('stackConfig');
@@ -13,9 +12,6 @@ afterAll(async () => {
   await clients.closeAll();
 });
 
-async function count(client: cassandra.Client, table: string): Promise<number> {
-  return Number((await client.execute(`SELECT count(*) FROM ${table}`)).first().get(0));
-}
 
 function records(from: number, to: number): RawRecord[] {
   return Array.from({ length: to - from }, (_, k) => {
@@ -62,7 +58,7 @@ describe('isolation between destinations', () => {
           return false;
         }
         // Counters include records written twice after a redelivery: the table itself must be complete.
-        return restarted !== undefined && settled(targetCounters!) >= 30_000 && (await count(target, table)) === 30_000;
+        return restarted !== undefined && settled(targetCounters!) >= 30_000 && (await countRows(target, table)) === 30_000;
       },
       { timeoutMs: 180_000 },
     );
@@ -75,6 +71,6 @@ describe('isolation between destinations', () => {
     expect(targetCounters!.written).toBeGreaterThanOrEqual(30_000);
     expect(targetCounters).toMatchObject({ deadLettered: 0 });
     expect(targetCounters!.retried).toBeGreaterThan(0);
-    expect([await count(source, table), await count(target, table)]).toEqual([30_000, 30_000]);
+    expect([await countRows(source, table), await countRows(target, table)]).toEqual([30_000, 30_000]);
   });
 });

@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { Clients, eventually, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
+import { Clients, countRows, eventually, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
 import { runTandem } from '../helpers/run-cli.js';
 import { produceRaw } from '../helpers/sinks.js';
 
@@ -29,9 +28,6 @@ function startSink(configFile: string): { child: ChildProcess; exited: Promise<n
   return { child, exited, stderr: () => stderr };
 }
 
-async function count(client: cassandra.Client, table: string): Promise<number> {
-  return Number((await client.execute(`SELECT count(*) FROM ${table}`)).first().get(0));
-}
 
 describe('tandem sink as a process', () => {
   it('killed with SIGKILL at a random point of a 50,000-record stream and restarted: both sides hold all 50,000 rows', async () => {
@@ -67,20 +63,20 @@ describe('tandem sink as a process', () => {
 
     const first = startSink(configFile);
     const killAt = Math.floor(total * (0.1 + Math.random() * 0.6));
-    const reached = await eventually(() => count(source, table), (n) => n >= killAt, 90_000, 100);
+    const reached = await eventually(() => countRows(source, table), (n) => n >= killAt, 90_000, 100);
     expect(reached).toBeGreaterThanOrEqual(killAt);
     first.child.kill('SIGKILL');
     await first.exited;
-    const atKill = [await count(source, table), await count(target, table)];
+    const atKill = [await countRows(source, table), await countRows(target, table)];
     expect(Math.min(...atKill)).toBeLessThan(total);
 
     const second = startSink(configFile);
-    const done = async () => (await count(source, table)) === total && (await count(target, table)) === total;
+    const done = async () => (await countRows(source, table)) === total && (await countRows(target, table)) === total;
     expect(await eventually(done, Boolean, 120_000, 500)).toBe(true);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(second.stderr()).toContain('sink stopped');
-    expect([await count(source, table), await count(target, table)]).toEqual([total, total]);
+    expect([await countRows(source, table), await countRows(target, table)]).toEqual([total, total]);
 
     // Both groups committed to the end: `tandem status` shows no lag.
     const status = await runTandem(['status', '--config', configFile, '--json']);
