@@ -32,11 +32,11 @@ const rounds = Number(args.rounds);
 const dataDir = '.tandem-bench';
 
 const rawConfig = {
-    kafka: { brokers: ['127.0.0.1:49092'] },
-    source: { contactPoints: ['127.0.0.1:49042'], auth: { username: 'cassandra', password: 'cassandra' } },
+    kafka: { brokers: ['127.0.0.1:27092'] },
+    source: { contactPoints: ['127.0.0.1:27042'], auth: { username: 'cassandra', password: 'cassandra' } },
     target: {
       profile: 'cassandra',
-      contactPoints: ['127.0.0.1:49142'],
+      contactPoints: ['127.0.0.1:27142'],
       tls: { caFile: `${dataDir}/target/tls/ca.pem` },
       auth: { username: 'ks-user', password: 'ks-password' },
     },

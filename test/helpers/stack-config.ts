@@ -10,7 +10,10 @@ export interface ScratchStack {
   dataDir: string;
 }
 
-/** A config file for a stack of its own on `basePort` + 92 (Kafka), + 42 (source), + 142 (target). */
+/**
+ * A config file for a stack of its own on `basePort` + 92 (Kafka), + 42 (source), + 142 (target).
+ * Keep bases below 32768: above it, Linux hands ports out to outgoing connections, which can hold one.
+ */
 export function scratchStack(basePort: number, stack: Record<string, unknown> = {}): ScratchStack {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-scratch-'));
   const dataDir = join(dir, 'data');

@@ -46,7 +46,7 @@ function expectOneClearLine(stderr: string, ...fragments: (string | RegExp)[]) {
 
 describe('tandem up refuses clearly and leaves nothing running', () => {
   it('when no usable Java is found', async () => {
-    const s = scratch(31_000);
+    const s = scratch(21_000);
     const result = await runTandem(['up', '--config', s.configFile], { env: { ...scratchEnv, TANDEM_JAVA_HOME: join(scratchDir, 'no-jdk') } });
     expect(result.code).toBe(1);
     expectOneClearLine(result.stderr, /TANDEM_JAVA_HOME=.*no-jdk holds no working bin\/java/, /Point TANDEM_JAVA_HOME at a JDK 17/);
@@ -54,7 +54,7 @@ describe('tandem up refuses clearly and leaves nothing running', () => {
   });
 
   it('when the cache is empty and Maven is missing', async () => {
-    const s = scratch(32_000);
+    const s = scratch(22_000);
     const result = await runTandem(['up', '--config', s.configFile], {
       env: { ...scratchEnv, TANDEM_HOME: join(scratchDir, 'empty-cache'), TANDEM_MVN: join(scratchDir, 'no-maven', 'mvn') },
     });
@@ -64,7 +64,7 @@ describe('tandem up refuses clearly and leaves nothing running', () => {
   });
 
   it('when Maven Central refuses the download', async () => {
-    const s = scratch(33_000);
+    const s = scratch(23_000);
     const settings = join(scratchDir, 'refusing-settings.xml');
     // A mirror nobody listens on stands in for a registry that refuses.
     writeFileSync(
@@ -83,13 +83,13 @@ describe('tandem up refuses clearly and leaves nothing running', () => {
   });
 
   it('when a port is already taken', async () => {
-    const s = scratch(34_000);
+    const s = scratch(24_000);
     const holder: Server = createServer();
-    await new Promise<void>((resolve) => holder.listen(34_042, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => holder.listen(24_042, '127.0.0.1', resolve));
     try {
       const result = await runTandem(['up', '--config', s.configFile], { env: scratchEnv });
       expect(result.code).toBe(1);
-      expectOneClearLine(result.stderr, /already in use: 127\.0\.0\.1:34042 \(source CQL\)/, /Stop the process holding it/);
+      expectOneClearLine(result.stderr, /already in use: 127\.0\.0\.1:24042 \(source CQL\)/, /Stop the process holding it/);
       expect(processesMentioning(s.dataDir)).toEqual([]);
     } finally {
       holder.close();
@@ -97,7 +97,7 @@ describe('tandem up refuses clearly and leaves nothing running', () => {
   });
 
   it('when the cache is damaged and cannot be fetched again', async () => {
-    const s = scratch(35_000);
+    const s = scratch(25_000);
     const result = await runTandem(['up', '--config', s.configFile], {
       env: { ...scratchEnv, TANDEM_HOME: damagedCache(), TANDEM_MVN: join(scratchDir, 'no-maven', 'mvn') },
     });
@@ -107,7 +107,7 @@ describe('tandem up refuses clearly and leaves nothing running', () => {
   });
 
   it('when a server exits during start: names its log, stops the servers that did start', async () => {
-    const s = scratch(36_000, { jvmArgs: { cassandra: ['-XX:+ThisOptionDoesNotExist'] } });
+    const s = scratch(26_000, { jvmArgs: { cassandra: ['-XX:+ThisOptionDoesNotExist'] } });
     const result = await runTandem(['up', '--config', s.configFile], { env: scratchEnv });
     expect(result.code).toBe(1);
     expectOneClearLine(result.stderr, /(source|target) Cassandra exited while starting \(exit code 1\); see .*console\.log/);
