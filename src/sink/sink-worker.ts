@@ -95,7 +95,7 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
     log.info({ groupId, assignments: [...owned] }, 'joined consumer group');
   });
 
-  const commit = async () => {
+  const commitOnce = async () => {
     const offsets = tracker.committable();
     if (offsets.length === 0) return;
     try {
@@ -106,6 +106,9 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
       log.warn({ err: error }, 'offset commit failed; will retry');
     }
   };
+  // One commit at a time: two in flight could land out of order and move the group's offset back.
+  let committing: Promise<void> | undefined;
+  const commit = () => (committing ??= commitOnce().finally(() => (committing = undefined)));
   const commitTimer = setInterval(() => void commit(), sink.commitIntervalMs);
 
   const sleep = (ms: number) =>
@@ -220,6 +223,7 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
     const drained = await window.drained(sink.shutdownTimeoutMs);
     if (!drained) log.warn({ inFlight: window.inFlight }, 'stopping with writes still in flight; they will be redelivered');
     clearInterval(commitTimer);
+    await committing;
     await commit();
     // `as boolean | undefined` picks the promise overload of close().
     await consumer.close(true as boolean | undefined).catch((error: unknown) => log.warn({ err: error }, 'closing the consumer failed'));
