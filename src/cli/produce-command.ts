@@ -22,7 +22,7 @@ export function registerProduceCommand(program: Command, output: Output): void {
     .requiredOption('-t, --topic <topic>', 'a topic of the config')
     .option('-c, --config <file>', 'config file (default: ./tandem.yaml, else the local defaults)')
     .option('-k, --key-columns <columns>', 'partition key columns, comma-separated (default: read from the source\'s schema)')
-    .addHelpText('after', '\nExample:\n  $ tandem produce --topic mskkscassdualwrites ../shared/fixtures/user_activity.jsonl')
+    .addHelpText('after', '\nExample:\n  $ tandem produce --topic mskkscassdualwrites fixtures/user_activity.jsonl')
     .action(async (file: string, options: ProduceCommandOptions) => {
       const { config } = loadConfig(options.config);
       const topic = config.topics.find((t) => t.topic === options.topic);

@@ -1,6 +1,6 @@
 import { buildTableSchema } from '../../src/cql/index.js';
 
-/** The reference design's table (../shared/fixtures/user_activity.cql) as system_schema describes it. */
+/** The reference design's table (fixtures/user_activity.cql, copied from ../shared/fixtures) as system_schema describes it. */
 export const userActivity = buildTableSchema(
   'msk_ks_cass_blog',
   'user_activity',
