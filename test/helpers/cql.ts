@@ -57,3 +57,10 @@ export async function eventually<T>(probe: () => Promise<T>, done: (value: T) =>
 export async function countRows(client: cassandra.Client, table: string): Promise<number> {
   return Number((await client.execute(`SELECT count(*) FROM ${table}`)).first().get(0));
 }
+
+/** A fresh keyspace holding the reference table on each given cluster; returns its name. */
+export async function referenceKeyspaceOn(clients: readonly cassandra.Client[], prefix: string): Promise<string> {
+  const keyspace = uniqueName(prefix);
+  for (const client of clients) await runAll(client, referenceSchema(keyspace));
+  return keyspace;
+}

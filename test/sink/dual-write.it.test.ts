@@ -2,7 +2,7 @@ import type cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { produceJsonLines } from '../../src/produce/index.js';
 import { deadLetterHeaders } from '../../src/sink/index.js';
-import { Clients, countRows, fixtureLines, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
+import { Clients, countRows, fixtureLines, referenceKeyspaceOn, runAll, uniqueName } from '../helpers/cql.js';
 import { produceRaw, readTopic, runSinksUntil, settled, sinkConfig, type RawRecord } from '../helpers/sinks.js';
 
 const stack = inject('stackConfig');
@@ -28,12 +28,7 @@ async function rowsWithWriteTimes(client: cassandra.Client, keyspace: string) {
     .sort((a, b) => a.user_id.localeCompare(b.user_id));
 }
 
-async function referenceKeyspace(): Promise<string> {
-  const keyspace = uniqueName('ref');
-  await runAll(source(), referenceSchema(keyspace));
-  await runAll(target(), referenceSchema(keyspace));
-  return keyspace;
-}
+const referenceKeyspace = () => referenceKeyspaceOn([source(), target()], 'ref');
 
 describe('dual writes', () => {
   it('the reference design: four sample records land in both databases with identical write times per cell', async () => {

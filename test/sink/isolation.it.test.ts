@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startStack, stackSpecFromConfig, stopStack } from '../../src/stack/index.js';
-import { Clients, countRows, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
+import { Clients, countRows, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { produceRaw, runSinksUntil, settled, sinkConfig, type RawRecord } from '../helpers/sinks.js';
 
 const stack = inject('stackConfig');
@@ -28,9 +28,7 @@ describe('isolation between destinations', () => {
   it('with the target stopped for 30 s mid-stream the source sink goes on; the target sink drains after; nothing dead-lettered', async () => {
     const source = clients.connect(stack.source);
     const target = clients.connect(stack.target);
-    const keyspace = uniqueName('iso');
-    await runAll(source, referenceSchema(keyspace));
-    await runAll(target, referenceSchema(keyspace));
+    const keyspace = await referenceKeyspaceOn([source, target], 'iso');
     const topic = uniqueName('iso');
     const config = sinkConfig(stack, { topic, table: `${keyspace}.user_activity` });
     const table = `${keyspace}.user_activity`;

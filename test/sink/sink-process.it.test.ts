@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { Clients, countRows, eventually, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
+import { Clients, countRows, eventually, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { runTandem } from '../helpers/run-cli.js';
 import { produceRaw } from '../helpers/sinks.js';
 
@@ -33,9 +33,7 @@ describe('tandem sink as a process', () => {
   it('killed with SIGKILL at a random point of a 50,000-record stream and restarted: both sides hold all 50,000 rows', async () => {
     const source = clients.connect(stack.source);
     const target = clients.connect(stack.target);
-    const keyspace = uniqueName('crash');
-    await runAll(source, referenceSchema(keyspace));
-    await runAll(target, referenceSchema(keyspace));
+    const keyspace = await referenceKeyspaceOn([source, target], 'crash');
     const topic = uniqueName('crash');
     const dir = mkdtempSync(join(tmpdir(), 'tandem-crash-'));
     const configFile = join(dir, 'tandem.yaml');
