@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import cassandra from 'cassandra-driver';
 import type { ClusterConfig, TargetProfile } from '../config/index.js';
 import { ConfigError } from '../errors.js';
+import { SigV4AuthProvider } from './sigv4-auth.js';
 
 export interface CqlClientOptions {
   /** `keyspaces` only changes what the cluster accepts; both profiles write at LOCAL_QUORUM. */
@@ -35,7 +36,7 @@ export function createCqlClient(cluster: ClusterConfig, options: CqlClientOption
   if (cluster.auth && 'username' in cluster.auth) {
     clientOptions.authProvider = new cassandra.auth.PlainTextAuthProvider(cluster.auth.username, cluster.auth.password);
   } else if (cluster.auth) {
-    throw new ConfigError('SigV4 authentication is not supported yet', { hint: 'Use service-specific credentials (username and password)' });
+    clientOptions.authProvider = new SigV4AuthProvider({ region: cluster.auth.sigv4.region });
   }
   if (cluster.tls || options.profile === 'keyspaces') {
     const tls = cluster.tls ?? { rejectUnauthorized: true };
