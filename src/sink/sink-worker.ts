@@ -8,6 +8,7 @@ import { checkMapping, createRecordDecoder, defaultMapping, MappingError, parseM
 import type { Destination, DestinationName } from './cql-destination.js';
 import { deadLetterTopicOf, publishDeadLetter } from './dead-letter.js';
 import { OffsetTracker } from './offset-tracker.js';
+import { RateLimiter } from './rate-limiter.js';
 import { SinkCounters } from './sink-counters.js';
 import { backoffMs, classifyWriteError } from './write-errors.js';
 import { WriteWindow } from './write-window.js';
@@ -19,6 +20,8 @@ export interface SinkWorkerOptions {
   readonly sink: SinkConfig;
   readonly logger: Logger;
   readonly counters?: SinkCounters;
+  /** Client-side cap for a target with provisioned capacity (Keyspaces); retries count too. */
+  readonly maxWritesPerSecond?: number | undefined;
 }
 
 type SinkMessage = Message<Buffer, Buffer, string, Buffer>;
@@ -79,6 +82,7 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
   });
   const tracker = new OffsetTracker();
   const window = new WriteWindow(sink.maxInFlight);
+  const limiter = options.maxWritesPerSecond ? new RateLimiter(options.maxWritesPerSecond) : undefined;
   let fatal: unknown;
   const ownedPartitions = new Set<string>();
 
@@ -153,9 +157,11 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
 
   const write = async (route: TopicRoute, table: TableSchema, op: RowOperation, message: SinkMessage) => {
     for (let attempt = 0; ; attempt++) {
+      const wait = limiter?.reserve() ?? 0;
+      if (wait > 0) await sleep(wait);
       try {
         await destination.write(table, op);
-        counters.recordWritten(op.kind, op.timestampUs);
+        counters.recordWritten(op.kind, op.timestampUs, message.timestamp);
         return;
       } catch (error) {
         if (error instanceof RecordRejectedError) return deadLetter(message, route, error.reason, error.message);
@@ -190,7 +196,7 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
   const stop = () => void stream.close();
   signal.addEventListener('abort', stop, { once: true });
   counters.state = 'running';
-  log.info({ groupId, topics: [...routes.keys()], maxInFlight: sink.maxInFlight }, 'sink started');
+  log.info({ groupId, topics: [...routes.keys()], maxInFlight: sink.maxInFlight, maxWritesPerSecond: options.maxWritesPerSecond }, 'sink started');
 
   try {
     for await (const message of stream) {

@@ -34,7 +34,7 @@ export function settled(counters: SinkCounters): number {
 export async function runSinksUntil(
   config: TandemConfig,
   until: (counters: readonly SinkCounters[]) => Promise<boolean> | boolean,
-  options: { timeoutMs?: number; destinations?: readonly DestinationName[] } = {},
+  options: { timeoutMs?: number; destinations?: readonly DestinationName[]; pollMs?: number } = {},
 ): Promise<SinkCounters[]> {
   const controller = new AbortController();
   const names = options.destinations ?? destinationNames;
@@ -42,11 +42,19 @@ export async function runSinksUntil(
   const workers = names.map((name, i) => {
     const destination = new CqlDestination(name, createCqlClient(name === 'source' ? config.source : config.target), 'cassandra');
     return runSinkWorker(
-      { destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger: testLogger, counters: counters[i]! },
+      {
+        destination,
+        brokers: config.kafka.brokers,
+        topics: config.topics,
+        sink: config.sink,
+        logger: testLogger,
+        counters: counters[i]!,
+        maxWritesPerSecond: name === 'target' ? config.target.maxWritesPerSecond : undefined,
+      },
       controller.signal,
     ).finally(() => destination.close());
   });
-  await eventually(async () => until(counters), Boolean, options.timeoutMs ?? 60_000, 250);
+  await eventually(async () => until(counters), Boolean, options.timeoutMs ?? 60_000, options.pollMs ?? 250);
   controller.abort();
   return Promise.all(workers);
 }
@@ -55,6 +63,8 @@ export interface RawRecord {
   key?: string;
   value?: string;
   headers?: Record<string, string>;
+  /** Kafka record time in milliseconds; the producer's clock when absent. */
+  timestamp?: bigint;
 }
 
 /** Publishes records exactly as given (no validation), as a misbehaving application might. */
@@ -73,6 +83,7 @@ export async function produceRaw(brokers: readonly string[], topic: string, reco
           topic,
           ...(r.key === undefined ? {} : { key: r.key }),
           ...(r.value === undefined ? {} : { value: r.value }),
+          ...(r.timestamp === undefined ? {} : { timestamp: r.timestamp }),
           headers: new Map(Object.entries(r.headers ?? {})),
         })),
       });
