@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { loadConfig, type TandemConfig } from '../config/index.js';
 import { createCqlClient } from '../cql/index.js';
-import { ConfigError } from '../errors.js';
-import { CqlDestination, destinationNames, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
+import { ConfigError, PortInUseError } from '../errors.js';
+import { consumerGroupLag } from '../kafka/index.js';
+import { consumerGroupOf, CqlDestination, destinationNames, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
+import { registerSinkMetrics, startStatusServer, type StatusServer } from '../status/index.js';
 import { printConfig } from './config-command.js';
 import { createLogger } from './logger.js';
 import type { Output } from './output.js';
@@ -12,6 +16,7 @@ interface SinkCommandOptions {
   printConfig?: boolean;
   destination: string;
   statsInterval: string;
+  statusPort?: string;
 }
 
 export function registerSinkCommand(program: Command, output: Output): void {
@@ -21,8 +26,12 @@ export function registerSinkCommand(program: Command, output: Output): void {
     .option('-c, --config <file>', 'config file (default: ./tandem.yaml, else the local defaults)')
     .option('--destination <which>', 'source, target or both', 'both')
     .option('--stats-interval <seconds>', 'how often to log counters', '10')
+    .option('--status-port <port>', 'serve /metrics and /api/status on this port (default: status.port of the config, 9464; 0 = any free port)')
     .option('--print-config', 'print the effective config (secrets masked) and exit')
-    .addHelpText('after', '\nRuns until SIGTERM or Ctrl-C, then finishes the writes in flight, commits and exits 0.\n\nExample:\n  $ tandem sink --destination both')
+    .addHelpText(
+      'after',
+      '\nRuns until SIGTERM or Ctrl-C, then finishes the writes in flight, commits and exits 0.\nPrometheus metrics: http://127.0.0.1:9464/metrics while it runs.\n\nExample:\n  $ tandem sink --destination both',
+    )
     .action(async (options: SinkCommandOptions) => {
       const loaded = loadConfig(options.config);
       if (options.printConfig) return printConfig(loaded, output);
@@ -42,6 +51,8 @@ export function registerSinkCommand(program: Command, output: Output): void {
       process.on('SIGINT', () => onSignal('SIGINT'));
 
       const counters = chosen.map((name) => new SinkCounters(name));
+      const statusPort = options.statusPort === undefined ? config.status.port : parsePort(options.statusPort);
+      const server = await serveStatus(config, statusPort, counters, logger);
       const stats = setInterval(() => {
         for (const c of counters) logger.info(c.snapshot(), 'sink progress');
       }, Number(options.statsInterval) * 1000);
@@ -49,15 +60,18 @@ export function registerSinkCommand(program: Command, output: Output): void {
         const results = await Promise.allSettled(
           chosen.map((name, i) => {
             const destination = new CqlDestination(name, clientFor(config, name), name === 'target' ? config.target.profile : 'cassandra');
-            return runSinkWorker({ destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger, counters: counters[i]! }, controller.signal).finally(
-              () => destination.close(),
-            );
+            const maxWritesPerSecond = name === 'target' ? config.target.maxWritesPerSecond : undefined;
+            return runSinkWorker(
+              { destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger, counters: counters[i]!, maxWritesPerSecond },
+              controller.signal,
+            ).finally(() => destination.close());
           }),
         );
         const failed = results.find((r) => r.status === 'rejected');
         if (failed) throw (failed as PromiseRejectedResult).reason;
       } finally {
         clearInterval(stats);
+        await server?.close();
         logger.flush();
       }
       for (const c of counters) {
@@ -75,4 +89,41 @@ function parseDestinations(text: string): DestinationName[] {
 
 function clientFor(config: TandemConfig, name: DestinationName) {
   return name === 'source' ? createCqlClient(config.source) : createCqlClient(config.target, { profile: config.target.profile });
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`--status-port ${text} is not a port number (0 to 65535)`);
+  return port;
+}
+
+/**
+ * Metrics are for watching the pipeline, not part of it: a port another process holds is logged
+ * and the sinks run on without it. A host that cannot be served is a config error.
+ */
+async function serveStatus(config: TandemConfig, port: number, counters: readonly SinkCounters[], logger: Logger): Promise<StatusServer | undefined> {
+  const topics = config.topics.map((t) => t.topic);
+  const lagOf = async (c: SinkCounters) => {
+    const partitions = await consumerGroupLag(config.kafka.brokers, consumerGroupOf(config.sink, c.destination), topics);
+    return partitions.reduce((sum, p) => sum + p.lag, 0n);
+  };
+  const registry = new Registry();
+  registerSinkMetrics(registry, counters, lagOf);
+  try {
+    const server = await startStatusServer({
+      host: config.status.host,
+      port,
+      registry,
+      token: process.env.TANDEM_DASHBOARD_TOKEN,
+      status: async () => ({
+        sinks: await Promise.all(counters.map(async (c) => ({ ...c.snapshot(), lag: await lagOf(c).catch(() => undefined) }))),
+      }),
+    });
+    logger.info({ metrics: `${server.url}/metrics`, status: `${server.url}/api/status` }, 'serving metrics');
+    return server;
+  } catch (error) {
+    if (!(error instanceof PortInUseError)) throw error;
+    logger.warn({ err: error }, 'metrics are not served; the sinks run without them');
+    return undefined;
+  }
 }

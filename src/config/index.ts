@@ -8,5 +8,6 @@ export {
   type TargetConfig,
   type TopicConfig,
   type SinkConfig,
+  type StatusConfig,
   type TargetProfile,
 } from './schema.js';

@@ -105,6 +105,14 @@ const stackSchema = z.strictObject({
     .default({ cassandra: [], kafka: [] }),
 });
 
+/** Where a running Tandem process serves `/metrics` and `/api/status`. */
+const statusSchema = z.strictObject({
+  /** Beyond loopback, requests need the token in TANDEM_DASHBOARD_TOKEN. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** 0 picks any free port (logged at start). */
+  port: z.number().int().min(0).max(65_535).default(9464),
+});
+
 export const configSchema = z.strictObject({
   kafka: z.strictObject({ brokers: z.array(hostPort).min(1, { message: 'needs at least one host:port' }) }),
   source: sourceSchema,
@@ -112,6 +120,7 @@ export const configSchema = z.strictObject({
   topics: z.array(topicSchema).default([]),
   sink: sinkSchema.default({ maxInFlight: 512, commitIntervalMs: 200, shutdownTimeoutMs: 15_000, missingTable: 'wait', groupIdPrefix: 'tandem-sink' }),
   stack: stackSchema.default({ cassandraHeapMb: 512, kafkaHeapMb: 512, jvmArgs: { cassandra: [], kafka: [] } }),
+  status: statusSchema.default({ host: '127.0.0.1', port: 9464 }),
 });
 
 export type TandemConfig = z.infer<typeof configSchema>;
@@ -119,3 +128,4 @@ export type ClusterConfig = z.infer<typeof sourceSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type TopicConfig = z.infer<typeof topicSchema>;
 export type SinkConfig = z.infer<typeof sinkSchema>;
+export type StatusConfig = z.infer<typeof statusSchema>;

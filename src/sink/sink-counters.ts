@@ -3,7 +3,7 @@ import type { DestinationName } from './cql-destination.js';
 export const sinkStates = ['starting', 'running', 'retrying', 'stopped'] as const;
 export type SinkState = (typeof sinkStates)[number];
 
-/** What one destination's sink has done; read by status output and, later, by the metrics registry. */
+/** What one destination's sink has done; read by status output and the metrics registry. */
 export class SinkCounters {
   written = 0;
   deleted = 0;
@@ -16,13 +16,16 @@ export class SinkCounters {
   readonly committedOffsets = new Map<string, bigint>();
   /** Write time of the newest record written, in microseconds. */
   newestWriteUs = 0n;
+  /** Told each written record's delay from entering Kafka to acknowledged, in milliseconds. */
+  onDelay: ((ms: number) => void) | undefined;
 
   constructor(readonly destination: DestinationName) {}
 
-  recordWritten(kind: 'upsert' | 'delete', timestampUs: bigint): void {
+  recordWritten(kind: 'upsert' | 'delete', timestampUs: bigint, kafkaTimestampMs: bigint): void {
     if (kind === 'delete') this.deleted += 1;
     else this.written += 1;
     if (timestampUs > this.newestWriteUs) this.newestWriteUs = timestampUs;
+    this.onDelay?.(Date.now() - Number(kafkaTimestampMs));
     if (this.state === 'retrying') this.state = 'running';
   }
 

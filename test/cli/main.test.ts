@@ -20,6 +20,48 @@ describe('tandem CLI', () => {
   });
 });
 
+describe('tandem sink with a bad config', () => {
+  async function sinkWith(yaml: string[], ...args: string[]) {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'tandem-badsink-')), 'tandem.yaml');
+    writeFileSync(file, yaml.join('\n'));
+    const output = capture();
+    const code = await main(['node', 'tandem', 'sink', '--config', file, ...args], output);
+    return { code, lines: output.lines };
+  }
+  const cluster = ['kafka: { brokers: [127.0.0.1:9092] }', 'source: { contactPoints: [127.0.0.1:9042] }', 'target: { contactPoints: [127.0.0.1:9142] }'];
+
+  it('refuses a setting out of range before connecting anywhere, naming the setting', async () => {
+    const { code, lines } = await sinkWith([...cluster, 'topics: [{ topic: t1, table: ks.t }]', 'sink: { maxInFlight: 0 }']);
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tandem: .*sink\.maxInFlight/);
+  });
+
+  it('refuses a table that is not keyspace.table and a timestamp source it does not know', async () => {
+    const { code, lines } = await sinkWith([...cluster, 'topics: [{ topic: t1, table: justatable, timestamp: wallclock }]']);
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('topics[0].table: must be keyspace.table, e.g. msk_ks_cass_blog.user_activity');
+    expect(lines[0]).toContain('topics[0].timestamp: must be header, record or field:<name>');
+  });
+
+  it('refuses a config without topics, and an unknown destination', async () => {
+    expect((await sinkWith(cluster)).lines).toEqual(['tandem: The config has no topics: nothing to sink. Add topics: with topic and table']);
+    const wrong = await sinkWith([...cluster, 'topics: [{ topic: t1, table: ks.t }]'], '--destination', 'keyspaces');
+    expect(wrong.code).toBe(1);
+    expect(wrong.lines).toEqual(['tandem: --destination keyspaces is not one of source, target, both']);
+  });
+
+  it('refuses a status port that is not a port', async () => {
+    const { code, lines } = await sinkWith([...cluster, 'topics: [{ topic: t1, table: ks.t }]'], '--status-port', 'http');
+    expect(code).toBe(1);
+    expect(lines).toEqual(['tandem: --status-port http is not a port number (0 to 65535)']);
+  });
+});
+
 describe('tandem config', () => {
   it('prints the effective config with every secret masked', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');

@@ -18,8 +18,8 @@ afterAll(async () => {
 
 const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'tandem.js');
 
-function startSink(configFile: string): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
-  const child = spawn(process.execPath, [bin, 'sink', '--config', configFile, '--destination', 'both', '--stats-interval', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startSink(configFile: string, ...extra: string[]): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, [bin, 'sink', '--config', configFile, '--destination', 'both', '--stats-interval', '2', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -28,6 +28,22 @@ function startSink(configFile: string): { child: ChildProcess; exited: Promise<n
   return { child, exited, stderr: () => stderr };
 }
 
+function writeConfig(name: string, config: Record<string, unknown>): string {
+  const configFile = join(mkdtempSync(join(tmpdir(), `tandem-${name}-`)), 'tandem.yaml');
+  writeFileSync(configFile, stringify({ kafka: stack.kafka, source: stack.source, target: stack.target, ...config }));
+  return configFile;
+}
+
+/** Value of one sample in Prometheus text format, e.g. `tandem_sink_rows_written_total{destination="source"}`. */
+function sample(metrics: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of metrics.split('\n')) {
+    const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
 
 describe('tandem sink as a process', () => {
   it('killed with SIGKILL at a random point of a 50,000-record stream and restarted: both sides hold all 50,000 rows', async () => {
@@ -35,18 +51,7 @@ describe('tandem sink as a process', () => {
     const target = clients.connect(stack.target);
     const keyspace = await referenceKeyspaceOn([source, target], 'crash');
     const topic = uniqueName('crash');
-    const dir = mkdtempSync(join(tmpdir(), 'tandem-crash-'));
-    const configFile = join(dir, 'tandem.yaml');
-    writeFileSync(
-      configFile,
-      stringify({
-        kafka: stack.kafka,
-        source: stack.source,
-        target: stack.target,
-        topics: [{ topic, table: `${keyspace}.user_activity` }],
-        sink: { groupIdPrefix: uniqueName('crashgroup') },
-      }),
-    );
+    const configFile = writeConfig('crash', { topics: [{ topic, table: `${keyspace}.user_activity` }], sink: { groupIdPrefix: uniqueName('crashgroup') } });
     const total = 50_000;
     await produceRaw(
       stack.kafka.brokers,
@@ -59,7 +64,7 @@ describe('tandem sink as a process', () => {
     );
     const table = `${keyspace}.user_activity`;
 
-    const first = startSink(configFile);
+    const first = startSink(configFile, '--status-port', '0');
     const killAt = Math.floor(total * (0.1 + Math.random() * 0.6));
     const reached = await eventually(() => countRows(source, table), (n) => n >= killAt, 90_000, 100);
     expect(reached).toBeGreaterThanOrEqual(killAt);
@@ -68,7 +73,7 @@ describe('tandem sink as a process', () => {
     const atKill = [await countRows(source, table), await countRows(target, table)];
     expect(Math.min(...atKill)).toBeLessThan(total);
 
-    const second = startSink(configFile);
+    const second = startSink(configFile, '--status-port', '0');
     const done = async () => (await countRows(source, table)) === total && (await countRows(target, table)) === total;
     expect(await eventually(done, Boolean, 120_000, 500)).toBe(true);
     second.child.kill('SIGTERM');
@@ -85,5 +90,49 @@ describe('tandem sink as a process', () => {
       ['target', 0],
     ]);
     expect(sinks[0]!.partitions.length).toBeGreaterThan(0);
+  });
+
+  it('serves Prometheus metrics: counts per destination, lag, and the delay of records that waited an hour in Kafka', async () => {
+    const source = clients.connect(stack.source);
+    const target = clients.connect(stack.target);
+    const keyspace = await referenceKeyspaceOn([source, target], 'metrics');
+    const topic = uniqueName('metrics');
+    const configFile = writeConfig('metrics', { topics: [{ topic, table: `${keyspace}.user_activity` }], sink: { groupIdPrefix: uniqueName('metricsgroup') } });
+    const total = 300;
+    const anHourAgo = BigInt(Date.now() - 3_600_000);
+    await produceRaw(
+      stack.kafka.brokers,
+      topic,
+      Array.from({ length: total }, (_, i) => ({
+        key: JSON.stringify({ user_id: `m${i}` }),
+        value: JSON.stringify({ user_id: `m${i}`, activity_time: 1683720000000 + i, activity_type: 'view' }),
+        timestamp: anHourAgo,
+      })),
+    );
+
+    const sink = startSink(configFile, '--status-port', '0');
+    const url = await eventually(async () => /"metrics":"(http:\/\/[^"]+)"/.exec(sink.stderr())?.[1], Boolean, 30_000, 100);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const scrape = async () => (await fetch(url!)).text();
+    const written = (m: string, destination: string) => sample(m, 'tandem_sink_rows_written_total', { destination }) ?? 0;
+    const metrics = await eventually(scrape, (m) => written(m, 'source') >= total && written(m, 'target') >= total, 60_000, 250);
+    for (const destination of ['source', 'target']) {
+      // Every record waited an hour: all above the 30-minute bucket, none below.
+      expect(sample(metrics, 'tandem_sink_delay_seconds_bucket', { destination, le: '1800' })).toBe(0);
+      expect(sample(metrics, 'tandem_sink_delay_seconds_count', { destination })).toBe(written(metrics, destination));
+      expect(sample(metrics, 'tandem_sink_delay_seconds_sum', { destination })! / written(metrics, destination)).toBeGreaterThan(3_590);
+      expect(sample(metrics, 'tandem_sink_dead_lettered_total', { destination })).toBe(0);
+      expect(sample(metrics, 'tandem_sink_state', { destination, state: 'running' })).toBe(1);
+    }
+    const lagDrained = await eventually(scrape, (m) => sample(m, 'tandem_sink_lag_records', { destination: 'target' }) === 0, 30_000, 250);
+    expect(sample(lagDrained, 'tandem_sink_lag_records', { destination: 'source' })).toBe(0);
+
+    const status = (await (await fetch(url!.replace('/metrics', '/api/status'))).json()) as { sinks: { destination: string; state: string; lag: string }[] };
+    expect(status.sinks.map((s) => [s.destination, s.state, s.lag])).toEqual([
+      ['source', 'running', '0'],
+      ['target', 'running', '0'],
+    ]);
+    sink.child.kill('SIGTERM');
+    expect(await sink.exited).toBe(0);
   });
 });

@@ -1,0 +1,2 @@
+export { registerSinkMetrics, delayBucketsSeconds, type LagReader } from './sink-metrics.js';
+export { startStatusServer, isLoopback, type StatusServer, type StatusServerOptions } from './http-server.js';

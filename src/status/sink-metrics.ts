@@ -1,0 +1,79 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { sinkStates, type SinkCounters } from '../sink/index.js';
+
+/** Seconds from a record entering Kafka to its write being acknowledged; fine where a live sink sits, coarse for backlogs. */
+export const delayBucketsSeconds = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
+
+/** Records still to write, per destination; read from Kafka when metrics are scraped. */
+export type LagReader = (counters: SinkCounters) => Promise<bigint | undefined>;
+
+/**
+ * Prometheus metrics of the sinks running in this process. Totals and gauges are read from each
+ * destination's counters when scraped, so the write path pays nothing for them; the delay
+ * histogram is the one thing observed per write.
+ */
+export function registerSinkMetrics(registry: Registry, counters: readonly SinkCounters[], readLag?: LagReader): void {
+  const labelNames = ['destination'] as const;
+  const total = (name: string, help: string, read: (c: SinkCounters) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const c of counters) this.inc({ destination: c.destination }, read(c));
+      },
+    });
+  total('tandem_sink_rows_written_total', 'Rows inserted or updated', (c) => c.written);
+  total('tandem_sink_rows_deleted_total', 'Rows or cells deleted', (c) => c.deleted);
+  total('tandem_sink_write_retries_total', 'Writes that failed and were retried (timeouts, unavailable, throttled)', (c) => c.retried);
+  total('tandem_sink_dead_lettered_total', 'Records sent to the dead-letter topic', (c) => c.deadLettered);
+
+  new Gauge({
+    name: 'tandem_sink_writes_in_flight',
+    help: 'Writes sent and not yet acknowledged',
+    labelNames,
+    registers: [registry],
+    collect() {
+      for (const c of counters) this.set({ destination: c.destination }, c.inFlight);
+    },
+  });
+  new Gauge({
+    name: 'tandem_sink_state',
+    help: '1 for the state each destination sink is in (starting, running, retrying, stopped)',
+    labelNames: ['destination', 'state'],
+    registers: [registry],
+    collect() {
+      for (const c of counters) for (const state of sinkStates) this.set({ destination: c.destination, state }, c.state === state ? 1 : 0);
+    },
+  });
+  if (readLag) {
+    new Gauge({
+      name: 'tandem_sink_lag_records',
+      help: 'Records in Kafka the destination has not committed yet',
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const lags = await Promise.all(counters.map((c) => readLag(c).catch(() => undefined)));
+        counters.forEach((c, i) => {
+          const lag = lags[i];
+          if (lag !== undefined) this.set({ destination: c.destination }, Number(lag));
+        });
+      },
+    });
+  }
+
+  const delay = new Histogram({
+    name: 'tandem_sink_delay_seconds',
+    help: 'Time from a record entering Kafka to its write acknowledged by the destination',
+    labelNames,
+    buckets: delayBucketsSeconds,
+    registers: [registry],
+  });
+  for (const c of counters) {
+    const child = delay.labels({ destination: c.destination });
+    c.onDelay = (ms) => child.observe(ms / 1000);
+  }
+}
