@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig, type TandemConfig } from '../config/index.js';
 import { consumerGroupLag } from '../kafka/index.js';
 import { consumerGroupOf, destinationNames, type DestinationName } from '../sink/index.js';
+import { readRunningSinks, type RunningSink } from '../status/index.js';
 import { stackSpecFromConfig, stackStatus, startStack, stateFile, stopStack, type StackSpec } from '../stack/index.js';
 import { table, type Output } from './output.js';
 
@@ -27,15 +28,20 @@ interface SinkLag {
   lag?: number;
   partitions?: { topic: string; partition: number; committed: string; end: string; lag: string }[];
   error?: string;
+  /** Counters of the `tandem sink` process serving on `status.port`, when one runs. */
+  process?: Omit<RunningSink, 'destination'>;
 }
 
 /** Each destination's consumer group lag over the configured topics; Kafka being down is reported, not thrown. */
 async function sinkLags(config: TandemConfig): Promise<SinkLag[]> {
   if (config.topics.length === 0) return [];
   const topics = config.topics.map((t) => t.topic);
+  const running = new Map((await readRunningSinks(config.status)).map(({ destination, ...counters }) => [destination, counters]));
   return Promise.all(
     destinationNames.map(async (destination): Promise<SinkLag> => {
       const group = consumerGroupOf(config.sink, destination);
+      const counters = running.get(destination);
+      const processPart = counters ? { process: counters } : {};
       try {
         const partitions = await consumerGroupLag(config.kafka.brokers, group, topics);
         return {
@@ -43,12 +49,18 @@ async function sinkLags(config: TandemConfig): Promise<SinkLag[]> {
           group,
           lag: Number(partitions.reduce((sum, p) => sum + p.lag, 0n)),
           partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition, committed: String(p.committed), end: String(p.end), lag: String(p.lag) })),
+          ...processPart,
         };
       } catch (error) {
-        return { destination, group, error: (error as Error).message };
+        return { destination, group, error: (error as Error).message, ...processPart };
       }
     }),
   );
+}
+
+function describeProcess(p: Omit<RunningSink, 'destination'>): string {
+  const counts = `${p.state}: ${p.written} written, ${p.deleted} deleted, ${p.retried} retries, ${p.deadLettered} dead-lettered, ${p.inFlight} in flight`;
+  return p.lastError ? `${counts} (last error: ${p.lastError})` : counts;
 }
 
 export function registerStackCommands(program: Command, output: Output): void {
@@ -117,7 +129,13 @@ export function registerStackCommands(program: Command, output: Output): void {
         output.info(`  ${line}`);
       }
       if (sinks.length === 0) return;
-      output.info('Sinks (consumer group lag):');
-      for (const line of table(sinks.map((s) => [s.destination, s.group, s.error ? `unknown: ${s.error}` : `${s.lag} records behind`]))) output.info(`  ${line}`);
+      output.info('Sinks (consumer group lag; counters of the sink process serving on the status port):');
+      const rows = sinks.map((s) => [
+        s.destination,
+        s.group,
+        s.error ? `lag unknown: ${s.error}` : `${s.lag} records behind`,
+        s.process ? describeProcess(s.process) : 'no sink process answering',
+      ]);
+      for (const line of table(rows)) output.info(`  ${line}`);
     });
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -26,6 +27,14 @@ function startSink(configFile: string, ...extra: string[]): { child: ChildProces
   child.stdout!.resume();
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, exited, stderr: () => stderr };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 function writeConfig(name: string, config: Record<string, unknown>): string {
@@ -97,7 +106,12 @@ describe('tandem sink as a process', () => {
     const target = clients.connect(stack.target);
     const keyspace = await referenceKeyspaceOn([source, target], 'metrics');
     const topic = uniqueName('metrics');
-    const configFile = writeConfig('metrics', { topics: [{ topic, table: `${keyspace}.user_activity` }], sink: { groupIdPrefix: uniqueName('metricsgroup') } });
+    const statusPort = await freePort();
+    const configFile = writeConfig('metrics', {
+      topics: [{ topic, table: `${keyspace}.user_activity` }],
+      sink: { groupIdPrefix: uniqueName('metricsgroup') },
+      status: { port: statusPort },
+    });
     const total = 300;
     const anHourAgo = BigInt(Date.now() - 3_600_000);
     await produceRaw(
@@ -110,9 +124,9 @@ describe('tandem sink as a process', () => {
       })),
     );
 
-    const sink = startSink(configFile, '--status-port', '0');
+    const sink = startSink(configFile);
     const url = await eventually(async () => /"metrics":"(http:\/\/[^"]+)"/.exec(sink.stderr())?.[1], Boolean, 30_000, 100);
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(url).toBe(`http://127.0.0.1:${statusPort}/metrics`);
     const scrape = async () => (await fetch(url!)).text();
     const written = (m: string, destination: string) => sample(m, 'tandem_sink_rows_written_total', { destination }) ?? 0;
     const metrics = await eventually(scrape, (m) => written(m, 'source') >= total && written(m, 'target') >= total, 60_000, 250);
@@ -132,7 +146,18 @@ describe('tandem sink as a process', () => {
       ['source', 'running', '0'],
       ['target', 'running', '0'],
     ]);
+    // `tandem status` shows the running sink's counters beside the lag.
+    const shown = await runTandem(['status', '--config', configFile, '--json']);
+    const sinks = (JSON.parse(shown.stdout) as { sinks: { destination: string; lag: number; process?: { state: string; written: number } }[] }).sinks;
+    expect(sinks.map((s) => [s.destination, s.lag, s.process?.state])).toEqual([
+      ['source', 0, 'running'],
+      ['target', 0, 'running'],
+    ]);
+    expect(sinks.every((s) => s.process!.written >= total)).toBe(true);
+
     sink.child.kill('SIGTERM');
     expect(await sink.exited).toBe(0);
+    const after = JSON.parse((await runTandem(['status', '--config', configFile, '--json'])).stdout) as { sinks: { process?: unknown }[] };
+    expect(after.sinks.map((s) => s.process)).toEqual([undefined, undefined]);
   });
 });

@@ -1,0 +1,33 @@
+import type { StatusConfig } from '../config/index.js';
+
+/** What a running `tandem sink` reports of one destination (its `/api/status`). */
+export interface RunningSink {
+  readonly destination: string;
+  readonly state: string;
+  readonly written: number;
+  readonly deleted: number;
+  readonly retried: number;
+  readonly deadLettered: number;
+  readonly inFlight: number;
+  readonly lastError?: string;
+}
+
+/**
+ * Asks the `tandem sink` serving on the configured status address what its destinations have done.
+ * Nothing answering there means no sink runs on this machine with that config: an empty list.
+ */
+export async function readRunningSinks(status: StatusConfig, timeoutMs = 1_000): Promise<RunningSink[]> {
+  const host = status.host.includes(':') && !status.host.startsWith('[') ? `[${status.host}]` : status.host;
+  const token = process.env.TANDEM_DASHBOARD_TOKEN;
+  try {
+    const response = await fetch(`http://${host}:${status.port}/api/status`, {
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    });
+    if (!response.ok) return [];
+    const body = (await response.json()) as { sinks?: RunningSink[] };
+    return Array.isArray(body.sinks) ? body.sinks : [];
+  } catch {
+    return [];
+  }
+}
