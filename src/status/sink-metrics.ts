@@ -25,10 +25,10 @@ export function registerSinkMetrics(registry: Registry, counters: readonly SinkC
         for (const c of counters) this.inc({ destination: c.destination }, read(c));
       },
     });
-  total('tandem_sink_rows_written_total', 'Rows inserted or updated', (c) => c.written);
-  total('tandem_sink_rows_deleted_total', 'Rows or cells deleted', (c) => c.deleted);
+  total('tandem_sink_records_written_total', 'Records written as an insert or update', (c) => c.written);
+  total('tandem_sink_records_deleted_total', 'Records written as a delete', (c) => c.deleted);
   total('tandem_sink_write_retries_total', 'Writes that failed and were retried (timeouts, unavailable, throttled)', (c) => c.retried);
-  total('tandem_sink_dead_lettered_total', 'Records sent to the dead-letter topic', (c) => c.deadLettered);
+  total('tandem_sink_records_dead_lettered_total', 'Records sent to the dead-letter topic', (c) => c.deadLettered);
 
   new Gauge({
     name: 'tandem_sink_writes_in_flight',

@@ -43,7 +43,7 @@ function writeConfig(name: string, config: Record<string, unknown>): string {
   return configFile;
 }
 
-/** Value of one sample in Prometheus text format, e.g. `tandem_sink_rows_written_total{destination="source"}`. */
+/** Value of one sample in Prometheus text format, e.g. `tandem_sink_records_written_total{destination="source"}`. */
 function sample(metrics: string, name: string, labels: Record<string, string>): number | undefined {
   for (const line of metrics.split('\n')) {
     const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
@@ -128,14 +128,14 @@ describe('tandem sink as a process', () => {
     const url = await eventually(async () => /"metrics":"(http:\/\/[^"]+)"/.exec(sink.stderr())?.[1], Boolean, 30_000, 100);
     expect(url).toBe(`http://127.0.0.1:${statusPort}/metrics`);
     const scrape = async () => (await fetch(url!)).text();
-    const written = (m: string, destination: string) => sample(m, 'tandem_sink_rows_written_total', { destination }) ?? 0;
+    const written = (m: string, destination: string) => sample(m, 'tandem_sink_records_written_total', { destination }) ?? 0;
     const metrics = await eventually(scrape, (m) => written(m, 'source') >= total && written(m, 'target') >= total, 60_000, 250);
     for (const destination of ['source', 'target']) {
       // Every record waited an hour: all above the 30-minute bucket, none below.
       expect(sample(metrics, 'tandem_sink_delay_seconds_bucket', { destination, le: '1800' })).toBe(0);
       expect(sample(metrics, 'tandem_sink_delay_seconds_count', { destination })).toBe(written(metrics, destination));
       expect(sample(metrics, 'tandem_sink_delay_seconds_sum', { destination })! / written(metrics, destination)).toBeGreaterThan(3_590);
-      expect(sample(metrics, 'tandem_sink_dead_lettered_total', { destination })).toBe(0);
+      expect(sample(metrics, 'tandem_sink_records_dead_lettered_total', { destination })).toBe(0);
       expect(sample(metrics, 'tandem_sink_state', { destination, state: 'running' })).toBe(1);
     }
     const lagDrained = await eventually(scrape, (m) => sample(m, 'tandem_sink_lag_records', { destination: 'target' }) === 0, 30_000, 250);

@@ -1,0 +1,105 @@
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SinkCounters } from '../../src/sink/index.js';
+import { isLoopback, registerSinkMetrics, startStatusServer, type StatusServer } from '../../src/status/index.js';
+
+function sinksWithSomeWork(): SinkCounters[] {
+  const source = new SinkCounters('source');
+  const target = new SinkCounters('target');
+  const nowMs = BigInt(Date.now());
+  source.state = 'running';
+  source.recordWritten('upsert', 1n, nowMs);
+  source.recordWritten('delete', 2n, nowMs);
+  target.retrying('timeout');
+  target.deadLettered = 3;
+  target.inFlight = 7;
+  return [source, target];
+}
+
+const servers: StatusServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+describe('sink metrics', () => {
+  it('reads each destination\'s counters when scraped, and puts records that waited an hour above the top finite bucket', async () => {
+    const registry = new Registry();
+    const counters = sinksWithSomeWork();
+    registerSinkMetrics(registry, counters, async (c) => (c.destination === 'source' ? 0n : 42n));
+    // Observed from registration on: these two are in the histogram, the ones before are not.
+    counters[0]!.recordWritten('upsert', 4n, BigInt(Date.now()));
+    counters[1]!.recordWritten('upsert', 3n, BigInt(Date.now() - 3_600_000));
+    const text = await registry.metrics();
+    expect(text).toContain('tandem_sink_records_written_total{destination="source"} 2');
+    expect(text).toContain('tandem_sink_records_deleted_total{destination="source"} 1');
+    expect(text).toContain('tandem_sink_records_written_total{destination="target"} 1');
+    expect(text).toContain('tandem_sink_write_retries_total{destination="target"} 1');
+    expect(text).toContain('tandem_sink_records_dead_lettered_total{destination="target"} 3');
+    expect(text).toContain('tandem_sink_writes_in_flight{destination="target"} 7');
+    expect(text).toContain('tandem_sink_state{destination="target",state="running"} 1');
+    expect(text).toContain('tandem_sink_state{destination="source",state="running"} 1');
+    expect(text).toContain('tandem_sink_lag_records{destination="target"} 42');
+    expect(text).toContain('tandem_sink_delay_seconds_bucket{le="1800",destination="target"} 0');
+    expect(text).toContain('tandem_sink_delay_seconds_count{destination="target"} 1');
+    expect(text).toContain('tandem_sink_delay_seconds_bucket{le="0.1",destination="source"} 1');
+    expect(text).toContain('tandem_sink_delay_seconds_count{destination="source"} 1');
+  });
+
+  it('leaves out the lag of a destination whose lag cannot be read', async () => {
+    const registry = new Registry();
+    registerSinkMetrics(registry, sinksWithSomeWork(), async (c) => {
+      if (c.destination === 'target') throw new Error('kafka down');
+      return 5n;
+    });
+    const text = await registry.metrics();
+    expect(text).toContain('tandem_sink_lag_records{destination="source"} 5');
+    expect(text).not.toContain('tandem_sink_lag_records{destination="target"}');
+  });
+});
+
+describe('status server', () => {
+  it('serves /metrics and /api/status on loopback, and says what exists for anything else', async () => {
+    const registry = new Registry();
+    registerSinkMetrics(registry, sinksWithSomeWork());
+    const server = await startStatusServer({ host: '127.0.0.1', port: 0, registry, status: () => ({ answer: 42n }) });
+    servers.push(server);
+    const metrics = await fetch(`${server.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(await metrics.text()).toContain('tandem_sink_records_written_total');
+    expect(await (await fetch(`${server.url}/api/status`)).json()).toEqual({ answer: '42' });
+    const missing = await fetch(`${server.url}/nope`);
+    expect([missing.status, await missing.text()]).toEqual([404, 'not found: try /metrics or /api/status\n']);
+    expect((await fetch(`${server.url}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('needs a token beyond loopback, and then refuses requests without it', async () => {
+    const registry = new Registry();
+    await expect(startStatusServer({ host: '0.0.0.0', port: 0, registry, status: () => ({}) })).rejects.toMatchObject({
+      message: 'Serving status on 0.0.0.0 needs a token',
+      hint: expect.stringContaining('TANDEM_DASHBOARD_TOKEN'),
+    });
+    const server = await startStatusServer({ host: '0.0.0.0', port: 0, registry, status: () => ({ ok: true }), token: 's3cret' });
+    servers.push(server);
+    const url = server.url.replace('0.0.0.0', '127.0.0.1');
+    expect((await fetch(`${url}/api/status`)).status).toBe(401);
+    expect((await fetch(`${url}/api/status`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect(await (await fetch(`${url}/api/status`, { headers: { authorization: 'Bearer s3cret' } })).json()).toEqual({ ok: true });
+  });
+
+  it('names the port another process holds', async () => {
+    const registry = new Registry();
+    const first = await startStatusServer({ host: '127.0.0.1', port: 0, registry, status: () => ({}) });
+    servers.push(first);
+    const port = Number(new URL(first.url).port);
+    await expect(startStatusServer({ host: '127.0.0.1', port, registry, status: () => ({}) })).rejects.toMatchObject({
+      code: 'TANDEM_PORT_IN_USE',
+      message: `Port ${port} on 127.0.0.1 is already in use`,
+    });
+  });
+
+  it('knows loopback addresses', () => {
+    expect(['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'].every(isLoopback)).toBe(true);
+    expect(['0.0.0.0', '10.0.0.1', '::', 'example.com'].some(isLoopback)).toBe(false);
+  });
+});
