@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import cassandra from 'cassandra-driver';
@@ -37,7 +37,8 @@ const rawConfig = {
     target: {
       profile: 'cassandra',
       contactPoints: ['127.0.0.1:27142'],
-      tls: { caFile: `${dataDir}/target/tls/ca.pem` },
+      // Absolute: a CA path resolves relative to its config file, and the sink's config lives in a temp dir.
+      tls: { caFile: resolve(dataDir, 'target', 'tls', 'ca.pem') },
       auth: { username: 'ks-user', password: 'ks-password' },
     },
 };
