@@ -79,8 +79,19 @@ const topicSchema = z.strictObject({
 
 /** How each destination's sink paces itself. */
 const sinkSchema = z.strictObject({
-  /** Writes in flight per destination; fetching pauses while the window is full. */
+  /** Records in flight per destination (sent, or waiting for a batch); fetching pauses while the window is full. */
   maxInFlight: z.number().int().min(1).max(65_536).default(512),
+  /** Requests (single writes or batches) out at once per destination; rows beyond wait and are batched. */
+  maxRequests: z.number().int().min(1).max(4_096).default(64),
+  /** Rows per unlogged batch; 1 turns batching off. Amazon Keyspaces takes at most 30. */
+  batchMaxRows: z.number().int().min(1).max(30, { message: 'must be at most 30, the most Amazon Keyspaces takes in one batch' }).default(20),
+  /** Estimated bytes per batch, under Cassandra's default batch_size_fail_threshold of 50 KiB; a larger row goes alone. */
+  batchMaxBytes: z.number().int().min(1_024).max(16 * 1_048_576).default(32_768),
+  /**
+   * `auto` lets rows of different partitions share a batch where no coordinator forwards them (a
+   * one-node cluster, Amazon Keyspaces); `never` keeps each batch to one partition.
+   */
+  batchAcrossPartitions: z.enum(['auto', 'never']).default('auto'),
   /** How often finished offsets are committed. */
   commitIntervalMs: z.number().int().min(10).max(60_000).default(200),
   /** How long a stopping sink waits for writes in flight before it exits without them (they are redelivered). */
@@ -118,7 +129,17 @@ export const configSchema = z.strictObject({
   source: sourceSchema,
   target: targetSchema,
   topics: z.array(topicSchema).default([]),
-  sink: sinkSchema.default({ maxInFlight: 512, commitIntervalMs: 200, shutdownTimeoutMs: 15_000, missingTable: 'wait', groupIdPrefix: 'tandem-sink' }),
+  sink: sinkSchema.default({
+    maxInFlight: 512,
+    maxRequests: 64,
+    batchMaxRows: 20,
+    batchMaxBytes: 32_768,
+    batchAcrossPartitions: 'auto',
+    commitIntervalMs: 200,
+    shutdownTimeoutMs: 15_000,
+    missingTable: 'wait',
+    groupIdPrefix: 'tandem-sink',
+  }),
   stack: stackSchema.default({ cassandraHeapMb: 512, kafkaHeapMb: 512, jvmArgs: { cassandra: [], kafka: [] } }),
   status: statusSchema.default({ host: '127.0.0.1', port: 9464 }),
 });

@@ -16,12 +16,17 @@ export interface Destination {
   readonly name: DestinationName;
   /** One attempt; the caller retries or dead-letters by the error's class. */
   write(table: TableSchema, op: RowOperation): Promise<void>;
+  /** One attempt at several rows of a table as one unlogged batch, each row with its own timestamp. */
+  writeBatch(table: TableSchema, ops: readonly RowOperation[]): Promise<void>;
+  /** Whether rows of different partitions may share a batch without a coordinator forwarding them. */
+  batchesAcrossPartitions(): boolean;
   tableSchema(keyspace: string, table: string): Promise<TableSchema | undefined>;
   close(): Promise<void>;
 }
 
 /** Shared by every write rather than built per call on the hot path. */
 const writeOptions = Object.freeze({ prepare: true, consistency: cassandra.types.consistencies.localQuorum });
+const batchOptions = Object.freeze({ ...writeOptions, logged: false });
 
 interface TableStatements {
   readonly insert: string;
@@ -40,12 +45,35 @@ export class CqlDestination implements Destination {
   ) {}
 
   async write(table: TableSchema, op: RowOperation): Promise<void> {
+    this.checkSize(op);
+    await this.client.execute(this.statementFor(table, op), bindValues(table, op), writeOptions);
+  }
+
+  async writeBatch(table: TableSchema, ops: readonly RowOperation[]): Promise<void> {
+    for (const op of ops) this.checkSize(op);
+    await this.client.batch(
+      ops.map((op) => ({ query: this.statementFor(table, op), params: bindValues(table, op) })),
+      batchOptions,
+    );
+  }
+
+  /**
+   * Amazon Keyspaces has no token owners a client could route to, and one node owns every token;
+   * elsewhere a batch across partitions would make its coordinator forward rows to their replicas.
+   */
+  batchesAcrossPartitions(): boolean {
+    return this.profile === 'keyspaces' || this.client.hosts.length <= 1;
+  }
+
+  private checkSize(op: RowOperation): void {
     if (this.profile === 'keyspaces' && op.kind === 'upsert' && op.estimatedBytes > keyspacesRowLimitBytes) {
       throw new RecordRejectedError('row-too-large', `the row is about ${op.estimatedBytes} bytes; Amazon Keyspaces stores at most ${keyspacesRowLimitBytes}`);
     }
+  }
+
+  private statementFor(table: TableSchema, op: RowOperation): string {
     const statements = this.statementsFor(table);
-    const cql = op.kind === 'delete' ? statements.delete : op.ttlSeconds === undefined ? statements.insert : statements.insertWithTtl;
-    await this.client.execute(cql, bindValues(table, op), writeOptions);
+    return op.kind === 'delete' ? statements.delete : op.ttlSeconds === undefined ? statements.insert : statements.insertWithTtl;
   }
 
   tableSchema(keyspace: string, table: string): Promise<TableSchema | undefined> {

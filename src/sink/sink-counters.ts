@@ -10,6 +10,9 @@ export class SinkCounters {
   retried = 0;
   deadLettered = 0;
   inFlight = 0;
+  /** Unlogged batches sent, and the rows they carried; rows sent alone are not counted here. */
+  batches = 0;
+  batchedRows = 0;
   state: SinkState = 'starting';
   lastError: string | undefined;
   /** Committed offset (next to read) per `topic:partition`. */
@@ -27,6 +30,11 @@ export class SinkCounters {
     if (timestampUs > this.newestWriteUs) this.newestWriteUs = timestampUs;
     this.onDelay?.(Date.now() - Number(kafkaTimestampMs));
     if (this.state === 'retrying') this.state = 'running';
+  }
+
+  batchSent(rows: number): void {
+    this.batches += 1;
+    this.batchedRows += rows;
   }
 
   retrying(reason: string): void {
@@ -48,6 +56,8 @@ export class SinkCounters {
       retried: this.retried,
       deadLettered: this.deadLettered,
       inFlight: this.inFlight,
+      batches: this.batches,
+      batchedRows: this.batchedRows,
       ...(this.lastError && this.state === 'retrying' ? { lastError: this.lastError } : {}),
     };
   }

@@ -9,6 +9,7 @@ import type { Destination, DestinationName } from './cql-destination.js';
 import { deadLetterTopicOf, publishDeadLetter } from './dead-letter.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { RateLimiter } from './rate-limiter.js';
+import { WriteBatcher } from './write-batcher.js';
 import { SinkCounters } from './sink-counters.js';
 import { backoffMs, classifyWriteError } from './write-errors.js';
 import { WriteWindow } from './write-window.js';
@@ -83,6 +84,13 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
   const tracker = new OffsetTracker();
   const window = new WriteWindow(sink.maxInFlight);
   const limiter = options.maxWritesPerSecond ? new RateLimiter(options.maxWritesPerSecond) : undefined;
+  const batcher = new WriteBatcher(destination, {
+    maxRequests: sink.maxRequests,
+    maxRows: sink.batchMaxRows,
+    maxBytes: sink.batchMaxBytes,
+    acrossPartitions: sink.batchAcrossPartitions,
+    onBatch: (rows) => counters.batchSent(rows),
+  });
   let fatal: unknown;
   const ownedPartitions = new Set<string>();
 
@@ -160,7 +168,7 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
       const wait = limiter?.reserve() ?? 0;
       if (wait > 0) await sleep(wait);
       try {
-        await destination.write(table, op);
+        await batcher.submit(table, op);
         counters.recordWritten(op.kind, op.timestampUs, message.timestamp);
         return;
       } catch (error) {

@@ -1,4 +1,5 @@
 import cassandra from 'cassandra-driver';
+import { RecordRejectedError } from '../errors.js';
 
 const codes = cassandra.types.responseErrorCodes;
 
@@ -14,6 +15,7 @@ export type WriteErrorAction =
  */
 export function classifyWriteError(error: unknown): WriteErrorAction {
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RecordRejectedError) return { action: 'reject', reason: message };
   if (error instanceof cassandra.errors.OperationTimedOutError || error instanceof cassandra.errors.NoHostAvailableError) {
     return { action: 'retry', reason: message };
   }

@@ -29,6 +29,8 @@ export function registerSinkMetrics(registry: Registry, counters: readonly SinkC
   total('tandem_sink_records_deleted_total', 'Records written as a delete', (c) => c.deleted);
   total('tandem_sink_write_retries_total', 'Writes that failed and were retried (timeouts, unavailable, throttled)', (c) => c.retried);
   total('tandem_sink_records_dead_lettered_total', 'Records sent to the dead-letter topic', (c) => c.deadLettered);
+  total('tandem_sink_batches_total', 'Unlogged batches sent (rows that waited for a busy server)', (c) => c.batches);
+  total('tandem_sink_batched_records_total', 'Records written as part of an unlogged batch', (c) => c.batchedRows);
 
   new Gauge({
     name: 'tandem_sink_writes_in_flight',

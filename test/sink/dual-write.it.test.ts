@@ -163,4 +163,39 @@ describe('dual writes', () => {
     expect(counters[0]!.deadLettered).toBeGreaterThanOrEqual(bad.length);
     expect(counters[1]!.deadLettered).toBeGreaterThanOrEqual(bad.length + 1);
   });
+
+  it('batches rows that wait for a busy server, and splits a batch the server refuses so only the bad row is dead-lettered', async () => {
+    const keyspace = await referenceKeyspace();
+    const topic = uniqueName('batches');
+    // One request out at a time, so rows queue and go in batches; batches large enough to take a 1.5 MB row,
+    // which both servers refuse as a batch (over batch_size_fail_threshold) and the target also refuses alone.
+    const config = sinkConfig(stack, { topic, table: `${keyspace}.user_activity` }, { maxRequests: 1, batchMaxBytes: 4 * 1_048_576 });
+    const hugeAt = new Set([50, 150]);
+    const records: RawRecord[] = Array.from({ length: 200 }, (_, i) => ({
+      key: `b${i}`,
+      value: JSON.stringify({ user_id: `b${i}`, activity_time: i, activity_type: 'view', activity_details: hugeAt.has(i) ? 'x'.repeat(1_500_000) : `row ${i}` }),
+    }));
+    await produceRaw(config.kafka.brokers, topic, records);
+
+    const table = `${keyspace}.user_activity`;
+    const counters = await runSinksUntil(
+      config,
+      async (all) => all.every((c) => settled(c) >= records.length) && (await countRows(source(), table)) === 200 && (await countRows(target(), table)) === 198,
+    );
+    const ids = async (client: cassandra.Client) => new Set((await client.execute(`SELECT user_id FROM ${table}`)).rows.map((r) => r.get('user_id') as string));
+    const onTarget = await ids(target());
+    expect([...hugeAt].filter((i) => onTarget.has(`b${i}`))).toEqual([]);
+    expect((await ids(source())).size).toBe(200);
+    for (const c of counters) {
+      expect(c.batches).toBeGreaterThan(5);
+      expect(c.batchedRows / c.batches).toBeGreaterThan(2);
+    }
+    const letters = await readTopic(config.kafka.brokers, `${topic}.dlq`, 2, 30_000, (l) => `${l.headers.get(deadLetterHeaders.destination)}:${l.key}`);
+    expect(letters.map((l) => [l.headers.get(deadLetterHeaders.destination), l.key, l.headers.get(deadLetterHeaders.reason)]).sort()).toEqual([
+      ['target', 'b150', 'server-rejected'],
+      ['target', 'b50', 'server-rejected'],
+    ]);
+    expect(counters[0]!.deadLettered).toBe(0);
+    expect(counters[1]!.deadLettered).toBeGreaterThanOrEqual(2);
+  });
 });
