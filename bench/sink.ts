@@ -1,5 +1,5 @@
 /**
- * npm run bench:sink -- [--records 200000] [--rounds 2] [--keep-stack]
+ * npm run bench:sink -- [--records 200000] [--rounds 2] [--keep-stack] [--sink '{"batchMaxRows": 30}']
  *
  * Measures each destination's sink (Kafka → Cassandra, through decode, window and commits) against
  * the ceiling: the same inserts issued directly with the driver at its best concurrency, in the
@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import cassandra from 'cassandra-driver';
 import { parseConfig, type TandemConfig } from '../src/config/index.js';
 import { createCqlClient, readTableSchema } from '../src/cql/index.js';
-import { consumerGroupLag } from '../src/kafka/index.js';
+import { Admin } from '@platformatic/kafka';
 import { destinationNames, type DestinationName } from '../src/sink/index.js';
 import { insertCql } from '../src/sink/statements.js';
 import { startStack, stackSpecFromConfig, stopStack } from '../src/stack/index.js';
@@ -25,9 +25,12 @@ const { values: args } = parseArgs({
     records: { type: 'string', default: '200000' },
     rounds: { type: 'string', default: '2' },
     'keep-stack': { type: 'boolean', default: false },
+    /** Sink settings (the config's `sink:` section) as JSON, to compare tunings. */
+    sink: { type: 'string', default: '{}' },
   },
 });
 const total = Number(args.records);
+const sinkSettings = JSON.parse(args.sink) as Record<string, unknown>;
 const rounds = Number(args.rounds);
 const dataDir = '.tandem-bench';
 
@@ -94,7 +97,7 @@ async function sink(name: DestinationName, topic: string, keyspace: string, roun
   const groupIdPrefix = `bench-${Date.now()}-${round}`;
   const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
   const configFile = join(dir, 'tandem.yaml');
-  writeFileSync(configFile, stringify({ ...rawConfig, topics: [{ topic, table: `${keyspace}.user_activity` }], sink: { groupIdPrefix } }));
+  writeFileSync(configFile, stringify({ ...rawConfig, topics: [{ topic, table: `${keyspace}.user_activity` }], sink: { ...sinkSettings, groupIdPrefix } }));
   // TANDEM_BENCH_NODE_ARGS passes flags to the sink's node, e.g. --cpu-prof to profile it.
   const nodeArgs = (process.env.TANDEM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, 'bin/tandem.js', 'sink', '--config', configFile, '--destination', name, '--stats-interval', '3600'], {
@@ -102,7 +105,13 @@ async function sink(name: DestinationName, topic: string, keyspace: string, roun
     env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const settled = async () => (await consumerGroupLag(config.kafka.brokers, `${groupIdPrefix}-${name}`, [topic])).reduce((sum, p) => sum + Number(p.committed), 0);
+  // One admin connection for the whole run: a client per poll would cost the sink's CPU share on 2 cores.
+  const admin = new Admin({ clientId: 'bench-progress', bootstrapBrokers: [...config.kafka.brokers] });
+  const group = `${groupIdPrefix}-${name}`;
+  const settled = async () => {
+    const [offsets] = await admin.listConsumerGroupOffsets({ groups: [group] });
+    return (offsets?.topics ?? []).flatMap((t) => t.partitions).reduce((sum, p) => sum + Math.max(0, Number(p.committedOffset)), 0);
+  };
   let first = 0;
   let firstCpu = 0;
   let rssMbAt10k = 0;
@@ -121,6 +130,7 @@ async function sink(name: DestinationName, topic: string, keyspace: string, roun
   const rssMbAtEnd = rssMbOf(child.pid!);
   child.kill('SIGTERM');
   await exited;
+  await admin.close();
   rmSync(dir, { recursive: true, force: true });
   return { rate, rssMbAt10k, rssMbAtEnd, cpuPer100k };
 }

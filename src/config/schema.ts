@@ -79,12 +79,19 @@ const topicSchema = z.strictObject({
 
 /** How each destination's sink paces itself. */
 const sinkSchema = z.strictObject({
-  /** Records in flight per destination (sent, or waiting for a batch); fetching pauses while the window is full. */
-  maxInFlight: z.number().int().min(1).max(65_536).default(512),
-  /** Requests (single writes or batches) out at once per destination; rows beyond wait and are batched. */
-  maxRequests: z.number().int().min(1).max(4_096).default(64),
+  /**
+   * Records in flight per destination (sent, or waiting for a batch); fetching pauses while the
+   * window is full. Large enough that rows keep queuing while full batches are out.
+   */
+  maxInFlight: z.number().int().min(1).max(65_536).default(2_048),
+  /**
+   * Requests (single writes or batches) out at once per destination; rows beyond wait and are
+   * batched. Default: 16 where batches may hold any rows, 128 where a batch holds one partition
+   * (most requests then carry one row, and concurrency is what gives throughput).
+   */
+  maxRequests: z.number().int().min(1).max(4_096).optional(),
   /** Rows per unlogged batch; 1 turns batching off. Amazon Keyspaces takes at most 30. */
-  batchMaxRows: z.number().int().min(1).max(30, { message: 'must be at most 30, the most Amazon Keyspaces takes in one batch' }).default(20),
+  batchMaxRows: z.number().int().min(1).max(30, { message: 'must be at most 30, the most Amazon Keyspaces takes in one batch' }).default(30),
   /** Estimated bytes per batch, under Cassandra's default batch_size_fail_threshold of 50 KiB; a larger row goes alone. */
   batchMaxBytes: z.number().int().min(1_024).max(16 * 1_048_576).default(32_768),
   /**
@@ -130,9 +137,8 @@ export const configSchema = z.strictObject({
   target: targetSchema,
   topics: z.array(topicSchema).default([]),
   sink: sinkSchema.default({
-    maxInFlight: 512,
-    maxRequests: 64,
-    batchMaxRows: 20,
+    maxInFlight: 2_048,
+    batchMaxRows: 30,
     batchMaxBytes: 32_768,
     batchAcrossPartitions: 'auto',
     commitIntervalMs: 200,

@@ -56,6 +56,10 @@ export class WriteBatcher {
     private readonly options: WriteBatcherOptions,
   ) {}
 
+  get maxRequests(): number {
+    return this.options.maxRequests;
+  }
+
   /** Requests out now: singles and batches. */
   get inFlight(): number {
     return this.requests;
