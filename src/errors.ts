@@ -16,6 +16,9 @@ export const errorCodes = [
   'TANDEM_SERVER_TIMEOUT',
   'TANDEM_STACK_STATE',
   'TANDEM_RECORD_REJECTED',
+  'TANDEM_CONNECT_FAILED',
+  'TANDEM_SCHEMA_CONFLICT',
+  'TANDEM_SCHEMA_APPLY_FAILED',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -111,6 +114,21 @@ export class RecordRejectedError extends TandemError {
   ) {
     super(message, options);
   }
+}
+
+/** A cluster that cannot be reached or refuses the credentials; the message names which one and why. */
+export class ConnectFailedError extends TandemError {
+  readonly code = 'TANDEM_CONNECT_FAILED';
+}
+
+/** Objects that exist on the target with another definition; Tandem never alters or drops them. */
+export class SchemaConflictError extends TandemError {
+  readonly code = 'TANDEM_SCHEMA_CONFLICT';
+}
+
+/** A DDL statement the target refused; the message says what was created before it. */
+export class SchemaApplyError extends TandemError {
+  readonly code = 'TANDEM_SCHEMA_APPLY_FAILED';
 }
 
 export function isTandemError(error: unknown): error is TandemError {

@@ -12,6 +12,9 @@ const expectedCodes: Record<string, errors.ErrorCode> = {
   ServerTimeoutError: 'TANDEM_SERVER_TIMEOUT',
   StackStateError: 'TANDEM_STACK_STATE',
   RecordRejectedError: 'TANDEM_RECORD_REJECTED',
+  ConnectFailedError: 'TANDEM_CONNECT_FAILED',
+  SchemaConflictError: 'TANDEM_SCHEMA_CONFLICT',
+  SchemaApplyError: 'TANDEM_SCHEMA_APPLY_FAILED',
 };
 
 describe('errors', () => {

@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { consoleOutput, exitCodes, reportError, type Output } from './output.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerProduceCommand } from './produce-command.js';
+import { registerAssessCommand } from './assess-command.js';
+import { registerSchemaCommand } from './schema-command.js';
 import { registerSinkCommand } from './sink-command.js';
 import { registerStackCommands } from './stack-commands.js';
 
@@ -15,6 +17,8 @@ export function buildProgram(output: Output = consoleOutput): Command {
   registerProduceCommand(program, output);
   registerSinkCommand(program, output);
   registerConfigCommand(program, output);
+  registerAssessCommand(program, output);
+  registerSchemaCommand(program, output);
   return program;
 }
 

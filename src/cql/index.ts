@@ -3,3 +3,4 @@ export { SigV4AuthProvider, type AwsCredentials, type AwsCredentialsProvider } f
 export { quoteIdentifier, quoteString } from './quote.js';
 export { parseCqlType, formatCqlType, CqlTypeError, nativeTypeNames, type CqlType, type NativeTypeName, type UdtField } from './cql-type.js';
 export { buildTableSchema, readTableSchema, columnKinds, type TableSchema, type ColumnSchema, type ColumnKind } from './table-schema.js';
+export { connectCluster } from './connect-cluster.js';

@@ -1,0 +1,13 @@
+export { copySchema, resultStatuses, type CopySchemaOptions, type SchemaReport, type SchemaItemResult, type ResultStatus } from './schema-copy.js';
+export { runAssessment, type AssessOptions, type AssessmentReport } from './assessment-run.js';
+export { assessSchema, type AssessmentInput } from './assess-schema.js';
+export { sampleKey } from './sample-key.js';
+export { severities, findingRules, summarizeFindings, type Finding, type FindingRule, type FindingSummary, type Severity } from './finding.js';
+export { translateKeyspace, type TranslateOptions } from './translate-keyspace.js';
+export { renderCreateKeyspace, renderCreateTable, renderCreateType, type CqlDialect } from './cql-renderer.js';
+export { planKeyspace, type PlanItem, type PlanStatus } from './schema-plan.js';
+export { describeItem } from './schema-applier.js';
+export { readClusterSchema, listKeyspaces } from './schema-reader.js';
+export { isSystemKeyspace, isExcludedByDefault, qualifiedName, type ClusterSchema, type KeyspaceSchema, type TableDefinition, type UnreadableTable } from './schema-model.js';
+export type { TargetKeyspace, TargetTable, TargetType, SkippedObject } from './target-model.js';
+export type { TargetDescription } from './type-support.js';
