@@ -5,20 +5,14 @@
  * the ceiling: the same inserts issued directly with the driver at its best concurrency, in the
  * same run, on the same servers. Prints rates and ratios; the last line is one JSON object.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
-import cassandra from 'cassandra-driver';
-import { parseConfig, type TandemConfig } from '../src/config/index.js';
-import { createCqlClient, readTableSchema } from '../src/cql/index.js';
 import { Admin } from '@platformatic/kafka';
+import cassandra from 'cassandra-driver';
+import { createCqlClient, readTableSchema } from '../src/cql/index.js';
 import { destinationNames, type DestinationName } from '../src/sink/index.js';
 import { insertCql } from '../src/sink/statements.js';
-import { startStack, stackSpecFromConfig, stopStack } from '../src/stack/index.js';
 import { produceRaw } from '../test/helpers/sinks.js';
+import { benchConfig, clusterOf, cpuSeconds, onBothClusters, rssMbOf, spawnSink, startBenchStack, stopBenchStack } from './bench-stack.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,23 +26,8 @@ const { values: args } = parseArgs({
 const total = Number(args.records);
 const sinkSettings = JSON.parse(args.sink) as Record<string, unknown>;
 const rounds = Number(args.rounds);
-const dataDir = '.tandem-bench';
-
-const rawConfig = {
-    kafka: { brokers: ['127.0.0.1:27092'] },
-    source: { contactPoints: ['127.0.0.1:27042'], auth: { username: 'cassandra', password: 'cassandra' } },
-    target: {
-      profile: 'cassandra',
-      contactPoints: ['127.0.0.1:27142'],
-      // Absolute: a CA path resolves relative to its config file, and the sink's config lives in a temp dir.
-      tls: { caFile: resolve(dataDir, 'target', 'tls', 'ca.pem') },
-      auth: { username: 'ks-user', password: 'ks-password' },
-    },
-};
-const configWith = (topics: unknown[] = []): TandemConfig => parseConfig({ ...rawConfig, topics }, 'bench', {}, process.cwd()).config;
-const config = configWith();
-
-const cluster = (name: DestinationName) => (name === 'source' ? config.source : config.target);
+const config = benchConfig;
+const cluster = clusterOf;
 
 function row(i: number): { user_id: string; activity_time: number; activity_type: string; activity_details: string } {
   return {
@@ -95,16 +74,8 @@ interface SinkRun {
  */
 async function sink(name: DestinationName, topic: string, keyspace: string, round: number): Promise<SinkRun> {
   const groupIdPrefix = `bench-${Date.now()}-${round}`;
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
-  const configFile = join(dir, 'tandem.yaml');
-  writeFileSync(configFile, stringify({ ...rawConfig, topics: [{ topic, table: `${keyspace}.user_activity` }], sink: { ...sinkSettings, groupIdPrefix } }));
-  // TANDEM_BENCH_NODE_ARGS passes flags to the sink's node, e.g. --cpu-prof to profile it.
-  const nodeArgs = (process.env.TANDEM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, 'bin/tandem.js', 'sink', '--config', configFile, '--destination', name, '--stats-interval', '3600'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const sinkProcess = spawnSink({ topics: [{ topic, table: `${keyspace}.user_activity` }], sink: { ...sinkSettings, groupIdPrefix } }, name);
+  const { child } = sinkProcess;
   // One admin connection for the whole run: a client per poll would cost the sink's CPU share on 2 cores.
   const admin = new Admin({ clientId: 'bench-progress', bootstrapBrokers: [...config.kafka.brokers] });
   const group = `${groupIdPrefix}-${name}`;
@@ -128,37 +99,18 @@ async function sink(name: DestinationName, topic: string, keyspace: string, roun
   const rate = ((total - 0) / (performance.now() - first)) * 1000;
   const cpuPer100k = ((cpuSeconds(child.pid!) - firstCpu) / total) * 100_000;
   const rssMbAtEnd = rssMbOf(child.pid!);
-  child.kill('SIGTERM');
-  await exited;
+  await sinkProcess.stop();
   await admin.close();
-  rmSync(dir, { recursive: true, force: true });
   return { rate, rssMbAt10k, rssMbAtEnd, cpuPer100k };
 }
 
-function rssMbOf(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : 0;
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime, fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 async function main(): Promise<void> {
-  const spec = stackSpecFromConfig(config, { dataDir });
-  const up = await startStack(spec);
-  console.log(`stack ${up.alreadyRunning ? 'reused' : 'started'} (${dataDir}); ${total} records, ${rounds} rounds`);
+  console.log(`${await startBenchStack()}; ${total} records, ${rounds} rounds`);
   const keyspace = `bench_${Date.now()}`;
-  for (const name of destinationNames) {
-    const client = createCqlClient(cluster(name));
-    await client.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
-    await client.execute(
-      `CREATE TABLE ${keyspace}.user_activity (user_id text, activity_time timestamp, activity_details text, activity_type text, PRIMARY KEY (user_id, activity_time)) WITH CLUSTERING ORDER BY (activity_time DESC)`,
-    );
-    await client.shutdown();
-  }
+  await onBothClusters([
+    `CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    `CREATE TABLE ${keyspace}.user_activity (user_id text, activity_time timestamp, activity_details text, activity_type text, PRIMARY KEY (user_id, activity_time)) WITH CLUSTERING ORDER BY (activity_time DESC)`,
+  ]);
   const topic = `bench-${Date.now()}`;
   await produceRaw(
     config.kafka.brokers,
@@ -208,7 +160,7 @@ async function main(): Promise<void> {
       ];
     }),
   ) as unknown as Record<DestinationName, { ratio: number }>;
-  if (!args['keep-stack']) await stopStack(dataDir, { purge: true, graceMs: 10_000 });
+  if (!args['keep-stack']) await stopBenchStack();
   console.log(JSON.stringify({ records: total, rounds, ...summary, ratio: Math.min(summary.source.ratio, summary.target.ratio) }));
 }
 

@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { parseConfig, type ClusterConfig, type TandemConfig } from '../src/config/index.js';
+import { createCqlClient } from '../src/cql/index.js';
+import { destinationNames, type DestinationName } from '../src/sink/index.js';
+import { startStack, stackSpecFromConfig, stopStack } from '../src/stack/index.js';
+
+/** The benches' own stack, on ports below 32768 and apart from a user's or the tests' stack. */
+export const benchDataDir = '.tandem-bench';
+
+export const rawBenchConfig = {
+  kafka: { brokers: ['127.0.0.1:27092'] },
+  source: { contactPoints: ['127.0.0.1:27042'], auth: { username: 'cassandra', password: 'cassandra' } },
+  target: {
+    profile: 'cassandra',
+    contactPoints: ['127.0.0.1:27142'],
+    // Absolute: a CA path resolves relative to its config file, and a sink's config lives in a temp dir.
+    tls: { caFile: resolve(benchDataDir, 'target', 'tls', 'ca.pem') },
+    auth: { username: 'ks-user', password: 'ks-password' },
+  },
+};
+
+export const benchConfig: TandemConfig = parseConfig(rawBenchConfig, 'bench', {}, process.cwd()).config;
+
+export function clusterOf(name: DestinationName): ClusterConfig {
+  return name === 'source' ? benchConfig.source : benchConfig.target;
+}
+
+export async function startBenchStack(): Promise<string> {
+  const up = await startStack(stackSpecFromConfig(benchConfig, { dataDir: benchDataDir }));
+  return `stack ${up.alreadyRunning ? 'reused' : 'started'} (${benchDataDir})`;
+}
+
+export async function stopBenchStack(): Promise<void> {
+  await stopStack(benchDataDir, { purge: true, graceMs: 10_000 });
+}
+
+/** Runs the statements on both clusters, e.g. to create the bench's keyspace and table on each. */
+export async function onBothClusters(statements: readonly string[]): Promise<void> {
+  for (const name of destinationNames) {
+    const client = createCqlClient(clusterOf(name));
+    try {
+      for (const statement of statements) await client.execute(statement);
+    } finally {
+      await client.shutdown();
+    }
+  }
+}
+
+export interface SinkProcess {
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the real `tandem sink` as its own process (from dist/, so build first), so its memory and
+ * CPU are the product's alone. TANDEM_BENCH_NODE_ARGS passes flags to its node, e.g. --cpu-prof.
+ */
+export function spawnSink(config: Record<string, unknown>, destination: DestinationName | 'both'): SinkProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
+  const configFile = join(dir, 'tandem.yaml');
+  writeFileSync(configFile, stringify({ ...rawBenchConfig, ...config }));
+  const nodeArgs = (process.env.TANDEM_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // Any free port for metrics unless the config names one.
+  const statusPort = 'status' in config ? [] : ['--status-port', '0'];
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/tandem.js', 'sink', '--config', configFile, '--destination', destination, '--stats-interval', '3600', ...statusPort], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function rssMbOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : 0;
+}
+
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime, fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -1,0 +1,228 @@
+/**
+ * npm run bench:latency -- [--rates 1000,5000,20000] [--seconds 60] [--samples-per-second 200] [--poll-ms 2]
+ *                           [--max-reads-per-second 2000] [--keep-stack]
+ *
+ * How far each destination trails the application: a producer paced at a steady rate publishes
+ * rows with unique keys; a checker samples some of them and polls each sampled row on BOTH
+ * destinations until it is there. The checker is armed before the send, so each delay has an exact
+ * lower bound (the last poll that did not find the row was issued before it landed) and upper
+ * bound (the first poll that found it had answered); their gap is the resolution. The sink runs
+ * as its own process with its default settings. The last line is one JSON object.
+ */
+import { createServer, type AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Producer, stringSerializer } from '@platformatic/kafka';
+import type cassandra from 'cassandra-driver';
+import { createCqlClient } from '../src/cql/index.js';
+import { compatibilityPartitioner, ensureTopics } from '../src/kafka/index.js';
+import { destinationNames, type DestinationName } from '../src/sink/index.js';
+import { RateLimiter } from '../src/sink/rate-limiter.js';
+import { benchConfig, clusterOf, onBothClusters, spawnSink, startBenchStack, stopBenchStack } from './bench-stack.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '5000' },
+    rate: { type: 'string' },
+    seconds: { type: 'string', default: '60' },
+    'samples-per-second': { type: 'string', default: '200' },
+    'poll-ms': { type: 'string', default: '2' },
+    /** The checker's own reads per second, over both destinations, so it does not load the servers it measures. */
+    'max-reads-per-second': { type: 'string', default: '2000' },
+    'keep-stack': { type: 'boolean', default: false },
+  },
+});
+const rates = (args.rate ?? args.rates).split(',').map(Number);
+const seconds = Number(args.seconds);
+const samplesPerSecond = Number(args['samples-per-second']);
+const pollMs = Number(args['poll-ms']);
+/** Samples being polled at once; beyond it a sample is skipped, so the checker's reads stay bounded. */
+const maxOpenSamples = 16;
+const readLimiter = new RateLimiter(Number(args['max-reads-per-second']));
+const tickMs = 5;
+
+interface Sample {
+  readonly second: number;
+  /** Milliseconds from the send to the row: the last poll that missed it, the first that found it. */
+  readonly lowerMs: number;
+  readonly upperMs: number;
+}
+
+async function pollUntilFound(client: cassandra.Client, query: string, id: string, sentAt: number): Promise<Sample | undefined> {
+  let lastMissIssuedAt = sentAt;
+  const deadline = sentAt + 60_000;
+  for (;;) {
+    const wait = readLimiter.reserve();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const issuedAt = performance.now();
+    const found = (await client.execute(query, [id], { prepare: true })).rowLength > 0;
+    const answeredAt = performance.now();
+    if (found) return { second: 0, lowerMs: Math.max(0, lastMissIssuedAt - sentAt), upperMs: answeredAt - sentAt };
+    if (answeredAt > deadline) return undefined;
+    lastMissIssuedAt = issuedAt;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+interface RateResult {
+  rate: number;
+  achievedRate: number;
+  destinations: Record<DestinationName, Record<string, number>>;
+}
+
+async function runRate(rate: number, keyspace: string, clients: Record<DestinationName, cassandra.Client>): Promise<RateResult> {
+  const topic = `latency-${rate}-${Date.now()}`;
+  await ensureTopics(benchConfig.kafka.brokers, [topic]);
+  const statusPort = await freePort();
+  const sink = spawnSink({ topics: [{ topic, table: `${keyspace}.probe` }], sink: { groupIdPrefix: topic }, status: { port: statusPort } }, 'both');
+  const producer = new Producer<string, string, string, string>({
+    clientId: 'bench-latency',
+    bootstrapBrokers: [...benchConfig.kafka.brokers],
+    serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+    partitioner: compatibilityPartitioner,
+  });
+  const query = `SELECT id FROM ${keyspace}.probe WHERE id = ?`;
+  try {
+    // Warm-up: the sink joins its groups and prepares its statements before anything is timed.
+    await producer.send({ acks: 1, messages: [{ topic, key: 'warmup', value: JSON.stringify({ id: 'warmup', sent_ms: Date.now() }) }] });
+    for (const name of destinationNames) await pollUntilFound(clients[name], query, 'warmup', performance.now());
+
+    const samples: Record<DestinationName, Sample[]> = { source: [], target: [] };
+    const checks: Promise<void>[] = [];
+    let open = 0;
+    let sent = 0;
+    const began = performance.now();
+    const sampleEvery = Math.max(1, Math.round(rate / samplesPerSecond));
+    while (performance.now() - began < seconds * 1000) {
+      const due = Math.floor(((performance.now() - began) / 1000) * rate);
+      const messages = [];
+      const sampled: string[] = [];
+      for (; sent < due; sent++) {
+        const id = `r${rate}-${sent}`;
+        messages.push({ topic, key: id, value: JSON.stringify({ id, sent_ms: Date.now(), payload: 'x'.repeat(100) }) });
+        if (sent % sampleEvery === 0 && open < maxOpenSamples) sampled.push(id);
+      }
+      if (messages.length > 0) {
+        // Armed before the send: the poll's clock starts no later than the record leaves.
+        const sentAt = performance.now();
+        const second = Math.floor((sentAt - began) / 1000);
+        for (const id of sampled) {
+          open += 1;
+          const both = destinationNames.map(async (name) => {
+            const sample = await pollUntilFound(clients[name], query, id, sentAt);
+            if (sample) samples[name].push({ ...sample, second });
+          });
+          checks.push(Promise.all(both).then(() => void (open -= 1)));
+        }
+        await producer.send({ acks: 1, messages });
+      }
+      await new Promise((resolve) => setTimeout(resolve, tickMs));
+    }
+    const achievedRate = sent / ((performance.now() - began) / 1000);
+    await Promise.all(checks);
+    const sinkDelays = sinkReportedDelays(await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text());
+
+    const destinations = Object.fromEntries(
+      destinationNames.map((name) => {
+        const list = samples[name];
+        const mids = list.map((s) => (s.lowerMs + s.upperMs) / 2).sort((a, b) => a - b);
+        const resolutions = list.map((s) => s.upperMs - s.lowerMs).sort((a, b) => a - b);
+        const windows = new Map<number, number[]>();
+        for (const s of list) {
+          const window = Math.floor(s.second / 10);
+          windows.set(window, [...(windows.get(window) ?? []), (s.lowerMs + s.upperMs) / 2]);
+        }
+        const windowP99 = [...windows.entries()].sort(([a], [b]) => a - b).map(([, xs]) => percentile(xs.sort((a, b) => a - b), 0.99));
+        const last = list.reduce<Sample | undefined>((latest, s) => (!latest || s.second >= latest.second ? s : latest), undefined);
+        return [
+          name,
+          {
+            samples: list.length,
+            p50: round(percentile(mids, 0.5)),
+            p90: round(percentile(mids, 0.9)),
+            p99: round(percentile(mids, 0.99)),
+            max: round(mids.at(-1) ?? Number.NaN),
+            medianResolution: round(percentile(resolutions, 0.5)),
+            lastSampleMs: round(last ? (last.lowerMs + last.upperMs) / 2 : Number.NaN),
+            firstWindowP99: round(windowP99[0] ?? Number.NaN),
+            lastWindowP99: round(windowP99.at(-1) ?? Number.NaN),
+            sinkReportedP50: sinkDelays[name].p50,
+            sinkReportedP99: sinkDelays[name].p99,
+          },
+        ];
+      }),
+    ) as unknown as Record<DestinationName, Record<string, number>>;
+    return { rate, achievedRate: Math.round(achievedRate), destinations };
+  } finally {
+    await producer.close();
+    await sink.stop();
+  }
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * The sink's own view, from its `tandem_sink_delay_seconds` histogram (Kafka record time to write
+ * acknowledged): the upper bound of the bucket holding each quantile, in milliseconds.
+ */
+function sinkReportedDelays(metrics: string): Record<DestinationName, { p50: number; p99: number }> {
+  const quantiles = (destination: string) => {
+    const buckets: [number, number][] = [];
+    for (const match of metrics.matchAll(/^tandem_sink_delay_seconds_bucket\{le="([^"]+)",destination="(\w+)"\} (\d+)$/gm)) {
+      if (match[2] === destination) buckets.push([match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]) * 1000, Number(match[3])]);
+    }
+    const count = buckets.at(-1)?.[1] ?? 0;
+    const at = (q: number) => buckets.find(([, n]) => n >= q * count)?.[0] ?? Number.NaN;
+    return { p50: at(0.5), p99: at(0.99) };
+  };
+  return { source: quantiles('source'), target: quantiles('target') };
+}
+
+async function main(): Promise<void> {
+  console.log(`${await startBenchStack()}; rates ${rates.join(', ')}/s for ${seconds} s each; ~${samplesPerSecond} samples/s, polled every ${pollMs} ms`);
+  const keyspace = `latency_${Date.now()}`;
+  await onBothClusters([
+    `CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    `CREATE TABLE ${keyspace}.probe (id text PRIMARY KEY, sent_ms bigint, payload text)`,
+  ]);
+  const clients = { source: createCqlClient(clusterOf('source')), target: createCqlClient(clusterOf('target')) };
+  const results: RateResult[] = [];
+  try {
+    for (const rate of rates) {
+      const result = await runRate(rate, keyspace, clients);
+      results.push(result);
+      for (const name of destinationNames) {
+        const d = result.destinations[name];
+        console.log(
+          `${rate}/s (achieved ${result.achievedRate}/s) ${name}: ${d.samples} samples, send → visible p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms ` +
+            `(midpoints of bounds ${d.medianResolution} ms apart at the median); p99 first 10 s ${d.firstWindowP99} ms, last 10 s ${d.lastWindowP99} ms; last sample ${d.lastSampleMs} ms; ` +
+            `sink's own histogram: p50 ≤ ${d.sinkReportedP50} ms, p99 ≤ ${d.sinkReportedP99} ms`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all([clients.source.shutdown(), clients.target.shutdown()]);
+    if (!args['keep-stack']) await stopBenchStack();
+  }
+  console.log(JSON.stringify({ seconds, pollMs, figures: 'midpoint of lower and upper bound, ms', results }));
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
