@@ -1,0 +1,181 @@
+import { quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
+import { RecordRejectedError } from '../errors.js';
+import { readCells, type Assignment, type Cell } from './source-cells.js';
+
+/**
+ * WRITETIME(c) as Cassandra 5 returns it: a bigint for a single-cell column, one entry per element
+ * (or per UDT field, null for an unset field) for a non-frozen collection or UDT (CASSANDRA-8877),
+ * null when the column holds no live cell.
+ */
+export type WriteTimes = bigint | readonly (bigint | null)[] | null;
+/** TTL(c), shaped like WriteTimes; null (or a null entry) means the cell never expires. */
+export type Ttls = number | readonly (number | null)[] | null;
+
+/** One row of the backfill scan of the source. */
+export interface SourceRow {
+  /** Every selected column's value as the driver decodes it (Map, Set, arrays, UDT objects); null is no live cell. */
+  readonly values: ReadonlyMap<string, unknown>;
+  /** WRITETIME of every static and regular column. */
+  readonly writetimes: ReadonlyMap<string, WriteTimes>;
+  /** TTL of every static and regular column, as read at `readAtMs`. */
+  readonly ttls: ReadonlyMap<string, Ttls>;
+}
+
+export interface CellWriteOptions {
+  /** When the page holding the row was read (ms since the epoch): TTLs count down from then. */
+  readonly readAtMs: number;
+  /** When the statements are about to be sent (ms since the epoch), from the caller's clock. */
+  readonly nowMs: number;
+  /** Whether to write the partition's static columns: true for the first row read of each partition only. */
+  readonly includeStatic: boolean;
+  /**
+   * Write time for a row that has no live regular cell: only its row marker keeps it alive, and CQL
+   * cannot read a row marker's write time or TTL (WRITETIME takes no primary key column). Pass the
+   * time dual writes began. Every delete that reaches the target through the pipeline carries a
+   * later timestamp, so it shadows this marker even when a sink lags behind the scan and applies a
+   * delete the scan did not see yet; the read time would not be safe then. The row is resurrected
+   * only by a delete stamped before dual writes began (an application-supplied or skewed producer
+   * timestamp) arriving after the scan; and a source marker with a TTL becomes one without. The
+   * validate stage reports both.
+   */
+  readonly keyOnlyRowTimestampUs: bigint;
+  /**
+   * Lowest write time the target accepts; cells written before it are written at it (use
+   * `keyspacesTimestampFloorUs`, as Amazon Keyspaces refuses client timestamps more than 2 days old).
+   * Still never overwrites a newer value: any write the target accepts concurrently carries a
+   * timestamp within its own 2-day window, hence above this floor, unless it was stamped nearly
+   * 2 days before it reached the target (within the floor's margin plus the read-to-write gap). What changes: WRITETIME on the target reads the floor instead
+   * of the source's older time, so validation must accept it; the TTL, counted from the read, stays
+   * exact; and cells that differed only by old write times share one statement.
+   */
+  readonly minTimestampUs?: bigint;
+  /**
+   * Send `USING TTL 0` for cells that never expire, so a target table with a default_time_to_live
+   * does not give them one. Keyspaces accepts USING TTL only on tables with TTL enabled.
+   */
+  readonly explicitZeroTtl?: boolean;
+}
+
+/** One statement to run on the target; params are bound with the driver's `useBigIntAsLong` encoding. */
+export interface CellWrite {
+  readonly cql: string;
+  /** Key and cell values, then (INSERT) or first (UPDATE) the bigint timestamp and number TTL. */
+  readonly params: unknown[];
+}
+
+const twoDaysMs = 2 * 24 * 60 * 60 * 1000;
+
+/**
+ * The lowest timestamp Amazon Keyspaces accepts for a write sent within `marginMs` from `nowMs`:
+ * it refuses client timestamps more than 2 days in the past (client-side-timestamps-how-to-queries).
+ *
+ * @example
+ *   keyspacesTimestampFloorUs(Date.now()) // µs, 2 days minus 10 minutes ago
+ */
+export function keyspacesTimestampFloorUs(nowMs: number, marginMs = 10 * 60 * 1000): bigint {
+  return BigInt(Math.ceil(nowMs - twoDaysMs + marginMs)) * 1000n;
+}
+
+/**
+ * The fewest statements that recreate every live cell of one source row on the target with its
+ * own write time and remaining TTL: cells that share (timestamp, TTL) go in one statement.
+ *
+ * - Null cells are skipped: a null read means no live cell, and writing null would put a tombstone
+ *   at the cell's timestamp on the target, deleting what the pipeline wrote there since.
+ * - TTL written = TTL read − whole seconds elapsed since the read, so the cell expires at the same
+ *   second as on the source; a cell whose TTL reaches 0 is skipped (it has expired).
+ * - A row with no live regular cell gets `INSERT (key) USING TIMESTAMP keyOnlyRowTimestampUs`; a
+ *   row whose cells were live but all expired before the write gets nothing (its marker most
+ *   likely expires with them).
+ * - Static columns are written once per partition (`includeStatic`), keyed by the partition key.
+ * - Counter tables are refused: a counter increment cannot be replayed idempotently.
+ *
+ * @example
+ *   cellWrites(userActivity, row, { readAtMs, nowMs: Date.now(), includeStatic: true, keyOnlyRowTimestampUs })
+ *   // [{ cql: 'INSERT INTO "ks"."t" ("user_id", "activity_time", "activity_type") VALUES (?, ?, ?) USING TIMESTAMP ?', params: [...] }]
+ */
+export function cellWrites(table: TableSchema, row: SourceRow, options: CellWriteOptions): CellWrite[] {
+  if (table.isCounterTable) {
+    throw new RecordRejectedError('unsupported-table', `${table.keyspace}.${table.table} is a counter table: counter values cannot be copied with their write times`, {
+      hint: 'Copy counter tables with a one-off job while writes are stopped',
+    });
+  }
+  // Cassandra stores an expiry second and reports TTL = expiry − the read's whole second; the target
+  // sets expiry = its whole second + TTL. Subtracting the whole seconds between the two keeps the
+  // expiry second unchanged (given clocks in step with the servers').
+  const elapsedSeconds = Math.max(0, Math.floor(options.nowMs / 1000) - Math.floor(options.readAtMs / 1000));
+  const clamp = (timestampUs: bigint) => (options.minTimestampUs !== undefined && timestampUs < options.minTimestampUs ? options.minTimestampUs : timestampUs);
+  // A partition with static values but no rows reads as one row whose clustering columns are null.
+  const isStaticOnly = table.clustering.some((c) => row.values.get(c.name) == null);
+
+  const cells: Cell[] = [];
+  let liveRegularCells = 0;
+  for (const column of table.columns) {
+    if (column.kind === 'partition_key' || column.kind === 'clustering') continue;
+    if (column.kind === 'static' ? !options.includeStatic : isStaticOnly) continue;
+    const value = row.values.get(column.name);
+    if (value == null) continue;
+    if (column.kind === 'regular') liveRegularCells += 1;
+    cells.push(...readCells(column, value, row.writetimes.get(column.name) ?? null, row.ttls.get(column.name) ?? null, elapsedSeconds, clamp));
+  }
+
+  const statements = groupCells(cells).map((group) => render(table, row, group, options));
+  if (!isStaticOnly && liveRegularCells === 0) {
+    // The scan returned the row, so its row marker is live; its write time is unreadable (see keyOnlyRowTimestampUs).
+    const keyOnly: Group = { isStatic: false, timestampUs: clamp(options.keyOnlyRowTimestampUs), ttl: null, assignments: [] };
+    statements.push(render(table, row, keyOnly, options));
+  }
+  return statements;
+}
+
+interface Group {
+  readonly isStatic: boolean;
+  readonly timestampUs: bigint;
+  readonly ttl: number | null;
+  readonly assignments: Assignment[];
+}
+
+/** Static cells first, then by (timestamp, TTL): the order readCells used to pick each collection's base group. */
+function groupCells(cells: readonly Cell[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const cell of cells) {
+    const key = `${cell.isStatic}|${cell.timestampUs}|${cell.ttl ?? ''}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { isStatic: cell.isStatic, timestampUs: cell.timestampUs, ttl: cell.ttl, assignments: [] }));
+    group.assignments.push(cell.assignment);
+  }
+  return [...groups.values()].sort(
+    (a, b) => Number(b.isStatic) - Number(a.isStatic) || (a.timestampUs < b.timestampUs ? -1 : a.timestampUs > b.timestampUs ? 1 : 0) || (a.ttl ?? -1) - (b.ttl ?? -1),
+  );
+}
+
+/**
+ * An INSERT when every assignment sets a whole column, as the sink writes: it also writes the row
+ * marker, so the row outlives its cells as on a source row written by INSERT. Adding elements or
+ * setting UDT fields needs an UPDATE. Every row with a live cell gets at least one INSERT: its
+ * oldest group sets each of its collections whole (see source-cells.ts).
+ */
+function render(table: TableSchema, row: SourceRow, group: Group, options: CellWriteOptions): CellWrite {
+  const keys: readonly ColumnSchema[] = group.isStatic ? table.partitionKey : [...table.partitionKey, ...table.clustering];
+  const keyValues = keys.map((c) => row.values.get(c.name));
+  const ttl = group.ttl ?? (options.explicitZeroTtl ? 0 : undefined);
+  const using = `USING TIMESTAMP ?${ttl === undefined ? '' : ' AND TTL ?'}`;
+  const usingParams: unknown[] = ttl === undefined ? [group.timestampUs] : [group.timestampUs, ttl];
+  const name = `${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)}`;
+  if (group.assignments.every((a) => a.kind === 'whole')) {
+    const columns = [...keys.map((c) => c.name), ...group.assignments.map((a) => a.column)].map(quoteIdentifier);
+    return {
+      cql: `INSERT INTO ${name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${using}`,
+      params: [...keyValues, ...group.assignments.map((a) => a.value), ...usingParams],
+    };
+  }
+  const set = group.assignments.map((a) => {
+    const column = quoteIdentifier(a.column);
+    if (a.kind === 'add') return `${column} = ${column} + ?`;
+    return a.kind === 'field' ? `${column}.${quoteIdentifier(a.field)} = ?` : `${column} = ?`;
+  });
+  return {
+    cql: `UPDATE ${name} ${using} SET ${set.join(', ')} WHERE ${keys.map((c) => `${quoteIdentifier(c.name)} = ?`).join(' AND ')}`,
+    params: [...usingParams, ...group.assignments.map((a) => a.value), ...keyValues],
+  };
+}
