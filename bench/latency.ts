@@ -9,7 +9,6 @@
  * bound (the first poll that found it had answered); their gap is the resolution. The sink runs
  * as its own process with its default settings. The last line is one JSON object.
  */
-import { createServer, type AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Producer, stringSerializer } from '@platformatic/kafka';
 import type cassandra from 'cassandra-driver';
@@ -18,6 +17,7 @@ import { compatibilityPartitioner, ensureTopics } from '../src/kafka/index.js';
 import { destinationNames, type DestinationName } from '../src/sink/index.js';
 import { RateLimiter } from '../src/sink/rate-limiter.js';
 import { benchConfig, clusterOf, onBothClusters, spawnSink, startBenchStack, stopBenchStack } from './bench-stack.js';
+import { freePort } from '../test/helpers/free-port.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -164,14 +164,6 @@ async function runRate(rate: number, keyspace: string, clients: Record<Destinati
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * The sink's own view, from its `tandem_sink_delay_seconds` histogram (Kafka record time to write

@@ -157,22 +157,31 @@ class TypeParser {
   }
 }
 
-/** The type as CQL text, e.g. for error messages and DDL. */
-export function formatCqlType(type: CqlType): string {
+/** A UDT name as CQL needs it: quoted only when it is not a plain lower-case name. */
+function quoteWhenNeeded(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The type as CQL text, e.g. for error messages and DDL. `quoteName` spells UDT names: quoted only
+ * when needed by default; DDL may quote every name.
+ */
+export function formatCqlType(type: CqlType, quoteName: (name: string) => string = quoteWhenNeeded): string {
   const frozen = (text: string, isFrozen: boolean) => (isFrozen ? `frozen<${text}>` : text);
+  const format = (inner: CqlType) => formatCqlType(inner, quoteName);
   switch (type.kind) {
     case 'native':
       return type.name;
     case 'list':
     case 'set':
-      return frozen(`${type.kind}<${formatCqlType(type.element)}>`, type.frozen);
+      return frozen(`${type.kind}<${format(type.element)}>`, type.frozen);
     case 'map':
-      return frozen(`map<${formatCqlType(type.key)}, ${formatCqlType(type.value)}>`, type.frozen);
+      return frozen(`map<${format(type.key)}, ${format(type.value)}>`, type.frozen);
     case 'tuple':
-      return `tuple<${type.elements.map(formatCqlType).join(', ')}>`;
+      return `tuple<${type.elements.map(format).join(', ')}>`;
     case 'vector':
-      return `vector<${formatCqlType(type.element)}, ${type.dimension}>`;
+      return `vector<${format(type.element)}, ${type.dimension}>`;
     case 'udt':
-      return frozen(/^[a-z_][a-z0-9_]*$/.test(type.name) ? type.name : `"${type.name.replaceAll('"', '""')}"`, type.frozen);
+      return frozen(quoteName(type.name), type.frozen);
   }
 }

@@ -1,4 +1,4 @@
-import { buildTableSchema } from '../cql/index.js';
+import { buildTableSchema, type ColumnRow as TableColumnRow, type TypeRow } from '../cql/index.js';
 import type { FunctionSchema, IndexSchema, KeyspaceSchema, KeyspacesTableProperties, TableDefinition, TableOptions, TriggerSchema, UnreadableTable, ViewSchema } from './schema-model.js';
 
 /** Rows of `system_schema` (and, on Amazon Keyspaces, `system_schema_mcs`) for one keyspace. */
@@ -33,19 +33,9 @@ export interface TableRow {
   comment?: string | null;
 }
 
-export interface ColumnRow {
+/** A system_schema.columns row of any table of the keyspace. */
+export interface ColumnRow extends TableColumnRow {
   table_name: string;
-  column_name: string;
-  kind: string;
-  position: number;
-  type: string;
-  clustering_order: string;
-}
-
-export interface TypeRow {
-  type_name: string;
-  field_names: string[];
-  field_types: string[];
 }
 
 export interface ViewRow {

@@ -1,4 +1,4 @@
-import { quoteIdentifier, quoteString, type CqlType } from '../cql/index.js';
+import { formatCqlType, quoteIdentifier, quoteString, type CqlType } from '../cql/index.js';
 import type { TargetTable, TargetType } from './target-model.js';
 
 /**
@@ -68,22 +68,7 @@ export function renderCreateTable(table: TargetTable, dialect: CqlDialect): stri
 
 /** A type as DDL spells it, every UDT name quoted. */
 export function renderType(type: CqlType): string {
-  const frozen = (text: string, isFrozen: boolean) => (isFrozen ? `frozen<${text}>` : text);
-  switch (type.kind) {
-    case 'native':
-      return type.name;
-    case 'list':
-    case 'set':
-      return frozen(`${type.kind}<${renderType(type.element)}>`, type.frozen);
-    case 'map':
-      return frozen(`map<${renderType(type.key)}, ${renderType(type.value)}>`, type.frozen);
-    case 'tuple':
-      return `tuple<${type.elements.map(renderType).join(', ')}>`;
-    case 'vector':
-      return `vector<${renderType(type.element)}, ${type.dimension}>`;
-    case 'udt':
-      return frozen(quoteIdentifier(type.name), type.frozen);
-  }
+  return formatCqlType(type, quoteIdentifier);
 }
 
 type MapLiteral = { readonly [key: string]: string | MapLiteral };

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Consumer, Producer, stringDeserializer, stringSerializer, type Message } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
@@ -56,6 +57,8 @@ export function consumerGroupOf(sink: SinkConfig, destination: DestinationName):
 export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSignal): Promise<SinkCounters> {
   const { destination, sink, logger } = options;
   const counters = options.counters ?? new SinkCounters(destination.name);
+  // Every write waiting on backoff or the rate limit listens for the abort; thousands may wait at once.
+  setMaxListeners(0, signal);
   const log = logger.child({ destination: destination.name });
   const routes = await prepareRoutes(options, counters, log, signal);
   if (signal.aborted) {
