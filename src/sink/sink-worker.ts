@@ -259,6 +259,20 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
   return counters;
 }
 
+/** Waits `ms`, or less if `signal` aborts first; never rejects. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 function splitKey(key: string): [string, number] {
   const at = key.lastIndexOf(':');
   return [key.slice(0, at), Number(key.slice(at + 1))];
@@ -290,7 +304,7 @@ async function prepareRoutes(options: SinkWorkerOptions, counters: SinkCounters,
         counters.retrying((error as Error).message);
         if (attempt % 10 === 0) log.warn({ err: error }, `cannot read the schema of ${topic.table}; retrying`);
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
+      await pause(Math.min(5_000, 200 * 2 ** attempt), signal);
     }
     if (!checked) break;
     if (!table) {
