@@ -6,7 +6,7 @@ import { createCqlClient } from '../cql/index.js';
 import { ConfigError, PortInUseError } from '../errors.js';
 import { consumerGroupLag } from '../kafka/index.js';
 import { consumerGroupOf, CqlDestination, destinationNames, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
-import { registerSinkMetrics, startStatusServer, type StatusServer } from '../status/index.js';
+import { delaySummaries, registerSinkMetrics, startStatusServer, type StatusServer } from '../status/index.js';
 import { printConfig } from './config-command.js';
 import { createLogger } from './logger.js';
 import type { Output } from './output.js';
@@ -115,9 +115,12 @@ async function serveStatus(config: TandemConfig, port: number, counters: readonl
       port,
       registry,
       token: process.env.TANDEM_DASHBOARD_TOKEN,
-      status: async () => ({
-        sinks: await Promise.all(counters.map(async (c) => ({ ...c.snapshot(), lag: await lagOf(c).catch(() => undefined) }))),
-      }),
+      status: async () => {
+        const delays = await delaySummaries(registry);
+        return {
+          sinks: await Promise.all(counters.map(async (c) => ({ ...c.snapshot(), lag: await lagOf(c).catch(() => undefined), delay: delays.get(c.destination) }))),
+        };
+      },
     });
     logger.info({ metrics: `${server.url}/metrics`, status: `${server.url}/api/status` }, 'serving metrics');
     return server;

@@ -58,8 +58,15 @@ async function sinkLags(config: TandemConfig): Promise<SinkLag[]> {
   );
 }
 
+/** A histogram bound in ms; null stands for beyond the top bucket once through JSON. */
+function formatBound(ms: number | null): string {
+  if (ms === null) return 'more than 30 min';
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
 function describeProcess(p: Omit<RunningSink, 'destination'>): string {
-  const counts = `${p.state}: ${p.written} written, ${p.deleted} deleted, ${p.retried} retries, ${p.deadLettered} dead-lettered, ${p.inFlight} in flight`;
+  const delay = p.delay && p.delay.count > 0 ? `, delay p50 ≤ ${formatBound(p.delay.p50UpToMs)}, p99 ≤ ${formatBound(p.delay.p99UpToMs)}` : '';
+  const counts = `${p.state}: ${p.written} written, ${p.deleted} deleted, ${p.retried} retries, ${p.deadLettered} dead-lettered, ${p.inFlight} in flight${delay}`;
   return p.lastError ? `${counts} (last error: ${p.lastError})` : counts;
 }
 

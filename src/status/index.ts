@@ -1,3 +1,3 @@
-export { registerSinkMetrics, delayBucketsSeconds, type LagReader } from './sink-metrics.js';
+export { registerSinkMetrics, delayBucketsSeconds, delaySummaries, quantileUpperBound, type LagReader, type DelaySummary } from './sink-metrics.js';
 export { startStatusServer, isLoopback, type StatusServer, type StatusServerOptions } from './http-server.js';
 export { readRunningSinks, type RunningSink } from './running-sinks.js';

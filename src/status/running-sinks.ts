@@ -10,6 +10,8 @@ export interface RunningSink {
   readonly deadLettered: number;
   readonly inFlight: number;
   readonly lastError?: string;
+  /** From a record entering Kafka to its write acknowledged; JSON turns an unbounded bound into null. */
+  readonly delay?: { readonly count: number; readonly p50UpToMs: number | null; readonly p99UpToMs: number | null };
 }
 
 /**

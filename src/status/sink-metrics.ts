@@ -79,3 +79,39 @@ export function registerSinkMetrics(registry: Registry, counters: readonly SinkC
     c.onDelay = (ms) => child.observe(ms / 1000);
   }
 }
+
+/** One destination's delays: how many, and the upper bound of the bucket holding the median and the 99th percentile. */
+export interface DelaySummary {
+  readonly count: number;
+  /** Milliseconds; null before any write, Infinity beyond the top bucket. */
+  readonly p50UpToMs: number | null;
+  readonly p99UpToMs: number | null;
+}
+
+/** The bucket bound at or under which a `q` share of the observations lie, from cumulative counts. */
+export function quantileUpperBound(buckets: readonly { le: number; count: number }[], q: number): number | null {
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return null;
+  return buckets.find((b) => b.count >= q * total)?.le ?? Number.POSITIVE_INFINITY;
+}
+
+/** The delay histogram of each destination in `registry`, summarised for status output. */
+export async function delaySummaries(registry: Registry): Promise<Map<string, DelaySummary>> {
+  const metric = registry.getSingleMetric('tandem_sink_delay_seconds');
+  const summaries = new Map<string, DelaySummary>();
+  if (!metric) return summaries;
+  const buckets = new Map<string, { le: number; count: number }[]>();
+  // Histogram samples carry the series name (`_bucket`, `_sum`, `_count`) that prom-client's types leave out.
+  const values = (await metric.get()).values as readonly { metricName?: string; labels: Record<string, string | number>; value: number }[];
+  for (const value of values) {
+    if (value.metricName !== 'tandem_sink_delay_seconds_bucket') continue;
+    const destination = String(value.labels.destination);
+    const le = value.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(value.labels.le) * 1000;
+    buckets.set(destination, [...(buckets.get(destination) ?? []), { le, count: value.value }]);
+  }
+  for (const [destination, list] of buckets) {
+    list.sort((a, b) => a.le - b.le);
+    summaries.set(destination, { count: list.at(-1)?.count ?? 0, p50UpToMs: quantileUpperBound(list, 0.5), p99UpToMs: quantileUpperBound(list, 0.99) });
+  }
+  return summaries;
+}

@@ -140,12 +140,18 @@ describe('tandem sink as a process', () => {
     ]);
     // `tandem status` shows the running sink's counters beside the lag.
     const shown = await runTandem(['status', '--config', configFile, '--json']);
-    const sinks = (JSON.parse(shown.stdout) as { sinks: { destination: string; lag: number; process?: { state: string; written: number } }[] }).sinks;
+    type Delay = { count: number; p50UpToMs: number | null; p99UpToMs: number | null };
+    const sinks = (JSON.parse(shown.stdout) as { sinks: { destination: string; lag: number; process?: { state: string; written: number; delay?: Delay } }[] }).sinks;
     expect(sinks.map((s) => [s.destination, s.lag, s.process?.state])).toEqual([
       ['source', 0, 'running'],
       ['target', 0, 'running'],
     ]);
     expect(sinks.every((s) => s.process!.written >= total)).toBe(true);
+    // An hour in Kafka is beyond the top bucket: JSON carries that bound as null.
+    for (const s of sinks) expect(s.process!.delay).toMatchObject({ p50UpToMs: null, p99UpToMs: null });
+    expect(sinks.every((s) => s.process!.delay!.count >= total)).toBe(true);
+    const human = await runTandem(['status', '--config', configFile]);
+    expect(human.stdout).toMatch(/source .* records behind .*running: \d+ written.*delay p50 ≤ more than 30 min, p99 ≤ more than 30 min/);
 
     sink.child.kill('SIGTERM');
     expect(await sink.exited).toBe(0);

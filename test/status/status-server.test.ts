@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SinkCounters } from '../../src/sink/index.js';
-import { isLoopback, registerSinkMetrics, startStatusServer, type StatusServer } from '../../src/status/index.js';
+import { delaySummaries, isLoopback, quantileUpperBound, registerSinkMetrics, startStatusServer, type StatusServer } from '../../src/status/index.js';
 
 function sinksWithSomeWork(): SinkCounters[] {
   const source = new SinkCounters('source');
@@ -101,5 +101,26 @@ describe('status server', () => {
   it('knows loopback addresses', () => {
     expect(['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'].every(isLoopback)).toBe(true);
     expect(['0.0.0.0', '10.0.0.1', '::', 'example.com'].some(isLoopback)).toBe(false);
+  });
+});
+
+describe('delay summaries', () => {
+  it('give the bucket bound holding the median and the 99th percentile of each destination', async () => {
+    const registry = new Registry();
+    const [source, target] = [new SinkCounters('source'), new SinkCounters('target')];
+    registerSinkMetrics(registry, [source, target]);
+    const now = Date.now();
+    for (let i = 0; i < 98; i++) source.recordWritten('upsert', 1n, BigInt(now));
+    source.recordWritten('upsert', 1n, BigInt(now - 3_000));
+    source.recordWritten('upsert', 1n, BigInt(now - 3_000));
+    target.recordWritten('upsert', 1n, BigInt(now - 3_600_000));
+    const summaries = await delaySummaries(registry);
+    expect(summaries.get('source')).toEqual({ count: 100, p50UpToMs: 1, p99UpToMs: 5_000 });
+    expect(summaries.get('target')).toEqual({ count: 1, p50UpToMs: Number.POSITIVE_INFINITY, p99UpToMs: Number.POSITIVE_INFINITY });
+  });
+
+  it('say nothing before the first write', () => {
+    expect(quantileUpperBound([{ le: 1, count: 0 }, { le: Number.POSITIVE_INFINITY, count: 0 }], 0.5)).toBeNull();
+    expect(quantileUpperBound([{ le: 1, count: 3 }, { le: 10, count: 4 }, { le: Number.POSITIVE_INFINITY, count: 4 }], 0.99)).toBe(10);
   });
 });
