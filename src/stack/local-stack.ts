@@ -107,7 +107,7 @@ export async function startStack(spec: StackSpec, events: StackEvents = {}, opti
     writeState({ ...state, servers });
     throw error;
   }
-  return { alreadyRunning: false, servers: await describeRunning(spec, state), caFile, stateFile: stateFile(spec.dataDir) };
+  return { alreadyRunning: false, servers: await describeRunning(spec, state, new Set(toStart)), caFile, stateFile: stateFile(spec.dataDir) };
 }
 
 type Launch = Promise<(timeoutMs: number) => Promise<ServerRecord>>;
@@ -207,13 +207,16 @@ async function ensureUser(node: CassandraNodeSpec, user: Credentials): Promise<v
   }
 }
 
-async function describeRunning(spec: StackSpec, state: StackState): Promise<ServerInfo[]> {
+/** `justStarted` servers passed their readiness probe moments ago: their recorded version stands. */
+async function describeRunning(spec: StackSpec, state: StackState, justStarted: ReadonlySet<ServerName> = new Set()): Promise<ServerInfo[]> {
   const infos: ServerInfo[] = [];
   for (const name of serverNames) {
     const record = state.servers[name];
     if (!record) continue;
     let version = record.version ?? 'unknown';
-    if (name !== 'kafka') {
+    if (justStarted.has(name) && record.version) {
+      // Probing again would cost about a second per `up` and learn nothing new.
+    } else if (name !== 'kafka') {
       // A server left running by an earlier `up` is asked again, so the report is never stale.
       const server = spec[name];
       version = await probeCql(clusterOf(server.node, server.user));
