@@ -19,6 +19,11 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
+/** A host as a URL spells it: an IPv6 address in brackets. */
+export function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
 /** Loopback names and addresses, the only ones served without a token. */
 export function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
@@ -48,9 +53,8 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   await listen(server, options.host, options.port);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${urlHost(options.host)}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

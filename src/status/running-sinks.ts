@@ -1,4 +1,5 @@
 import type { StatusConfig } from '../config/index.js';
+import { urlHost } from './http-server.js';
 
 /** What a running `tandem sink` reports of one destination (its `/api/status`). */
 export interface RunningSink {
@@ -19,10 +20,9 @@ export interface RunningSink {
  * Nothing answering there means no sink runs on this machine with that config: an empty list.
  */
 export async function readRunningSinks(status: StatusConfig, timeoutMs = 1_000): Promise<RunningSink[]> {
-  const host = status.host.includes(':') && !status.host.startsWith('[') ? `[${status.host}]` : status.host;
   const token = process.env.TANDEM_DASHBOARD_TOKEN;
   try {
-    const response = await fetch(`http://${host}:${status.port}/api/status`, {
+    const response = await fetch(`http://${urlHost(status.host)}:${status.port}/api/status`, {
       signal: AbortSignal.timeout(timeoutMs),
       ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
     });
