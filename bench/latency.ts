@@ -16,6 +16,7 @@ import { createCqlClient } from '../src/cql/index.js';
 import { compatibilityPartitioner, ensureTopics } from '../src/kafka/index.js';
 import { destinationNames, type DestinationName } from '../src/sink/index.js';
 import { RateLimiter } from '../src/sink/rate-limiter.js';
+import type { RunningSink } from '../src/status/index.js';
 import { benchConfig, clusterOf, onBothClusters, spawnSink, startBenchStack, stopBenchStack } from './bench-stack.js';
 import { freePort } from '../test/helpers/free-port.js';
 
@@ -124,7 +125,7 @@ async function runRate(rate: number, keyspace: string, clients: Record<Destinati
     }
     const achievedRate = sent / ((performance.now() - began) / 1000);
     await Promise.all(checks);
-    const sinkDelays = sinkReportedDelays(await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text());
+    const sinkDelays = await sinkReportedDelays(statusPort);
 
     const destinations = Object.fromEntries(
       destinationNames.map((name) => {
@@ -166,20 +167,17 @@ async function runRate(rate: number, keyspace: string, clients: Record<Destinati
 const round = (x: number) => Math.round(x * 10) / 10;
 
 /**
- * The sink's own view, from its `tandem_sink_delay_seconds` histogram (Kafka record time to write
- * acknowledged): the upper bound of the bucket holding each quantile, in milliseconds.
+ * The sink's own view from its `/api/status`: the bounds of its delay histogram (Kafka record time
+ * to write acknowledged) holding p50 and p99, in milliseconds; null there means beyond the top bucket.
  */
-function sinkReportedDelays(metrics: string): Record<DestinationName, { p50: number; p99: number }> {
-  const quantiles = (destination: string) => {
-    const buckets: [number, number][] = [];
-    for (const match of metrics.matchAll(/^tandem_sink_delay_seconds_bucket\{le="([^"]+)",destination="(\w+)"\} (\d+)$/gm)) {
-      if (match[2] === destination) buckets.push([match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]) * 1000, Number(match[3])]);
-    }
-    const count = buckets.at(-1)?.[1] ?? 0;
-    const at = (q: number) => buckets.find(([, n]) => n >= q * count)?.[0] ?? Number.NaN;
-    return { p50: at(0.5), p99: at(0.99) };
+async function sinkReportedDelays(statusPort: number): Promise<Record<DestinationName, { p50: number; p99: number }>> {
+  const status = (await (await fetch(`http://127.0.0.1:${statusPort}/api/status`)).json()) as { sinks: RunningSink[] };
+  const bounds = (name: DestinationName) => {
+    const delay = status.sinks.find((s) => s.destination === name)?.delay;
+    const bound = (ms: number | null | undefined) => (!delay?.count ? Number.NaN : (ms ?? Number.POSITIVE_INFINITY));
+    return { p50: bound(delay?.p50UpToMs), p99: bound(delay?.p99UpToMs) };
   };
-  return { source: quantiles('source'), target: quantiles('target') };
+  return { source: bounds('source'), target: bounds('target') };
 }
 
 async function main(): Promise<void> {
