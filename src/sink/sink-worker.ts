@@ -10,7 +10,7 @@ import type { Destination, DestinationName } from './cql-destination.js';
 import { deadLetterTopicOf, publishDeadLetter } from './dead-letter.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { RateLimiter } from './rate-limiter.js';
-import { WriteBatcher } from './write-batcher.js';
+import { mayBatchAcrossPartitions, WriteBatcher } from './write-batcher.js';
 import { SinkCounters } from './sink-counters.js';
 import { backoffMs, classifyWriteError } from './write-errors.js';
 import { WriteWindow } from './write-window.js';
@@ -87,13 +87,14 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
   const tracker = new OffsetTracker();
   const window = new WriteWindow(sink.maxInFlight);
   const limiter = options.maxWritesPerSecond ? new RateLimiter(options.maxWritesPerSecond) : undefined;
-  const acrossPartitions = sink.batchAcrossPartitions === 'auto' && destination.batchesAcrossPartitions();
+  // Decided once, as the number of requests out depends on it.
+  const acrossPartitions = mayBatchAcrossPartitions(sink.batchAcrossPartitions, destination);
   const batcher = new WriteBatcher(destination, {
     // Measured on 2 cores (bench:sink): 16 batches out keep a one-node Cassandra busiest.
     maxRequests: sink.maxRequests ?? (acrossPartitions ? 16 : 128),
     maxRows: sink.batchMaxRows,
     maxBytes: sink.batchMaxBytes,
-    acrossPartitions: sink.batchAcrossPartitions,
+    acrossPartitions,
     onBatch: (rows) => counters.batchSent(rows),
   });
   let fatal: unknown;

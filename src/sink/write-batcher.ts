@@ -13,14 +13,19 @@ export interface BatchTarget {
   batchesAcrossPartitions(): boolean;
 }
 
+/** Whether batches may mix partitions: the `batchAcrossPartitions` setting, then what the target allows. */
+export function mayBatchAcrossPartitions(setting: 'auto' | 'never', target: BatchTarget): boolean {
+  return setting === 'auto' && target.batchesAcrossPartitions();
+}
+
 export interface WriteBatcherOptions {
   /** Requests (single writes or batches) sent and not yet answered. */
   readonly maxRequests: number;
   readonly maxRows: number;
   /** Estimated bytes per batch; Cassandra refuses batches over 50 KiB by default. */
   readonly maxBytes: number;
-  /** `never` keeps every batch to one partition, whatever the target allows. */
-  readonly acrossPartitions: 'auto' | 'never';
+  /** Rows of different partitions may share a batch (see `mayBatchAcrossPartitions`); else a batch holds one partition. */
+  readonly acrossPartitions: boolean;
   /** Told of each batch sent (not of single writes). */
   readonly onBatch?: (rows: number) => void;
 }
@@ -42,7 +47,7 @@ interface Pending {
  * others; a batch that timed out fails each row, and the caller retries each.
  *
  * @example
- *   const batcher = new WriteBatcher(destination, { maxRequests: 64, maxRows: 20, maxBytes: 32_768, acrossPartitions: 'auto' });
+ *   const batcher = new WriteBatcher(destination, { maxRequests: 64, maxRows: 20, maxBytes: 32_768, acrossPartitions: mayBatchAcrossPartitions('auto', destination) });
  *   await batcher.submit(table, op); // resolves when the row is written
  */
 export class WriteBatcher {
@@ -82,7 +87,7 @@ export class WriteBatcher {
 
   private groupOf(table: TableSchema, op: RowOperation): string {
     const name = `${table.keyspace}.${table.table}`;
-    if (this.options.acrossPartitions === 'auto' && this.target.batchesAcrossPartitions()) return name;
+    if (this.options.acrossPartitions) return name;
     const key = op.kind === 'upsert' ? op.values : op.key;
     let text = name;
     for (const column of table.partitionKey) text += `\u0000${keyText(key.get(column.name))}`;

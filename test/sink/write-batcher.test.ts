@@ -2,7 +2,7 @@ import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
 import type { TableSchema } from '../../src/cql/index.js';
 import type { RowOperation } from '../../src/records/index.js';
-import { WriteBatcher, type BatchTarget, type WriteBatcherOptions } from '../../src/sink/write-batcher.js';
+import { mayBatchAcrossPartitions, WriteBatcher, type BatchTarget, type WriteBatcherOptions } from '../../src/sink/write-batcher.js';
 import { userActivity } from '../helpers/tables.js';
 
 function row(user: string, i: number, bytes = 100): RowOperation {
@@ -29,7 +29,7 @@ class ScriptedTarget implements BatchTarget {
   }
 }
 
-const options: WriteBatcherOptions = { maxRequests: 2, maxRows: 3, maxBytes: 10_000, acrossPartitions: 'auto' };
+const options: WriteBatcherOptions = { maxRequests: 2, maxRows: 3, maxBytes: 10_000, acrossPartitions: true };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 function outcomes(promises: Promise<void>[]): (string | undefined)[] {
@@ -59,11 +59,11 @@ describe('WriteBatcher', () => {
   });
 
   it('keeps each batch to one partition where the target has token owners, or when told never to mix', async () => {
-    for (const [target, acrossPartitions] of [
+    for (const [target, setting] of [
       [new ScriptedTarget(false), 'auto'],
       [new ScriptedTarget(true), 'never'],
     ] as const) {
-      const batcher = new WriteBatcher(target, { ...options, maxRequests: 1, acrossPartitions });
+      const batcher = new WriteBatcher(target, { ...options, maxRequests: 1, acrossPartitions: mayBatchAcrossPartitions(setting, target) });
       for (const [i, user] of ['x', 'a', 'b', 'a', 'b', 'a'].entries()) void batcher.submit(userActivity, row(user, i));
       target.requests[0]!.answer();
       await settle();
@@ -71,6 +71,7 @@ describe('WriteBatcher', () => {
       await settle();
       expect(target.requests.map((r) => r.rows)).toEqual([['x:0'], ['a:1', 'a:3', 'a:5'], ['b:2', 'b:4']]);
     }
+    expect(mayBatchAcrossPartitions('auto', new ScriptedTarget(true))).toBe(true);
   });
 
   it('starts a new batch before the estimated bytes pass maxBytes, yet sends a single big row alone', async () => {
@@ -119,7 +120,7 @@ describe('WriteBatcher', () => {
 
   it('moves a partition that had more rows than one batch takes behind the others', async () => {
     const target = new ScriptedTarget(false);
-    const batcher = new WriteBatcher(target, { ...options, maxRequests: 1, maxRows: 2 });
+    const batcher = new WriteBatcher(target, { ...options, maxRequests: 1, maxRows: 2, acrossPartitions: false });
     for (const [i, user] of ['x', 'hot', 'hot', 'hot', 'cold', 'hot'].entries()) void batcher.submit(userActivity, row(user, i));
     for (let i = 0; i < 4; i++) {
       target.requests[i]!.answer();
