@@ -52,7 +52,13 @@ describe('tandem sink as a process', () => {
     const target = clients.connect(stack.target);
     const keyspace = await referenceKeyspaceOn([source, target], 'crash');
     const topic = uniqueName('crash');
-    const configFile = writeConfig('crash', { topics: [{ topic, table: `${keyspace}.user_activity` }], sink: { groupIdPrefix: uniqueName('crashgroup') } });
+    // The target is paced so the kill lands mid-stream however fast this machine writes: unpaced,
+    // a fast machine wrote all 50,000 rows before a COUNT could see the kill point.
+    const configFile = writeConfig('crash', {
+      target: { ...stack.target, maxWritesPerSecond: 5_000 },
+      topics: [{ topic, table: `${keyspace}.user_activity` }],
+      sink: { groupIdPrefix: uniqueName('crashgroup') },
+    });
     const total = 50_000;
     await produceRaw(
       stack.kafka.brokers,
@@ -67,7 +73,7 @@ describe('tandem sink as a process', () => {
 
     const first = startSink(configFile, '--status-port', '0');
     const killAt = Math.floor(total * (0.1 + Math.random() * 0.6));
-    const reached = await eventually(() => countRows(source, table), (n) => n >= killAt, 90_000, 100);
+    const reached = await eventually(() => countRows(target, table), (n) => n >= killAt, 90_000, 100);
     expect(reached).toBeGreaterThanOrEqual(killAt);
     first.child.kill('SIGKILL');
     await first.exited;
