@@ -15,3 +15,7 @@ export {
   type Ttls,
   type WriteTimes,
 } from './cell-writes.js';
+export { scanCql, rowFromValues, partitionKeyOf, cellColumns } from './scan-query.js';
+export { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
+export { runBackfill, type BackfillOptions, type BackfillProgress, type BackfillSummary } from './backfill-job.js';
+export { JobLog, jobTopics, type JobPlan, type RangeDone } from './job-log.js';

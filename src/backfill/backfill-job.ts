@@ -1,0 +1,432 @@
+import { hostname } from 'node:os';
+import { setMaxListeners } from 'node:events';
+import { Consumer, stringDeserializer } from '@platformatic/kafka';
+import type cassandra from 'cassandra-driver';
+import type { Logger } from 'pino';
+import type { TandemConfig } from '../config/index.js';
+import { connectCluster, createCqlClient, readTableSchema, type TableSchema } from '../cql/index.js';
+import { ConfigError } from '../errors.js';
+import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
+import { OffsetTracker } from '../sink/offset-tracker.js';
+import { splitTable } from '../sink/sink-worker.js';
+import { WriteWindow } from '../sink/write-window.js';
+import { Aborted, BackfillWriter, type RowRejection } from './backfill-writer.js';
+import { keyspacesTimestampFloorUs } from './cell-writes.js';
+import { JobLog, planRanges, type JobPlan } from './job-log.js';
+import { copyRange, type RangeCopyOptions } from './range-copier.js';
+import { partitionerFromClassName, TokenRangePlanner, type TokenRange } from './token-range-planner.js';
+
+export interface BackfillOptions {
+  readonly config: TandemConfig;
+  /** `ks.table` as in the config's topics. */
+  readonly table: string;
+  readonly job: string;
+  /** Join a job planned elsewhere instead of planning it. */
+  readonly worker: boolean;
+  /** At least this many ranges in a new plan. */
+  readonly splits: number;
+  /** Ranges this process copies at once. */
+  readonly concurrency: number;
+  readonly pageSize: number;
+  readonly maxRowsPerSecond?: number | undefined;
+  /** Requests out to the target at once; by default 32 where batches may mix partitions, else 128. */
+  readonly maxRequests?: number | undefined;
+  /** When dual writes began (ms): the write time of rows with only a row marker. Default: when the job is planned. */
+  readonly dualWritesSinceMs?: number | undefined;
+  readonly logger: Logger;
+  readonly onProgress?: (progress: BackfillProgress) => void;
+}
+
+/** The job as this process sees it: ranges done by any worker, rows copied by any worker plus its own ranges in flight. */
+export interface BackfillProgress {
+  readonly rangesDone: number;
+  readonly rangesTotal: number;
+  readonly rowsWritten: number;
+  /** Rows per second this process writes, over the last few seconds. */
+  readonly rowsPerSecond: number;
+  readonly etaSeconds: number | undefined;
+}
+
+export interface BackfillSummary {
+  readonly job: string;
+  readonly table: string;
+  readonly complete: boolean;
+  readonly rangesTotal: number;
+  readonly rangesDone: number;
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly rowsRejected: number;
+  /** The first rows the target refused, with the reason. */
+  readonly rejections: readonly RowRejection[];
+  /** What this process copied (a job shared by workers splits the work). */
+  readonly thisProcess: { readonly ranges: number; readonly rowsWritten: number; readonly seconds: number; readonly rowsPerSecond: number; readonly retries: number };
+}
+
+const maxRejectionsReported = 20;
+
+/**
+ * Runs one backfill job, alone or as one of many workers. The plan (every token range of the
+ * source ring, split further) goes into the job's progress log in Kafka and each range becomes a
+ * task record in the job's range topic, read by one consumer group: Kafka hands each worker its
+ * share of the ranges and moves them when a worker joins or dies. A range is done when its `done`
+ * record is in the progress log; its task offset is committed after that, so a restarted job
+ * redoes at most the ranges that were in flight, and a redelivered range that is already done is
+ * skipped. Copies are idempotent (each cell with its own write time), so redoing a range is safe.
+ */
+export async function runBackfill(options: BackfillOptions, signal: AbortSignal): Promise<BackfillSummary> {
+  const { config, logger: log } = options;
+  setMaxListeners(0, signal);
+  const [keyspace, tableName] = splitTable(options.table);
+  const qualified = `${keyspace}.${tableName}`;
+  const source = createCqlClient(config.source, { profile: 'cassandra' });
+  const target = createCqlClient(config.target, { profile: config.target.profile });
+  let jobLog: JobLog | undefined;
+  try {
+    await connectCluster(source, 'source', config.source);
+    await connectCluster(target, 'target', config.target);
+    const table = await checkedTables(source, target, keyspace, tableName);
+    const ring = await readRing(source);
+    const planner = new TokenRangePlanner(ring.partitioner);
+
+    jobLog = await JobLog.open(config.kafka.brokers, options.job, log);
+    const plan = await planOrJoin(jobLog, options, qualified, planner, ring.tokens, signal);
+    if (!plan) return summarize(options, jobLog, undefined, emptyLocal());
+    return await work(options, jobLog, plan, table, planner, source, target, signal);
+  } finally {
+    await jobLog?.close();
+    await Promise.all([source.shutdown(), target.shutdown()]).catch(() => undefined);
+  }
+}
+
+async function checkedTables(source: cassandra.Client, target: cassandra.Client, keyspace: string, tableName: string): Promise<TableSchema> {
+  const table = await readTableSchema(source, keyspace, tableName);
+  if (!table) throw new ConfigError(`table ${keyspace}.${tableName} does not exist on the source`, { hint: 'Check --table (keyspace.table, as in the config topics)' });
+  if (table.isCounterTable) {
+    throw new ConfigError(`${keyspace}.${tableName} is a counter table: counter values cannot be copied with their write times`, {
+      hint: 'Copy counter tables with a one-off job while writes are stopped',
+    });
+  }
+  const onTarget = await readTableSchema(target, keyspace, tableName);
+  if (!onTarget) throw new ConfigError(`table ${keyspace}.${tableName} does not exist on the target`, { hint: 'Run `tandem schema` first: it creates the source tables on the target' });
+  const targetTypes = new Map(onTarget.columns.map((c) => [c.name, c.typeText]));
+  const missing = table.columns.filter((c) => targetTypes.get(c.name) !== c.typeText);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `table ${keyspace}.${tableName} on the target lacks or differs in ${missing.map((c) => `${c.name} ${c.typeText}`).join(', ')}`,
+      { hint: 'Run `tandem schema` to see the conflict; the target table must have every source column with the same type' },
+    );
+  }
+  return table;
+}
+
+async function readRing(source: cassandra.Client): Promise<{ partitioner: ReturnType<typeof partitionerFromClassName>; tokens: bigint[] }> {
+  const local = (await source.execute('SELECT partitioner, tokens FROM system.local')).first();
+  const peers = await source.execute('SELECT tokens FROM system.peers');
+  const tokens = [local, ...peers.rows].flatMap((row) => [...((row?.['tokens'] as Set<string> | string[] | null) ?? [])]).map((t) => BigInt(t));
+  return { partitioner: partitionerFromClassName(String(local?.['partitioner'])), tokens };
+}
+
+async function planOrJoin(
+  jobLog: JobLog,
+  options: BackfillOptions,
+  qualified: string,
+  planner: TokenRangePlanner,
+  ringTokens: bigint[],
+  signal: AbortSignal,
+): Promise<JobPlan | undefined> {
+  const log = options.logger;
+  let plan = jobLog.plan;
+  if (!plan && options.worker) {
+    log.info({ job: options.job }, 'waiting for the job to be planned (run `tandem backfill` without --worker once)');
+    plan = await jobLog.waitForPlan(signal);
+    if (!plan) return undefined;
+  }
+  if (plan) {
+    if (plan.table !== qualified) {
+      throw new ConfigError(`job ${options.job} copies ${plan.table}, not ${qualified}`, { hint: 'Pick another --job name for this table' });
+    }
+    if (!options.worker && (await jobLog.rangeTaskCount()) < BigInt(plan.ranges.length)) {
+      // The planner stopped between the plan and its last task record: publish them again (a range done twice is skipped).
+      log.warn({ job: options.job }, 'some range tasks were never published; publishing the plan again');
+      await jobLog.publishRangeTasks(plan.ranges.map((_, i) => i).filter((i) => !jobLog.done.has(i)));
+    }
+    log.info({ job: options.job, ranges: plan.ranges.length, done: jobLog.done.size }, 'resuming job');
+    return plan;
+  }
+  const ranges = planner.plan(ringTokens, options.splits);
+  const plannedAtMs = Date.now();
+  plan = {
+    type: 'plan',
+    job: options.job,
+    table: qualified,
+    partitioner: planner.partitioner,
+    ranges: ranges.map((r) => [String(r.start), String(r.end)] as const),
+    plannedAtMs,
+    keyOnlyRowTimestampUs: String(BigInt(options.dualWritesSinceMs ?? plannedAtMs) * 1000n),
+  };
+  await jobLog.publish(plan);
+  await jobLog.publishRangeTasks(ranges.map((_, i) => i));
+  jobLog.plan ??= plan;
+  log.info({ job: options.job, table: qualified, ranges: ranges.length, ringTokens: ringTokens.length }, 'job planned');
+  return plan;
+}
+
+interface LocalTotals {
+  ranges: number;
+  rowsWritten: number;
+  inFlightRows: number;
+  startedMs: number;
+  retries: number;
+}
+
+function emptyLocal(): LocalTotals {
+  return { ranges: 0, rowsWritten: 0, inFlightRows: 0, startedMs: Date.now(), retries: 0 };
+}
+
+async function work(
+  options: BackfillOptions,
+  jobLog: JobLog,
+  plan: JobPlan,
+  table: TableSchema,
+  planner: TokenRangePlanner,
+  source: cassandra.Client,
+  target: cassandra.Client,
+  outerSignal: AbortSignal,
+): Promise<BackfillSummary> {
+  const { config, logger: log } = options;
+  const ranges = planRanges(plan);
+  const local = emptyLocal();
+  if (jobLog.done.size >= ranges.length) return summarize(options, jobLog, plan, local);
+
+  // Stops on the caller's signal or when the log shows every range done (by anyone).
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  const stopOuter = () => controller.abort();
+  outerSignal.addEventListener('abort', stopOuter, { once: true });
+  const signal = controller.signal;
+
+  const acrossPartitions = config.sink.batchAcrossPartitions === 'auto' && (config.target.profile === 'keyspaces' || target.hosts.length <= 1);
+  const writer = new BackfillWriter(
+    target,
+    {
+      maxRequests: options.maxRequests ?? (acrossPartitions ? 32 : 128),
+      maxRowsPerSecond: options.maxRowsPerSecond,
+      onRetry: (reason, attempt) => {
+        local.retries += 1;
+        if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'target write failed; retrying');
+      },
+    },
+    signal,
+  );
+  const defaultTtl = await readDefaultTtl(target, table);
+  const keyOnlyRowTimestampUs = BigInt(plan.keyOnlyRowTimestampUs);
+  const copyOptions: RangeCopyOptions = {
+    source,
+    table,
+    planner,
+    writer,
+    pageSize: options.pageSize,
+    groups: { maxRows: config.sink.batchMaxRows, maxBytes: config.sink.batchMaxBytes, acrossPartitions },
+    rowLimitBytes: config.target.profile === 'keyspaces' ? keyspacesRowLimitBytes : undefined,
+    cells: () => ({
+      keyOnlyRowTimestampUs,
+      explicitZeroTtl: defaultTtl > 0,
+      ...(config.target.profile === 'keyspaces' ? { minTimestampUs: keyspacesTimestampFloorUs(Date.now()) } : {}),
+    }),
+    signal,
+    onReadRetry: (reason, attempt) => {
+      local.retries += 1;
+      if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'source read failed; retrying');
+    },
+    onRows: (rows) => (local.inFlightRows += rows),
+  };
+
+  const worker = `${hostname()}:${process.pid}`;
+  const consumer = new Consumer<string, string, string, string>({
+    clientId: 'tandem-backfill',
+    groupId: jobLog.topics.group,
+    bootstrapBrokers: [...config.kafka.brokers],
+    deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+  });
+  const tracker = new OffsetTracker();
+  const owned = new Set<string>();
+  consumer.on('consumer:group:join', ({ assignments }) => {
+    const now = new Set((assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)));
+    for (const key of [...owned]) {
+      if (!now.has(key)) {
+        tracker.forget(jobLog.topics.ranges, Number(key.slice(key.lastIndexOf(':') + 1)));
+        owned.delete(key);
+      }
+    }
+    for (const key of now) owned.add(key);
+    log.info({ job: options.job, partitions: now.size }, 'joined the job');
+  });
+  let committing: Promise<void> | undefined;
+  const commitOnce = async () => {
+    const offsets = tracker.committable();
+    if (offsets.length === 0) return;
+    try {
+      await consumer.commit({ offsets: offsets.map((o) => ({ ...o, leaderEpoch: -1 })) });
+    } catch (error) {
+      for (const o of offsets) tracker.commitFailed(o.topic, o.partition);
+      log.warn({ err: error }, 'committing finished ranges failed; will retry');
+    }
+  };
+  const commit = () => (committing ??= commitOnce().finally(() => (committing = undefined)));
+  const commitTimer = setInterval(() => void commit(), 1_000);
+
+  const rate = new RateWindow();
+  const report = () => {
+    rate.add(local.rowsWritten + local.inFlightRows);
+    const rowsWritten = sumDone(jobLog, 'rowsWritten') + local.inFlightRows;
+    const rangesDone = jobLog.done.size;
+    const remainingShare = 1 - rangesDone / ranges.length;
+    const doneShare = rangesDone / ranges.length;
+    const rowsPerSecond = rate.perSecond();
+    const etaSeconds = rowsPerSecond > 0 && doneShare > 0 ? (rowsWritten / doneShare) * remainingShare / rowsPerSecond : undefined;
+    options.onProgress?.({ rangesDone, rangesTotal: ranges.length, rowsWritten, rowsPerSecond, etaSeconds });
+  };
+  const progressTimer = setInterval(report, 500);
+
+  const stream = await consumer.consume({ topics: [jobLog.topics.ranges], mode: 'committed', fallbackMode: 'earliest', autocommit: false, highWaterMark: options.concurrency });
+  const allDone = jobLog.waitForAllDone(signal).then(() => controller.abort());
+  signal.addEventListener('abort', () => void stream.close(), { once: true });
+  const window = new WriteWindow(options.concurrency);
+  let fatal: unknown;
+
+  // A rebalance redelivers every uncommitted task, including those this process is still copying.
+  const copying = new Set<number>();
+  const copyOne = async (index: number) => {
+    if (jobLog.done.has(index) || copying.has(index)) return;
+    copying.add(index);
+    try {
+      await copyAndRecord(index);
+    } finally {
+      copying.delete(index);
+    }
+  };
+  const copyAndRecord = async (index: number) => {
+    const started = Date.now();
+    const range: TokenRange | undefined = ranges[index];
+    if (!range) throw new ConfigError(`range task ${index} is not in the plan of job ${options.job} (${ranges.length} ranges)`);
+    const result = await copyRange(copyOptions, range);
+    local.inFlightRows -= result.rowsWritten;
+    local.rowsWritten += result.rowsWritten;
+    local.ranges += 1;
+    for (const rejection of result.rejections.slice(0, 5)) log.warn({ key: rejection.key, reason: rejection.reason }, 'the target refused a row');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await jobLog.publish({
+          type: 'done',
+          index,
+          rowsRead: result.rowsRead,
+          rowsWritten: result.rowsWritten,
+          rowsRejected: result.rowsRejected,
+          rejections: result.rejections.slice(0, maxRejectionsReported),
+          worker,
+          ms: Date.now() - started,
+        });
+        return;
+      } catch (error) {
+        if (signal.aborted) throw new Aborted();
+        if (attempt % 10 === 0) log.warn({ err: error }, 'cannot record a finished range in Kafka; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** attempt)));
+      }
+    }
+  };
+
+  try {
+    for await (const message of stream) {
+      const waiting = window.acquire();
+      if (waiting) await waiting;
+      if (signal.aborted || fatal) {
+        window.release();
+        break;
+      }
+      const index = Number((JSON.parse(message.value) as { index: number }).index);
+      const tracked = tracker.started(message.topic, message.partition, message.offset);
+      copyOne(index).then(
+        () => {
+          if (tracked) tracker.finished(message.topic, message.partition, message.offset);
+          window.release();
+        },
+        (error: unknown) => {
+          window.release();
+          if (error instanceof Aborted) return;
+          fatal ??= error;
+          log.error({ err: error, range: index }, 'backfill failed; stopping');
+          controller.abort();
+        },
+      );
+    }
+  } finally {
+    controller.abort();
+    await window.drained(30_000);
+    clearInterval(commitTimer);
+    clearInterval(progressTimer);
+    await committing;
+    await commit();
+    await consumer.close(true as boolean | undefined).catch((error: unknown) => log.warn({ err: error }, 'closing the consumer failed'));
+    outerSignal.removeEventListener('abort', stopOuter);
+    await allDone;
+    report();
+  }
+  if (fatal) throw fatal;
+  return summarize(options, jobLog, plan, local);
+}
+
+async function readDefaultTtl(target: cassandra.Client, table: TableSchema): Promise<number> {
+  const row = (
+    await target.execute('SELECT default_time_to_live FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?', [table.keyspace, table.table], { prepare: true })
+  ).first();
+  return Number(row?.['default_time_to_live'] ?? 0);
+}
+
+function sumDone(jobLog: JobLog, field: 'rowsRead' | 'rowsWritten' | 'rowsRejected'): number {
+  let total = 0;
+  for (const done of jobLog.done.values()) total += done[field];
+  return total;
+}
+
+function summarize(options: BackfillOptions, jobLog: JobLog, plan: JobPlan | undefined, local: LocalTotals): BackfillSummary {
+  const rangesTotal = plan?.ranges.length ?? 0;
+  const seconds = (Date.now() - local.startedMs) / 1000;
+  return {
+    job: options.job,
+    table: plan?.table ?? options.table,
+    complete: plan !== undefined && jobLog.done.size >= rangesTotal,
+    rangesTotal,
+    rangesDone: jobLog.done.size,
+    rowsRead: sumDone(jobLog, 'rowsRead'),
+    rowsWritten: sumDone(jobLog, 'rowsWritten'),
+    rowsRejected: sumDone(jobLog, 'rowsRejected'),
+    rejections: [...jobLog.done.values()].flatMap((d) => d.rejections).slice(0, maxRejectionsReported),
+    thisProcess: {
+      ranges: local.ranges,
+      rowsWritten: local.rowsWritten,
+      seconds,
+      rowsPerSecond: seconds > 0 ? local.rowsWritten / seconds : 0,
+      retries: local.retries,
+    },
+  };
+}
+
+/** Rows per second over the last ~5 s of samples. */
+class RateWindow {
+  private readonly samples: { atMs: number; rows: number }[] = [];
+
+  add(rows: number): void {
+    const atMs = Date.now();
+    this.samples.push({ atMs, rows });
+    while (this.samples.length > 2 && atMs - this.samples[0]!.atMs > 5_000) this.samples.shift();
+  }
+
+  perSecond(): number {
+    if (this.samples.length < 2) return 0;
+    const first = this.samples[0]!;
+    const last = this.samples[this.samples.length - 1]!;
+    return last.atMs > first.atMs ? ((last.rows - first.rows) * 1000) / (last.atMs - first.atMs) : 0;
+  }
+}

@@ -1,0 +1,156 @@
+import cassandra from 'cassandra-driver';
+import { RecordRejectedError } from '../errors.js';
+import { RateLimiter } from '../sink/rate-limiter.js';
+import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
+import type { CellWrite } from './cell-writes.js';
+
+/** The statements that recreate one source row, named by its primary key for reports. */
+export interface RowWrites {
+  readonly key: string;
+  readonly writes: readonly CellWrite[];
+}
+
+/** A row the target refused as it is: reported, counted, and the job goes on. */
+export interface RowRejection {
+  readonly key: string;
+  readonly reason: string;
+}
+
+export interface BackfillWriterOptions {
+  /** Requests (single statements or batches) out at once, over every range this process copies. */
+  readonly maxRequests: number;
+  readonly maxRowsPerSecond?: number | undefined;
+  /** Told of every failed attempt that will be retried. */
+  readonly onRetry?: (reason: string, attempt: number) => void;
+}
+
+/** Keyspaces takes at most 30 statements per batch. */
+const maxStatementsPerBatch = 30;
+const writeOptions = Object.freeze({ prepare: true, consistency: cassandra.types.consistencies.localQuorum });
+const batchOptions = Object.freeze({ ...writeOptions, logged: false });
+
+export class Aborted extends Error {
+  constructor() {
+    super('aborted');
+  }
+}
+
+/**
+ * Sends backfill rows to the target: a bounded number of requests out, an optional rows-per-second
+ * pace, each group of rows as one unlogged batch. Failures that may pass (timeouts, unavailable or
+ * overloaded nodes, Keyspaces throttling, a target that went away) are retried with backoff until
+ * they succeed or the job stops; a batch refused as invalid is re-sent row by row, so only the rows
+ * the target really refuses are reported.
+ *
+ * Statements are built when their request is about to go (`build` is given the time), so the TTL
+ * written is counted down to the moment of sending, not to when the row was queued.
+ */
+export class BackfillWriter {
+  private requests = 0;
+  private readonly queue: (() => void)[] = [];
+  private readonly limiter: RateLimiter | undefined;
+  rowsWritten = 0;
+  statements = 0;
+  batches = 0;
+  retries = 0;
+
+  constructor(
+    private readonly client: cassandra.Client,
+    private readonly options: BackfillWriterOptions,
+    private readonly signal: AbortSignal,
+  ) {
+    this.limiter = options.maxRowsPerSecond ? new RateLimiter(options.maxRowsPerSecond) : undefined;
+  }
+
+  /** Writes one group of rows; resolves with the rows the target refused. Rejects only with Aborted. */
+  async writeGroup(rowCount: number, build: (nowMs: number) => RowWrites[]): Promise<RowRejection[]> {
+    const wait = this.limiter?.reserve(rowCount) ?? 0;
+    if (wait > 0) await this.sleep(wait);
+    await this.acquire();
+    try {
+      const rows = build(Date.now());
+      const rejections: RowRejection[] = [];
+      const statements = rows.reduce((n, r) => n + r.writes.length, 0);
+      if (rows.length > 1 && statements <= maxStatementsPerBatch) {
+        const refused = await this.send(rows.flatMap((r) => r.writes));
+        if (refused === undefined) {
+          this.rowsWritten += rows.length;
+          return rejections;
+        }
+        // One refused batch says nothing about which row was bad: send each alone.
+      }
+      for (const row of rows) {
+        const refused = await this.sendRow(row);
+        if (refused === undefined) this.rowsWritten += 1;
+        else rejections.push({ key: row.key, reason: refused });
+      }
+      return rejections;
+    } finally {
+      this.release();
+    }
+  }
+
+  /** A row's statements, in batches of at most 30; the reason if the target refuses any of them. */
+  private async sendRow(row: RowWrites): Promise<string | undefined> {
+    for (let i = 0; i < row.writes.length; i += maxStatementsPerBatch) {
+      const refused = await this.send(row.writes.slice(i, i + maxStatementsPerBatch));
+      if (refused !== undefined) return refused;
+    }
+    return undefined;
+  }
+
+  /** Sends until the target takes it (undefined) or refuses it as it is (the reason). */
+  private async send(writes: readonly CellWrite[]): Promise<string | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.signal.aborted) throw new Aborted();
+      try {
+        if (writes.length === 1) await this.client.execute(writes[0]!.cql, writes[0]!.params, writeOptions);
+        else {
+          await this.client.batch(
+            writes.map((w) => ({ query: w.cql, params: w.params })),
+            batchOptions,
+          );
+          this.batches += 1;
+        }
+        this.statements += writes.length;
+        return undefined;
+      } catch (error) {
+        if (error instanceof RecordRejectedError) return error.message;
+        const verdict = classifyWriteError(error);
+        if (verdict.action === 'reject') return verdict.reason;
+        this.retries += 1;
+        this.options.onRetry?.(verdict.reason, attempt);
+        await this.sleep(backoffMs(attempt, Math.random, 100, 10_000));
+      }
+    }
+  }
+
+  private acquire(): Promise<void> {
+    if (this.requests < this.options.maxRequests) {
+      this.requests += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.requests -= 1;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.signal.aborted) return reject(new Aborted());
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new Aborted());
+      };
+      const timer = setTimeout(() => {
+        this.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { Admin, Consumer, Producer, stringDeserializer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import { ConfigError } from '../errors.js';
+import { ensureTopics } from '../kafka/index.js';
+import type { RowRejection } from './backfill-writer.js';
+import type { PartitionerName, TokenRange } from './token-range-planner.js';
+
+/** Partitions of a job's range topic: how many workers can share the job. */
+export const rangeTopicPartitions = 12;
+
+/** The Kafka names of one job: range tasks, the progress log, the workers' consumer group. */
+export interface JobTopics {
+  readonly ranges: string;
+  readonly progress: string;
+  readonly group: string;
+}
+
+export function jobTopics(job: string): JobTopics {
+  if (!/^[A-Za-z0-9._-]{1,180}$/.test(job)) {
+    throw new ConfigError(`--job ${JSON.stringify(job)} is not a valid job name`, { hint: 'Use letters, digits, dots, dashes and underscores (it names Kafka topics)' });
+  }
+  return { ranges: `tandem-backfill.${job}.ranges`, progress: `tandem-backfill.${job}.progress`, group: `tandem-backfill.${job}` };
+}
+
+/** The first record of a job's progress log: what is copied, and every range of the plan. */
+export interface JobPlan {
+  readonly type: 'plan';
+  readonly job: string;
+  readonly table: string;
+  readonly partitioner: PartitionerName;
+  /** Each range as [start, end] decimal strings; a range task names its index here. */
+  readonly ranges: readonly (readonly [string, string])[];
+  readonly plannedAtMs: number;
+  /** Write time of rows with no live regular cell (see CellWriteOptions.keyOnlyRowTimestampUs), decimal µs. */
+  readonly keyOnlyRowTimestampUs: string;
+}
+
+/** Written once a range is copied; a range redelivered after a rebalance or restart is skipped when it has one. */
+export interface RangeDone {
+  readonly type: 'done';
+  readonly index: number;
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly rowsRejected: number;
+  /** The first few rows the target refused, with why. */
+  readonly rejections: readonly RowRejection[];
+  readonly worker: string;
+  readonly ms: number;
+}
+
+type ProgressRecord = JobPlan | RangeDone;
+
+export function planRanges(plan: JobPlan): TokenRange[] {
+  return plan.ranges.map(([start, end]) => ({ start: BigInt(start), end: BigInt(end) }));
+}
+
+/**
+ * A job's progress log, a one-partition Kafka topic read from the start by every process of the
+ * job: the plan, then one `done` record per copied range. Kafka keeps it durably, so a job
+ * restarted anywhere knows what is done; the range tasks' committed offsets are the other half.
+ */
+export class JobLog {
+  plan: JobPlan | undefined;
+  readonly done = new Map<number, RangeDone>();
+  private readonly listeners = new Set<() => void>();
+
+  private constructor(
+    readonly topics: JobTopics,
+    private readonly brokers: readonly string[],
+    private readonly consumer: Consumer<string, string, string, string>,
+    private readonly readerGroup: string,
+    private readonly producer: Producer<string, string, string, string>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens the log and resolves once everything written before now has been read. */
+  static async open(brokers: readonly string[], job: string, log: Logger): Promise<JobLog> {
+    const topics = jobTopics(job);
+    await ensureTopics(brokers, [topics.progress], 1);
+    await ensureTopics(brokers, [topics.ranges], rangeTopicPartitions);
+    const readerGroup = `${topics.group}.reader-${randomUUID()}`;
+    const consumer = new Consumer<string, string, string, string>({
+      clientId: 'tandem-backfill-log',
+      groupId: readerGroup,
+      bootstrapBrokers: [...brokers],
+      deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
+    const producer = new Producer<string, string, string, string>({
+      clientId: 'tandem-backfill-log',
+      bootstrapBrokers: [...brokers],
+      serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+    });
+    const jobLog = new JobLog(topics, brokers, consumer, readerGroup, producer, log);
+    await jobLog.start();
+    return jobLog;
+  }
+
+  private stream: MessagesStream<string, string, string, string> | undefined;
+
+  private async start(): Promise<void> {
+    const end = (await this.consumer.listOffsets({ topics: [this.topics.progress] })).get(this.topics.progress)?.[0] ?? 0n;
+    this.stream = await this.consumer.consume({ topics: [this.topics.progress], mode: 'earliest', autocommit: false });
+    let caughtUp: () => void = () => undefined;
+    const ready = end === 0n ? Promise.resolve() : new Promise<void>((resolve) => (caughtUp = resolve));
+    this.stream.on('data', (message) => {
+      this.apply(message.value);
+      if (message.offset + 1n >= end) caughtUp();
+    });
+    this.stream.on('error', (error: unknown) => this.log.warn({ err: error }, 'reading the backfill progress log failed'));
+    await ready;
+  }
+
+  private apply(value: string): void {
+    let record: ProgressRecord;
+    try {
+      record = JSON.parse(value) as ProgressRecord;
+    } catch {
+      this.log.warn({ topic: this.topics.progress }, 'skipping a progress record that is not JSON');
+      return;
+    }
+    if (record.type === 'plan') this.plan ??= record;
+    else if (record.type === 'done' && !this.done.has(record.index)) this.done.set(record.index, record);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Calls `listener` after every record read; returns the function that stops it. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once the log holds a plan, or with undefined when `signal` aborts first. */
+  waitForPlan(signal: AbortSignal): Promise<JobPlan | undefined> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!this.plan && !signal.aborted) return;
+        stop();
+        signal.removeEventListener('abort', check);
+        resolve(this.plan);
+      };
+      const stop = this.onChange(check);
+      signal.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
+  /** Resolves when every range of the plan is done, or when `signal` aborts. */
+  waitForAllDone(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!signal.aborted && !(this.plan && this.done.size >= this.plan.ranges.length)) return;
+        stop();
+        signal.removeEventListener('abort', check);
+        resolve();
+      };
+      const stop = this.onChange(check);
+      signal.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
+  async publish(record: ProgressRecord): Promise<void> {
+    await this.producer.send({ acks: -1, messages: [{ topic: this.topics.progress, key: record.type, value: JSON.stringify(record) }] });
+  }
+
+  /** Publishes one task record per range index to the range topic, spread over its partitions. */
+  async publishRangeTasks(indexes: readonly number[]): Promise<void> {
+    for (let i = 0; i < indexes.length; i += 500) {
+      await this.producer.send({
+        acks: -1,
+        messages: indexes.slice(i, i + 500).map((index) => ({
+          topic: this.topics.ranges,
+          partition: index % rangeTopicPartitions,
+          key: String(index),
+          value: JSON.stringify({ index }),
+        })),
+      });
+    }
+  }
+
+  /** Range task records in the range topic, over all partitions. */
+  async rangeTaskCount(): Promise<bigint> {
+    const ends = (await this.consumer.listOffsets({ topics: [this.topics.ranges] })).get(this.topics.ranges) ?? [];
+    return ends.reduce((sum, end) => sum + end, 0n);
+  }
+
+  async close(): Promise<void> {
+    await this.stream?.close().catch(() => undefined);
+    await this.consumer.close(true as boolean | undefined).catch(() => undefined);
+    await this.producer.close().catch(() => undefined);
+    // The reader's group holds no offsets worth keeping; leaving it would clutter the group list.
+    const admin = new Admin({ clientId: 'tandem-backfill-log', bootstrapBrokers: [...this.brokers] });
+    await admin
+      .deleteGroups({ groups: [this.readerGroup] })
+      .catch(() => undefined)
+      .finally(() => admin.close());
+  }
+}

@@ -1,0 +1,172 @@
+import cassandra from 'cassandra-driver';
+import type { TableSchema } from '../cql/index.js';
+import { RecordRejectedError } from '../errors.js';
+import { measureRow } from '../schema/row-size.js';
+import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
+import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
+import { Aborted, type BackfillWriter, type RowRejection, type RowWrites } from './backfill-writer.js';
+import { cellWrites, type CellWriteOptions, type SourceRow } from './cell-writes.js';
+import { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
+import { partitionKeyOf, rowFromValues, scanCql } from './scan-query.js';
+import type { TokenRangePlanner, TokenRange } from './token-range-planner.js';
+
+export interface RangeCopyOptions {
+  readonly source: cassandra.Client;
+  readonly table: TableSchema;
+  readonly planner: TokenRangePlanner;
+  readonly writer: BackfillWriter;
+  readonly pageSize: number;
+  readonly groups: RowGroupLimits;
+  /** Refuse rows over Amazon Keyspaces' 1 MB before sending them. */
+  readonly rowLimitBytes?: number | undefined;
+  /** Per-copy settings of cellWrites; `minTimestampUs` is asked for each page, as the Keyspaces floor moves with time. */
+  readonly cells: () => Pick<CellWriteOptions, 'keyOnlyRowTimestampUs' | 'minTimestampUs' | 'explicitZeroTtl'>;
+  readonly signal: AbortSignal;
+  /** Told of each read that failed and will be retried. */
+  readonly onReadRetry?: (reason: string, attempt: number) => void;
+  /** Told of rows as their writes finish, for progress. */
+  readonly onRows?: (rows: number) => void;
+}
+
+export interface RangeCopyResult {
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly rowsRejected: number;
+  /** The first few refused rows; a table the target refuses whole must not fill memory with them. */
+  readonly rejections: readonly RowRejection[];
+}
+
+const rejectionsKept = 20;
+
+const readOptions = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
+
+/**
+ * Copies one token range: pages through the source with every cell's WRITETIME and TTL and writes
+ * each page's rows cell-faithfully to the target while the next page is being read. A partition
+ * lies in one range, so the first row of each partition seen here is the one that carries its
+ * static cells. Rows the target refuses are returned, not thrown; a source that fails is read again
+ * from the same page after a backoff.
+ */
+export async function copyRange(options: RangeCopyOptions, range: TokenRange): Promise<RangeCopyResult> {
+  const { table, signal } = options;
+  const where = options.planner.where(
+    table.partitionKey.map((c) => c.name),
+    range,
+  );
+  const cql = scanCql(table, where);
+  let rowsRead = 0;
+  let rowsWritten = 0;
+  const rejections: RowRejection[] = [];
+  let rowsRejected = 0;
+  const reject = (rejection: RowRejection) => {
+    rowsRejected += 1;
+    if (rejections.length < rejectionsKept) rejections.push(rejection);
+  };
+  let lastPartition: string | undefined;
+
+  let page = readPage(options, cql, where.params, undefined);
+  for (;;) {
+    const { result, readAtMs } = await page;
+    const next = result.pageState ? readPage(options, cql, where.params, result.pageState) : undefined;
+    // An unawaited read that fails after an abort must not surface as an unhandled rejection.
+    next?.catch(() => undefined);
+
+    const rows: GroupableRow<{ source: SourceRow; includeStatic: boolean; key: string }>[] = [];
+    for (const raw of result.rows) {
+      const source = rowFromValues(table, raw.values());
+      const partition = partitionKeyOf(table, source);
+      const includeStatic = partition !== lastPartition;
+      lastPartition = partition;
+      const measure = measureRow(
+        table,
+        table.columns.map((c) => source.values.get(c.name)),
+      );
+      const bytes = measure.rowBytes + (includeStatic ? measure.staticBytes : 0);
+      const key = describeKey(table, source);
+      if (options.rowLimitBytes !== undefined && measure.rowBytes > options.rowLimitBytes) {
+        reject({ key, reason: `the row is about ${measure.rowBytes} bytes; Amazon Keyspaces stores at most ${keyspacesRowLimitBytes}` });
+        continue;
+      }
+      rows.push({ row: { source, includeStatic, key }, partition, bytes });
+    }
+    rowsRead += result.rows.length;
+
+    const cells = options.cells();
+    const groups = groupRows(rows, options.groups);
+    const outcomes = await Promise.all(
+      groups.map((group) => {
+        const rejectedWhileBuilding: RowRejection[] = [];
+        const build = (nowMs: number): RowWrites[] =>
+          group.flatMap(({ row }) => {
+            try {
+              return [{ key: row.key, writes: cellWrites(table, row.source, { ...cells, readAtMs, nowMs, includeStatic: row.includeStatic }) }];
+            } catch (error) {
+              if (!(error instanceof RecordRejectedError)) throw error;
+              rejectedWhileBuilding.push({ key: row.key, reason: error.message });
+              return [];
+            }
+          });
+        return options.writer.writeGroup(group.length, build).then((refused) => {
+          const written = group.length - refused.length - rejectedWhileBuilding.length;
+          rowsWritten += written;
+          options.onRows?.(written);
+          return [...rejectedWhileBuilding, ...refused];
+        });
+      }),
+    );
+    for (const refused of outcomes) refused.forEach(reject);
+    if (!next) break;
+    if (signal.aborted) {
+      throw new Aborted();
+    }
+    page = next;
+  }
+  return { rowsRead, rowsWritten, rowsRejected, rejections };
+}
+
+async function readPage(
+  options: RangeCopyOptions,
+  cql: string,
+  params: readonly unknown[],
+  pageState: string | undefined,
+): Promise<{ result: cassandra.types.ResultSet; readAtMs: number }> {
+  for (let attempt = 0; ; attempt++) {
+    if (options.signal.aborted) throw new Aborted();
+    // TTL is computed when the server starts the read, so the time the request leaves is the closer bound.
+    const readAtMs = Date.now();
+    try {
+      const result = await options.source.execute(cql, [...params], { ...readOptions, fetchSize: options.pageSize, ...(pageState ? { pageState } : {}) });
+      return { result, readAtMs };
+    } catch (error) {
+      const verdict = classifyWriteError(error);
+      if (verdict.action === 'reject') throw error;
+      options.onReadRetry?.(verdict.reason, attempt);
+      await abortableSleep(backoffMs(attempt, Math.random, 100, 10_000), options.signal);
+    }
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Aborted());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Aborted());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The primary key of a row as `name=value, ...`, for reports. */
+export function describeKey(table: TableSchema, row: SourceRow): string {
+  return [...table.partitionKey, ...table.clustering]
+    .map((c) => {
+      const value = row.values.get(c.name);
+      return `${c.name}=${value instanceof Date ? value.toISOString() : Buffer.isBuffer(value) ? `0x${value.toString('hex')}` : String(value)}`;
+    })
+    .join(', ');
+}

@@ -1,0 +1,66 @@
+import { quoteIdentifier, type TableSchema } from '../cql/index.js';
+import type { TokenRangeWhere } from './token-range-planner.js';
+import type { SourceRow, Ttls, WriteTimes } from './cell-writes.js';
+
+/** The columns whose write time and TTL a scan reads: CQL has neither for primary key columns. */
+export function cellColumns(table: TableSchema): TableSchema['columns'] {
+  return table.columns.filter((c) => c.kind === 'static' || c.kind === 'regular');
+}
+
+/**
+ * The SELECT that reads one token range with every cell's WRITETIME and TTL, in the order
+ * `rowFromValues` expects: every column, then WRITETIME and TTL of each static and regular column.
+ * The extra columns are read by position, not by name, so no alias can collide with a real column.
+ *
+ * @example
+ *   scanCql(userActivity, planner.where(['user_id'], range))
+ *   // SELECT "user_id", "activity_time", "activity_details", "activity_type", WRITETIME("activity_details"), ...
+ *   //   FROM "ks"."user_activity" WHERE token("user_id") > ? AND token("user_id") <= ?
+ */
+export function scanCql(table: TableSchema, where: TokenRangeWhere): string {
+  const cells = cellColumns(table);
+  const selected = [
+    ...table.columns.map((c) => quoteIdentifier(c.name)),
+    ...cells.map((c) => `WRITETIME(${quoteIdentifier(c.name)})`),
+    ...cells.map((c) => `TTL(${quoteIdentifier(c.name)})`),
+  ];
+  return `SELECT ${selected.join(', ')} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} WHERE ${where.cql}`;
+}
+
+/** A scanned row, from its values in `scanCql`'s column order. */
+export function rowFromValues(table: TableSchema, values: readonly unknown[]): SourceRow {
+  const cells = cellColumns(table);
+  const byName = new Map<string, unknown>();
+  table.columns.forEach((c, i) => byName.set(c.name, values[i] ?? null));
+  const writetimes = new Map<string, WriteTimes>();
+  const ttls = new Map<string, Ttls>();
+  const base = table.columns.length;
+  cells.forEach((c, i) => {
+    writetimes.set(c.name, (values[base + i] ?? null) as WriteTimes);
+    ttls.set(c.name, (values[base + cells.length + i] ?? null) as Ttls);
+  });
+  return { values: byName, writetimes, ttls };
+}
+
+/**
+ * A string equal for two rows exactly when they share a partition: the partition key values,
+ * serialized. Used to tell the first row of each partition (which carries its static cells) and
+ * to keep a batch within one partition.
+ */
+export function partitionKeyOf(table: TableSchema, row: SourceRow): string {
+  return JSON.stringify(table.partitionKey.map((c) => serializable(row.values.get(c.name))));
+}
+
+function serializable(value: unknown): unknown {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Buffer.isBuffer(value)) return `0x${value.toString('hex')}`;
+  if (value instanceof Date) return value.getTime();
+  if (value instanceof Map) return [...value.entries()].map(([k, v]) => [serializable(k), serializable(v)]);
+  if (value instanceof Set || Array.isArray(value)) return [...value].map(serializable);
+  if (value !== null && typeof value === 'object') {
+    const own = Object.entries(value as Record<string, unknown>);
+    // Driver types (Uuid, InetAddress, LocalDate, BigDecimal...) print themselves exactly.
+    return own.length > 0 && Object.getPrototypeOf(value) === Object.prototype ? own.map(([k, v]) => [k, serializable(v)]) : String(value);
+  }
+  return value;
+}
