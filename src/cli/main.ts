@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
-import { consoleOutput, exitCodes, reportError, type Output } from './output.js';
+import { CommandExit, consoleOutput, exitCodes, reportError, type Output } from './output.js';
 import { registerConfigCommand } from './config-command.js';
 import { registerProduceCommand } from './produce-command.js';
 import { registerAssessCommand } from './assess-command.js';
 import { registerSchemaCommand } from './schema-command.js';
+import { registerBackfillCommand } from './backfill-command.js';
+import { registerValidateCommand } from './validate-command.js';
 import { registerSinkCommand } from './sink-command.js';
 import { registerStackCommands } from './stack-commands.js';
 
@@ -19,6 +21,8 @@ export function buildProgram(output: Output = consoleOutput): Command {
   registerConfigCommand(program, output);
   registerAssessCommand(program, output);
   registerSchemaCommand(program, output);
+  registerBackfillCommand(program, output);
+  registerValidateCommand(program, output);
   return program;
 }
 
@@ -30,6 +34,10 @@ export async function main(argv: readonly string[], output: Output = consoleOutp
     return exitCodes.ok;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? exitCodes.ok : exitCodes.error;
+    if (error instanceof CommandExit) {
+      if (error.error !== undefined) reportError(output, error.error);
+      return error.exitCode;
+    }
     return reportError(output, error);
   }
 }

@@ -16,6 +16,19 @@ export const consoleOutput: Output = {
 /** Exit codes shared by every command. */
 export const exitCodes = { ok: 0, failed: 1, error: 2 } as const;
 
+/**
+ * Ends a command with a chosen exit code, after reporting `error` if there is one: e.g. validate
+ * exits 1 for differences found and 2 for an error, where other commands exit 1 on any error.
+ */
+export class CommandExit extends Error {
+  constructor(
+    readonly exitCode: number,
+    readonly error?: unknown,
+  ) {
+    super(`exit ${exitCode}`);
+  }
+}
+
 /** Prints an error as one line (plus any log excerpt it carries) and returns the exit code. */
 export function reportError(output: Output, error: unknown): number {
   output.error(`tandem: ${describeError(error)}`);

@@ -1,0 +1,175 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { runBackfill, type BackfillProgress, type BackfillSummary } from '../backfill/index.js';
+import { loadConfig } from '../config/index.js';
+import { BackfillIncompleteError, ConfigError } from '../errors.js';
+import { printConfig } from './config-command.js';
+import { createLogger } from './logger.js';
+import type { Output } from './output.js';
+
+interface BackfillCommandOptions {
+  config?: string;
+  printConfig?: boolean;
+  table: string;
+  job?: string;
+  worker?: boolean;
+  splits: string;
+  concurrency: string;
+  pageSize: string;
+  maxRowsPerSecond?: string;
+  dualWritesSince?: string;
+  json?: boolean;
+}
+
+export function registerBackfillCommand(program: Command, output: Output): void {
+  program
+    .command('backfill')
+    .description('copy the rows written before dual writes began from the source to the target, range by range, each cell with its source write time and TTL')
+    .option('-c, --config <file>', 'config file (default: ./tandem.yaml, else the local defaults)')
+    .requiredOption('-t, --table <keyspace.table>', 'the table to copy')
+    .option('--job <name>', 'job name: progress is kept in Kafka under it, so the same name resumes (default: backfill-<keyspace>.<table>)')
+    .option('--worker', 'join a job planned by another `tandem backfill --job NAME` instead of planning it; run as many as you like')
+    .option('--splits <n>', 'token ranges to split the ring into, at least (a new job only)', '256')
+    .option('--concurrency <n>', 'ranges this process copies at once', '4')
+    .option('--page-size <rows>', 'rows read per page', '2000')
+    .option('--max-rows-per-second <n>', 'pace writes to the target (e.g. its provisioned capacity)')
+    .option('--dual-writes-since <time>', 'when the sinks started (ISO-8601): the write time given to rows that have only primary key columns (default: when the job is planned)')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--print-config', 'print the effective config (secrets masked) and exit')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Start the sinks first: a row backfilled with its old write time never overwrites a newer dual write.',
+        'Stopped (Ctrl-C, a crash) and started again with the same --job, it redoes at most the ranges that were in flight.',
+        'Exits 0 when every range is copied and every row taken, 1 otherwise.',
+        '',
+        'Examples:',
+        '  $ tandem backfill --table msk_ks_cass_blog.user_activity',
+        '  $ tandem backfill --table msk_ks_cass_blog.user_activity --job ua --splits 1024   # on one machine',
+        '  $ tandem backfill --table msk_ks_cass_blog.user_activity --job ua --worker        # on each other machine',
+      ].join('\n'),
+    )
+    .action(async (options: BackfillCommandOptions) => {
+      const loaded = loadConfig(options.config);
+      if (options.printConfig) return printConfig(loaded, output);
+      const { config, secrets } = loaded;
+      const job = options.job ?? `backfill-${options.table.replaceAll('"', '')}`;
+      const logger = createLogger(secrets);
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = () => {
+        signals += 1;
+        if (signals > 1) process.exit(130);
+        output.progress('stopping: ranges in flight will be redone when the job runs again');
+        controller.abort();
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      const display = progressDisplay(output, job);
+      let summary: BackfillSummary;
+      try {
+        summary = await runBackfill(
+          {
+            config,
+            table: options.table,
+            job,
+            worker: options.worker ?? false,
+            splits: positiveInteger('--splits', options.splits, 100_000),
+            concurrency: positiveInteger('--concurrency', options.concurrency, 256),
+            pageSize: positiveInteger('--page-size', options.pageSize, 100_000),
+            maxRowsPerSecond: options.maxRowsPerSecond === undefined ? undefined : positiveInteger('--max-rows-per-second', options.maxRowsPerSecond, 10_000_000),
+            dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : parseTime('--dual-writes-since', options.dualWritesSince),
+            logger,
+            onProgress: (p) => display.update(p),
+          },
+          controller.signal,
+        );
+      } finally {
+        display.stop();
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+        logger.flush();
+      }
+      if (options.json) output.info(JSON.stringify(summary, null, 2));
+      else for (const line of formatSummary(summary)) output.info(line);
+      if (!summary.complete) {
+        throw new BackfillIncompleteError(`job ${job} stopped with ${summary.rangesDone} of ${summary.rangesTotal} ranges copied`, { hint: `Run the same command again (--job ${job}) to resume` });
+      }
+      if (summary.rowsRejected > 0) {
+        throw new BackfillIncompleteError(`the target refused ${summary.rowsRejected} row(s); every other row is copied`, { hint: 'The summary lists the first refused keys and why; fix them and run validate --repair' });
+      }
+    });
+}
+
+function positiveInteger(name: string, text: string, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(`${name} ${text} is not a whole number from 1 to ${max}`);
+  return value;
+}
+
+function parseTime(name: string, text: string): number {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new ConfigError(`${name} ${text} is not a time`, { hint: 'Use ISO-8601, e.g. 2026-11-20T09:00:00Z' });
+  return ms;
+}
+
+interface ProgressDisplay {
+  update(progress: BackfillProgress): void;
+  stop(): void;
+}
+
+/** A progress bar on a terminal; otherwise one plain line every 10 s, so logs stay readable. */
+function progressDisplay(output: Output, job: string): ProgressDisplay {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${job} [{bar}] {percentage}% | ranges {value}/{total} | {rows} rows | {rate} rows/s | ETA {eta_text}`,
+        stream: process.stderr,
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update(p) {
+        const payload = { rows: p.rowsWritten.toLocaleString('en-US'), rate: Math.round(p.rowsPerSecond).toLocaleString('en-US'), eta_text: formatEta(p.etaSeconds) };
+        if (!started) {
+          bar.start(p.rangesTotal, p.rangesDone, payload);
+          started = true;
+        } else bar.update(p.rangesDone, payload);
+      },
+      stop: () => started && bar.stop(),
+    };
+  }
+  let lastMs = 0;
+  let last: BackfillProgress | undefined;
+  const line = (p: BackfillProgress) =>
+    output.progress(`${job}: ${p.rangesDone}/${p.rangesTotal} ranges, ${p.rowsWritten} rows, ${Math.round(p.rowsPerSecond)} rows/s, ETA ${formatEta(p.etaSeconds)}`);
+  return {
+    update(p) {
+      last = p;
+      if (Date.now() - lastMs < 10_000) return;
+      lastMs = Date.now();
+      line(p);
+    },
+    stop: () => last && line(last),
+  };
+}
+
+function formatEta(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '-';
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function formatSummary(s: BackfillSummary): string[] {
+  const lines = [
+    `backfill ${s.job} (${s.table}): ${s.complete ? 'complete' : 'incomplete'}`,
+    `  ranges:   ${s.rangesDone} of ${s.rangesTotal} copied`,
+    `  rows:     ${s.rowsRead} read, ${s.rowsWritten} written, ${s.rowsRejected} refused by the target`,
+    `  this run: ${s.thisProcess.ranges} ranges, ${s.thisProcess.rowsWritten} rows in ${s.thisProcess.seconds.toFixed(1)} s (${Math.round(s.thisProcess.rowsPerSecond)} rows/s), ${s.thisProcess.retries} retries`,
+  ];
+  for (const r of s.rejections) lines.push(`  refused:  ${r.key}: ${r.reason}`);
+  return lines;
+}

@@ -1,0 +1,15 @@
+export type { ScannedRow } from './scanned-row.js';
+export { primaryKeyOf, partitionKeyOf, isStaticOnlyRow } from './scanned-row.js';
+export { compareCqlValues, compareRowKeys, comparePartitions, compareClustering } from './cql-order.js';
+export { cqlValuesEqual } from './cql-equal.js';
+export { partitionKeyBytes, cqlValueBytes } from './partition-key-bytes.js';
+export { diffRow, compareModes, type CompareMode, type ColumnDifference, type RowDiffOptions } from './row-diff.js';
+export {
+  mergeCompare,
+  ScanOrderError,
+  type RowDifference,
+  type MergeTotals,
+  type MergeCompareOptions,
+} from './merge-compare.js';
+export { formatPrimaryKey, formatCqlValue } from './format-primary-key.js';
+export { runValidation, type ValidateOptions, type ValidateProgress, type ValidationReport, type DifferenceExample } from './validate-run.js';

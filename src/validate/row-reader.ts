@@ -1,0 +1,90 @@
+import cassandra from 'cassandra-driver';
+import type { SourceRow, WriteTimes } from '../backfill/cell-writes.js';
+import { cellColumns, rowFromValues } from '../backfill/scan-query.js';
+import type { TokenRangeWhere } from '../backfill/token-range-planner.js';
+import { quoteIdentifier, type TableSchema } from '../cql/index.js';
+import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
+import type { ScannedRow } from './scanned-row.js';
+
+const readOptions = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
+
+/**
+ * What a validation selects: token(pk), every column, and (for `values+writetime`) WRITETIME of
+ * each static and regular column. Read by position, so no alias can collide with a column name.
+ */
+export function validationSelect(table: TableSchema, withWritetime: boolean): string {
+  const partitionKey = table.partitionKey.map((c) => quoteIdentifier(c.name)).join(', ');
+  const selected = [`token(${partitionKey})`, ...table.columns.map((c) => quoteIdentifier(c.name))];
+  if (withWritetime) selected.push(...cellColumns(table).map((c) => `WRITETIME(${quoteIdentifier(c.name)})`));
+  return `SELECT ${selected.join(', ')} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)}`;
+}
+
+export function scannedRowFrom(table: TableSchema, values: readonly unknown[], withWritetime: boolean): ScannedRow {
+  const cells = cellColumns(table);
+  const byName = new Map<string, unknown>();
+  table.columns.forEach((c, i) => byName.set(c.name, values[i + 1] ?? null));
+  const writetimes = new Map<string, WriteTimes>();
+  if (withWritetime) cells.forEach((c, i) => writetimes.set(c.name, (values[1 + table.columns.length + i] ?? null) as WriteTimes));
+  return { token: BigInt(values[0] as bigint | string), values: byName, writetimes };
+}
+
+export interface RowReaderOptions {
+  readonly pageSize: number;
+  readonly signal: AbortSignal;
+  readonly onRetry?: (reason: string, attempt: number) => void;
+}
+
+/** Executes a read, retrying what may pass later (a node down, timeouts) with backoff. */
+export async function readWithRetry(client: cassandra.Client, cql: string, params: readonly unknown[], options: RowReaderOptions & { pageState?: string | undefined }): Promise<cassandra.types.ResultSet> {
+  for (let attempt = 0; ; attempt++) {
+    options.signal.throwIfAborted();
+    try {
+      return await client.execute(cql, [...params], { ...readOptions, fetchSize: options.pageSize, ...(options.pageState ? { pageState: options.pageState } : {}) });
+    } catch (error) {
+      const verdict = classifyWriteError(error);
+      if (verdict.action === 'reject') throw error;
+      options.onRetry?.(verdict.reason, attempt);
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, Math.random, 100, 10_000)));
+    }
+  }
+}
+
+/** The rows of one token range in scan order, a page at a time: memory holds one page. */
+export async function* scanRange(client: cassandra.Client, table: TableSchema, where: TokenRangeWhere, withWritetime: boolean, options: RowReaderOptions): AsyncGenerator<ScannedRow> {
+  const cql = `${validationSelect(table, withWritetime)} WHERE ${where.cql}`;
+  let pageState: string | undefined;
+  do {
+    const page = await readWithRetry(client, cql, where.params, { ...options, pageState });
+    for (const row of page.rows) yield scannedRowFrom(table, row.values(), withWritetime);
+    pageState = page.pageState ?? undefined;
+  } while (pageState);
+}
+
+/** The WHERE clause naming one row (or, with only the partition key, its partition's first row) and its values. */
+function keyWhere(table: TableSchema, key: ReadonlyMap<string, unknown>): { cql: string; params: unknown[] } {
+  const columns = [...table.partitionKey, ...table.clustering].filter((c) => key.has(c.name) && key.get(c.name) !== null);
+  return { cql: columns.map((c) => `${quoteIdentifier(c.name)} = ?`).join(' AND '), params: columns.map((c) => key.get(c.name)) };
+}
+
+/** One row read again by primary key; undefined when it is not there. */
+export async function readRow(client: cassandra.Client, table: TableSchema, key: ReadonlyMap<string, unknown>, withWritetime: boolean, options: RowReaderOptions): Promise<ScannedRow | undefined> {
+  const where = keyWhere(table, key);
+  const page = await readWithRetry(client, `${validationSelect(table, withWritetime)} WHERE ${where.cql} LIMIT 1`, where.params, options);
+  const row = page.first();
+  return row ? scannedRowFrom(table, row.values(), withWritetime) : undefined;
+}
+
+/** One source row with every cell's WRITETIME and TTL, as the backfill reads it, for repair. */
+export async function readSourceCells(client: cassandra.Client, table: TableSchema, key: ReadonlyMap<string, unknown>, options: RowReaderOptions): Promise<{ row: SourceRow; readAtMs: number } | undefined> {
+  const where = keyWhere(table, key);
+  const cells = cellColumns(table);
+  const selected = [
+    ...table.columns.map((c) => quoteIdentifier(c.name)),
+    ...cells.map((c) => `WRITETIME(${quoteIdentifier(c.name)})`),
+    ...cells.map((c) => `TTL(${quoteIdentifier(c.name)})`),
+  ];
+  const readAtMs = Date.now();
+  const page = await readWithRetry(client, `SELECT ${selected.join(', ')} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} WHERE ${where.cql} LIMIT 1`, where.params, options);
+  const row = page.first();
+  return row ? { row: rowFromValues(table, row.values()), readAtMs } : undefined;
+}

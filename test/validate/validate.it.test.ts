@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
+import { Clients, referenceKeyspaceOn } from '../helpers/cql.js';
+import { runTandem } from '../helpers/run-cli.js';
+import { baseUs, seedReferenceRows } from '../helpers/activity-rows.js';
+
+const stack = inject('stackConfig');
+const clients = new Clients();
+afterAll(() => clients.closeAll());
+
+interface Report {
+  sourceRows: number;
+  targetRows: number;
+  differences: { missing: number; extra: number; mismatched: number };
+  examples: { kind: string; key: string; columns: { column: string; kind: string }[] }[];
+  repair?: { attempted: number; fixed: number; notFixed: { key: string }[] };
+  clean: boolean;
+}
+
+function writeConfig(name: string): string {
+  const configFile = join(mkdtempSync(join(tmpdir(), `tandem-${name}-`)), 'tandem.yaml');
+  writeFileSync(configFile, stringify({ kafka: stack.kafka, source: stack.source, target: stack.target }));
+  return configFile;
+}
+
+const keyOf = (i: number) => `user_id='user${i % 5000}', activity_time=${new Date(1_683_720_000_000 + i).toISOString()}`;
+
+describe('tandem validate', () => {
+  it('finds exactly the rows that differ, by class; --repair fixes what the source can win and leaves extras and newer deletes alone', async () => {
+    const source = clients.connect(stack.source);
+    const target = clients.connect(stack.target);
+    const keyspace = await referenceKeyspaceOn([source, target], 'val');
+    const table = `${keyspace}.user_activity`;
+    await seedReferenceRows(source, keyspace, 100_000);
+    const configFile = writeConfig('val');
+    const backfill = await runTandem(['backfill', '--config', configFile, '--table', table, '--splits', '64']);
+    expect(backfill.code, backfill.stderr).toBe(0);
+
+    const validate = async (...extra: string[]) => {
+      const run = await runTandem(['validate', '--config', configFile, '--table', table, '--json', '--examples', '1000', ...extra]);
+      expect(run.stderr).not.toContain('tandem:');
+      return { code: run.code, report: JSON.parse(run.stdout) as Report };
+    };
+    const clean = await validate();
+    expect(clean.code).toBe(0);
+    expect(clean.report).toMatchObject({ sourceRows: 100_000, targetRows: 100_000, clean: true, differences: { missing: 0, extra: 0, mismatched: 0 } });
+
+    const at = (i: number) => [`user${i % 5000}`, new Date(1_683_720_000_000 + i)];
+    const later = baseUs + 10_000_000_000n;
+    // Missing on the target: 25 rows that reached only the source (a lost dual write).
+    const missing = Array.from({ length: 25 }, (_, j) => 200_000 + j);
+    for (const i of missing) await source.execute(`INSERT INTO ${table} (user_id, activity_time, activity_type) VALUES (?, ?, 'late') USING TIMESTAMP ?`, [...at(i), later], { prepare: true });
+    // Mismatched: 25 rows whose newer activity_type reached only the source.
+    const mismatched = Array.from({ length: 25 }, (_, j) => 1 + j * 997);
+    for (const i of mismatched) await source.execute(`UPDATE ${table} USING TIMESTAMP ? SET activity_type = 'changed' WHERE user_id = ? AND activity_time = ?`, [later, ...at(i)], { prepare: true });
+    // Extra on the target: 10 rows the source never had.
+    const extra = Array.from({ length: 10 }, (_, j) => 300_000 + j);
+    for (const i of extra) await target.execute(`INSERT INTO ${table} (user_id, activity_time, activity_type) VALUES (?, ?, 'extra')`, at(i), { prepare: true });
+    // Same value, newer write time on the source: a difference only when write times are compared.
+    // (Not rows without details, whose null value has no write time to differ.)
+    const deleted = [3, 1010, 2020];
+    const rewritten = Array.from({ length: 40 }, (_, j) => 2 + j * 1009)
+      .filter((i) => i % 7 !== 0 && !deleted.includes(i) && !mismatched.includes(i))
+      .slice(0, 10);
+    for (const i of rewritten) {
+      const row = (await source.execute(`SELECT activity_details FROM ${table} WHERE user_id = ? AND activity_time = ?`, at(i), { prepare: true })).first();
+      await source.execute(`UPDATE ${table} USING TIMESTAMP ? SET activity_details = ? WHERE user_id = ? AND activity_time = ?`, [later, row['activity_details'], ...at(i)], { prepare: true });
+    }
+    // Deleted on the target after the copy: a newer delete, which repair must never undo.
+    for (const i of deleted) await target.execute(`DELETE FROM ${table} WHERE user_id = ? AND activity_time = ?`, at(i), { prepare: true });
+
+    const keys = (report: Report, kind: string) => report.examples.filter((e) => e.kind === kind).map((e) => e.key).sort();
+    const byValue = await validate();
+    expect(byValue.code).toBe(1);
+    expect(byValue.report.differences).toEqual({ missing: 28, extra: 10, mismatched: 25 });
+    expect(keys(byValue.report, 'missing')).toEqual([...missing, ...deleted].map(keyOf).sort());
+    expect(keys(byValue.report, 'extra')).toEqual(extra.map(keyOf).sort());
+    expect(keys(byValue.report, 'mismatched')).toEqual(mismatched.map(keyOf).sort());
+    expect(byValue.report.examples.find((e) => e.kind === 'mismatched')!.columns).toEqual([expect.objectContaining({ column: 'activity_type', kind: 'value' })]);
+
+    const byWritetime = await validate('--compare', 'values+writetime');
+    expect(byWritetime.report.differences).toEqual({ missing: 28, extra: 10, mismatched: 35 });
+    const writetimeOnly = byWritetime.report.examples.filter((e) => e.columns.length > 0 && e.columns.every((c) => c.kind === 'writetime'));
+    expect(writetimeOnly.map((e) => e.key).sort()).toEqual(rewritten.map(keyOf).sort());
+
+    const repaired = await validate('--compare', 'values+writetime', '--repair');
+    expect(repaired.report.repair).toMatchObject({ attempted: 63, fixed: 60 });
+    expect(repaired.report.repair!.notFixed.map((e) => e.key).sort()).toEqual(deleted.map(keyOf).sort());
+
+    const after = await validate('--compare', 'values+writetime');
+    expect(after.code).toBe(1);
+    expect(after.report.differences).toEqual({ missing: 3, extra: 10, mismatched: 0 });
+  });
+
+  it('exits 2 with one line for a table that does not exist', async () => {
+    const run = await runTandem(['validate', '--config', writeConfig('valmissing'), '--table', 'no_such_keyspace.t']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('does not exist on the source');
+  });
+});
