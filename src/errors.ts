@@ -19,6 +19,7 @@ export const errorCodes = [
   'TANDEM_CONNECT_FAILED',
   'TANDEM_SCHEMA_CONFLICT',
   'TANDEM_SCHEMA_APPLY_FAILED',
+  'TANDEM_BACKFILL_INCOMPLETE',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -129,6 +130,11 @@ export class SchemaConflictError extends TandemError {
 /** A DDL statement the target refused; the message says what was created before it. */
 export class SchemaApplyError extends TandemError {
   readonly code = 'TANDEM_SCHEMA_APPLY_FAILED';
+}
+
+/** A backfill that stopped before every range was copied, or that copied all but rows the target refused. */
+export class BackfillIncompleteError extends TandemError {
+  readonly code = 'TANDEM_BACKFILL_INCOMPLETE';
 }
 
 export function isTandemError(error: unknown): error is TandemError {

@@ -23,17 +23,17 @@ export const fetchMaxBytesPerPartition = 1024 * 1024;
 export { compatibilityPartitioner };
 
 /**
- * Creates the topics that do not exist yet, with the broker's default partition count and
- * replication factor; topics that exist are left as they are.
+ * Creates the topics that do not exist yet, with `partitions` (default: the broker's count) and the
+ * broker's default replication factor; topics that exist are left as they are.
  */
-export async function ensureTopics(brokers: readonly string[], topics: readonly string[]): Promise<string[]> {
+export async function ensureTopics(brokers: readonly string[], topics: readonly string[], partitions = -1): Promise<string[]> {
   const admin = new Admin({ clientId: 'tandem-admin', bootstrapBrokers: [...brokers] });
   try {
     const existing = new Set(await admin.listTopics());
     const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
       try {
-        await admin.createTopics({ topics: missing, partitions: -1, replicas: -1 });
+        await admin.createTopics({ topics: missing, partitions, replicas: -1 });
       } catch (error) {
         // Another process may have created them meanwhile; anything else is real.
         if (!/already exists/i.test(String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) throw error;

@@ -23,11 +23,11 @@ export class RateLimiter {
     this.burstMs = Math.max(this.intervalMs, 100);
   }
 
-  /** Takes the next slot and says how many milliseconds to wait before using it (0: go now). */
-  reserve(): number {
+  /** Takes the next `count` slots and says how many milliseconds to wait before using them (0: go now). */
+  reserve(count = 1): number {
     const now = this.now();
     const slot = Math.max(this.nextFreeMs, now - this.burstMs);
-    this.nextFreeMs = slot + this.intervalMs;
+    this.nextFreeMs = slot + this.intervalMs * count;
     return Math.max(0, slot - now);
   }
 }
