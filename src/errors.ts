@@ -20,6 +20,7 @@ export const errorCodes = [
   'TANDEM_SCHEMA_CONFLICT',
   'TANDEM_SCHEMA_APPLY_FAILED',
   'TANDEM_BACKFILL_INCOMPLETE',
+  'TANDEM_SCAN_ORDER',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -135,6 +136,11 @@ export class SchemaApplyError extends TandemError {
 /** A backfill that stopped before every range was copied, or that copied all but rows the target refused. */
 export class BackfillIncompleteError extends TandemError {
   readonly code = 'TANDEM_BACKFILL_INCOMPLETE';
+}
+
+/** A range scan that went backwards: the two clusters order partitions differently, or a scan repeated rows. */
+export class ScanOrderError extends TandemError {
+  readonly code = 'TANDEM_SCAN_ORDER';
 }
 
 export function isTandemError(error: unknown): error is TandemError {

@@ -15,6 +15,8 @@ const expectedCodes: Record<string, errors.ErrorCode> = {
   ConnectFailedError: 'TANDEM_CONNECT_FAILED',
   SchemaConflictError: 'TANDEM_SCHEMA_CONFLICT',
   SchemaApplyError: 'TANDEM_SCHEMA_APPLY_FAILED',
+  BackfillIncompleteError: 'TANDEM_BACKFILL_INCOMPLETE',
+  ScanOrderError: 'TANDEM_SCAN_ORDER',
 };
 
 describe('errors', () => {

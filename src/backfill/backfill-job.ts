@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { Consumer, stringDeserializer } from '@platformatic/kafka';
@@ -12,7 +13,7 @@ import { splitTable } from '../sink/sink-worker.js';
 import { WriteWindow } from '../sink/write-window.js';
 import { Aborted, BackfillWriter, type RowRejection } from './backfill-writer.js';
 import { keyspacesTimestampFloorUs } from './cell-writes.js';
-import { JobLog, planRanges, type JobPlan } from './job-log.js';
+import { JobLog, planRanges, type JobPlan, type RangeTask } from './job-log.js';
 import { copyRange, type RangeCopyOptions } from './range-copier.js';
 import { partitionerFromClassName, TokenRangePlanner, type TokenRange } from './token-range-planner.js';
 
@@ -148,15 +149,19 @@ async function planOrJoin(
     if (!options.worker && (await jobLog.rangeTaskCount()) < BigInt(plan.ranges.length)) {
       // The planner stopped between the plan and its last task record: publish them again (a range done twice is skipped).
       log.warn({ job: options.job }, 'some range tasks were never published; publishing the plan again');
-      await jobLog.publishRangeTasks(plan.ranges.map((_, i) => i).filter((i) => !jobLog.done.has(i)));
+      await jobLog.publishRangeTasks(
+        plan.planId,
+        plan.ranges.map((_, i) => i).filter((i) => !jobLog.done.has(i)),
+      );
     }
     log.info({ job: options.job, ranges: plan.ranges.length, done: jobLog.done.size }, 'resuming job');
     return plan;
   }
   const ranges = planner.plan(ringTokens, options.splits);
   const plannedAtMs = Date.now();
-  plan = {
+  const ours: JobPlan = {
     type: 'plan',
+    planId: randomUUID(),
     job: options.job,
     table: qualified,
     partitioner: planner.partitioner,
@@ -164,11 +169,17 @@ async function planOrJoin(
     plannedAtMs,
     keyOnlyRowTimestampUs: String(BigInt(options.dualWritesSinceMs ?? plannedAtMs) * 1000n),
   };
-  await jobLog.publish(plan);
-  await jobLog.publishRangeTasks(ranges.map((_, i) => i));
-  jobLog.plan ??= plan;
+  await jobLog.publish(ours);
+  // Two planners started at once both publish: the first plan in the log is the job's, for both.
+  const first = await jobLog.waitForPlan(signal);
+  if (!first) return undefined;
+  if (first.planId !== ours.planId) {
+    log.warn({ job: options.job }, 'another process planned this job at the same moment; joining its plan');
+    return first;
+  }
+  await jobLog.publishRangeTasks(ours.planId, ranges.map((_, i) => i));
   log.info({ job: options.job, table: qualified, ranges: ranges.length, ringTokens: ringTokens.length }, 'job planned');
-  return plan;
+  return ours;
 }
 
 interface LocalTotals {
@@ -196,9 +207,9 @@ async function work(
   const { config, logger: log } = options;
   const ranges = planRanges(plan);
   const local = emptyLocal();
-  if (jobLog.done.size >= ranges.length) return summarize(options, jobLog, plan, local);
+  if (jobLog.done.size >= ranges.length || outerSignal.aborted) return summarize(options, jobLog, plan, local);
 
-  // Stops on the caller's signal or when the log shows every range done (by anyone).
+  // Stops on the caller's signal, on a failure, or when the log shows every range done (by anyone).
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   const stopOuter = () => controller.abort();
@@ -242,77 +253,39 @@ async function work(
   };
 
   const worker = `${hostname()}:${process.pid}`;
-  const consumer = new Consumer<string, string, string, string>({
-    clientId: 'tandem-backfill',
-    groupId: jobLog.topics.group,
-    bootstrapBrokers: [...config.kafka.brokers],
-    deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-  });
-  const tracker = new OffsetTracker();
-  const owned = new Set<string>();
-  consumer.on('consumer:group:join', ({ assignments }) => {
-    const now = new Set((assignments ?? []).flatMap((a) => a.partitions.map((p) => `${a.topic}:${p}`)));
-    for (const key of [...owned]) {
-      if (!now.has(key)) {
-        tracker.forget(jobLog.topics.ranges, Number(key.slice(key.lastIndexOf(':') + 1)));
-        owned.delete(key);
-      }
-    }
-    for (const key of now) owned.add(key);
-    log.info({ job: options.job, partitions: now.size }, 'joined the job');
-  });
-  let committing: Promise<void> | undefined;
-  const commitOnce = async () => {
-    const offsets = tracker.committable();
-    if (offsets.length === 0) return;
-    try {
-      await consumer.commit({ offsets: offsets.map((o) => ({ ...o, leaderEpoch: -1 })) });
-    } catch (error) {
-      for (const o of offsets) tracker.commitFailed(o.topic, o.partition);
-      log.warn({ err: error }, 'committing finished ranges failed; will retry');
-    }
-  };
-  const commit = () => (committing ??= commitOnce().finally(() => (committing = undefined)));
-  const commitTimer = setInterval(() => void commit(), 1_000);
-
   const rate = new RateWindow();
   const report = () => {
     rate.add(local.rowsWritten + local.inFlightRows);
     const rowsWritten = sumDone(jobLog, 'rowsWritten') + local.inFlightRows;
     const rangesDone = jobLog.done.size;
-    const remainingShare = 1 - rangesDone / ranges.length;
     const doneShare = rangesDone / ranges.length;
     const rowsPerSecond = rate.perSecond();
-    const etaSeconds = rowsPerSecond > 0 && doneShare > 0 ? (rowsWritten / doneShare) * remainingShare / rowsPerSecond : undefined;
+    const etaSeconds = rowsPerSecond > 0 && doneShare > 0 ? ((rowsWritten / doneShare) * (1 - doneShare)) / rowsPerSecond : undefined;
     options.onProgress?.({ rangesDone, rangesTotal: ranges.length, rowsWritten, rowsPerSecond, etaSeconds });
   };
-  const progressTimer = setInterval(report, 500);
 
-  const stream = await consumer.consume({ topics: [jobLog.topics.ranges], mode: 'committed', fallbackMode: 'earliest', autocommit: false, highWaterMark: options.concurrency });
-  const allDone = jobLog.waitForAllDone(signal).then(() => controller.abort());
-  signal.addEventListener('abort', () => void stream.close(), { once: true });
-  const window = new WriteWindow(options.concurrency);
-  let fatal: unknown;
-
-  // A rebalance redelivers every uncommitted task, including those this process is still copying.
-  const copying = new Set<number>();
-  const copyOne = async (index: number) => {
-    if (jobLog.done.has(index) || copying.has(index)) return;
-    copying.add(index);
-    try {
-      await copyAndRecord(index);
-    } finally {
-      copying.delete(index);
+  /**
+   * Copies one range and records it done. A rebalance redelivers every uncommitted task, including
+   * those still being copied here: such a copy is joined, not started again, and the redelivered
+   * task is finished only when (and if) the first copy is.
+   */
+  const copying = new Map<number, Promise<void>>();
+  const copyOnce = (index: number): Promise<void> => {
+    if (jobLog.done.has(index)) return Promise.resolve();
+    let copy = copying.get(index);
+    if (!copy) {
+      copy = copyAndRecord(index).finally(() => copying.delete(index));
+      copying.set(index, copy);
     }
+    return copy;
   };
   const copyAndRecord = async (index: number) => {
     const started = Date.now();
-    const range: TokenRange | undefined = ranges[index];
-    if (!range) throw new ConfigError(`range task ${index} is not in the plan of job ${options.job} (${ranges.length} ranges)`);
-    const result = await copyRange(copyOptions, range);
-    local.inFlightRows -= result.rowsWritten;
+    const range: TokenRange = ranges[index]!;
+    let counted = 0;
+    const result = await copyRange({ ...copyOptions, onRows: (rows) => ((counted += rows), (local.inFlightRows += rows)) }, range).finally(() => {
+      local.inFlightRows -= counted;
+    });
     local.rowsWritten += result.rowsWritten;
     local.ranges += 1;
     for (const rejection of result.rejections.slice(0, 5)) log.warn({ key: rejection.key, reason: rejection.reason }, 'the target refused a row');
@@ -320,6 +293,7 @@ async function work(
       try {
         await jobLog.publish({
           type: 'done',
+          planId: plan.planId,
           index,
           rowsRead: result.rowsRead,
           rowsWritten: result.rowsWritten,
@@ -337,7 +311,50 @@ async function work(
     }
   };
 
+  const consumer = new Consumer<string, string, string, string>({
+    clientId: 'tandem-backfill',
+    groupId: jobLog.topics.group,
+    bootstrapBrokers: [...config.kafka.brokers],
+    deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+  });
+  const tracker = new OffsetTracker();
+  const owned = new Set<number>();
+  consumer.on('consumer:group:join', ({ assignments }) => {
+    const now = new Set((assignments ?? []).flatMap((a) => a.partitions));
+    for (const partition of [...owned]) {
+      if (!now.has(partition)) {
+        tracker.forget(jobLog.topics.ranges, partition);
+        owned.delete(partition);
+      }
+    }
+    for (const partition of now) owned.add(partition);
+    log.info({ job: options.job, partitions: now.size }, 'joined the job');
+  });
+  let committing: Promise<void> | undefined;
+  const commitOnce = async () => {
+    const offsets = tracker.committable();
+    if (offsets.length === 0) return;
+    try {
+      await consumer.commit({ offsets: offsets.map((o) => ({ ...o, leaderEpoch: -1 })) });
+    } catch (error) {
+      for (const o of offsets) tracker.commitFailed(o.topic, o.partition);
+      log.warn({ err: error }, 'committing finished ranges failed; will retry');
+    }
+  };
+  const commit = () => (committing ??= commitOnce().finally(() => (committing = undefined)));
+  const commitTimer = setInterval(() => void commit(), 1_000);
+  const progressTimer = setInterval(report, 500);
+  const window = new WriteWindow(options.concurrency);
+  let fatal: unknown;
+  const allDone = jobLog.waitForAllDone(signal).then(() => controller.abort());
+
   try {
+    const stream = await consumer.consume({ topics: [jobLog.topics.ranges], mode: 'committed', fallbackMode: 'earliest', autocommit: false, highWaterMark: options.concurrency });
+    const closeStream = () => void stream.close().catch(() => undefined);
+    if (signal.aborted) closeStream();
+    else signal.addEventListener('abort', closeStream, { once: true });
     for await (const message of stream) {
       const waiting = window.acquire();
       if (waiting) await waiting;
@@ -345,21 +362,25 @@ async function work(
         window.release();
         break;
       }
-      const index = Number((JSON.parse(message.value) as { index: number }).index);
       const tracked = tracker.started(message.topic, message.partition, message.offset);
-      copyOne(index).then(
-        () => {
-          if (tracked) tracker.finished(message.topic, message.partition, message.offset);
-          window.release();
-        },
-        (error: unknown) => {
-          window.release();
-          if (error instanceof Aborted) return;
-          fatal ??= error;
-          log.error({ err: error, range: index }, 'backfill failed; stopping');
-          controller.abort();
-        },
-      );
+      const task = parseTask(message.value);
+      const finish = () => {
+        if (tracked) tracker.finished(message.topic, message.partition, message.offset);
+        window.release();
+      };
+      if (!task || task.planId !== plan.planId || ranges[task.index] === undefined) {
+        // A task of a plan that lost the race to be the job's, or not a task at all: nothing to copy.
+        if (!task) log.warn({ partition: message.partition, offset: String(message.offset) }, 'skipping a range task that is not valid JSON');
+        finish();
+        continue;
+      }
+      copyOnce(task.index).then(finish, (error: unknown) => {
+        window.release();
+        if (error instanceof Aborted) return;
+        fatal ??= error;
+        log.error({ err: error, range: task.index }, 'backfill failed; stopping');
+        controller.abort();
+      });
     }
   } finally {
     controller.abort();
@@ -375,6 +396,15 @@ async function work(
   }
   if (fatal) throw fatal;
   return summarize(options, jobLog, plan, local);
+}
+
+function parseTask(value: string | undefined): RangeTask | undefined {
+  try {
+    const task = JSON.parse(value ?? '') as Partial<RangeTask>;
+    return typeof task.planId === 'string' && Number.isSafeInteger(task.index) ? (task as RangeTask) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readDefaultTtl(target: cassandra.Client, table: TableSchema): Promise<number> {

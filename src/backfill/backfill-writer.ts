@@ -4,9 +4,9 @@ import { RateLimiter } from '../sink/rate-limiter.js';
 import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
 import type { CellWrite } from './cell-writes.js';
 
-/** The statements that recreate one source row, named by its primary key for reports. */
+/** The statements that recreate one source row; `key` names it for reports, computed only when needed. */
 export interface RowWrites {
-  readonly key: string;
+  readonly key: () => string;
   readonly writes: readonly CellWrite[];
 }
 
@@ -62,27 +62,31 @@ export class BackfillWriter {
     this.limiter = options.maxRowsPerSecond ? new RateLimiter(options.maxRowsPerSecond) : undefined;
   }
 
-  /** Writes one group of rows; resolves with the rows the target refused. Rejects only with Aborted. */
-  async writeGroup(rowCount: number, build: (nowMs: number) => RowWrites[]): Promise<RowRejection[]> {
+  /**
+   * Writes one group of rows; resolves with the rows the target refused (with their index in the group). Rejects only with Aborted
+   * or with what `build` throws. `build` is called again for every attempt, so a retried write
+   * carries TTLs counted down to its own moment; it must return the same rows in the same order.
+   */
+  async writeGroup(rowCount: number, build: (nowMs: number) => RowWrites[]): Promise<(RowRejection & { readonly index: number })[]> {
     const wait = this.limiter?.reserve(rowCount) ?? 0;
     if (wait > 0) await this.sleep(wait);
     await this.acquire();
     try {
-      const rows = build(Date.now());
-      const rejections: RowRejection[] = [];
-      const statements = rows.reduce((n, r) => n + r.writes.length, 0);
-      if (rows.length > 1 && statements <= maxStatementsPerBatch) {
-        const refused = await this.send(rows.flatMap((r) => r.writes));
+      const first = build(Date.now());
+      const rejections: (RowRejection & { index: number })[] = [];
+      const statements = first.reduce((n, r) => n + r.writes.length, 0);
+      if (first.length > 1 && statements > 0 && statements <= maxStatementsPerBatch) {
+        const refused = await this.send((nowMs) => build(nowMs).flatMap((r) => r.writes));
         if (refused === undefined) {
-          this.rowsWritten += rows.length;
+          this.rowsWritten += first.length;
           return rejections;
         }
         // One refused batch says nothing about which row was bad: send each alone.
       }
-      for (const row of rows) {
-        const refused = await this.sendRow(row);
+      for (let i = 0; i < first.length; i++) {
+        const refused = await this.sendRow((nowMs) => build(nowMs)[i]!.writes);
         if (refused === undefined) this.rowsWritten += 1;
-        else rejections.push({ key: row.key, reason: refused });
+        else rejections.push({ key: first[i]!.key(), reason: refused, index: i });
       }
       return rejections;
     } finally {
@@ -91,18 +95,24 @@ export class BackfillWriter {
   }
 
   /** A row's statements, in batches of at most 30; the reason if the target refuses any of them. */
-  private async sendRow(row: RowWrites): Promise<string | undefined> {
-    for (let i = 0; i < row.writes.length; i += maxStatementsPerBatch) {
-      const refused = await this.send(row.writes.slice(i, i + maxStatementsPerBatch));
+  private async sendRow(build: (nowMs: number) => readonly CellWrite[]): Promise<string | undefined> {
+    const count = build(Date.now()).length;
+    for (let i = 0; i < count; i += maxStatementsPerBatch) {
+      const refused = await this.send((nowMs) => build(nowMs).slice(i, i + maxStatementsPerBatch));
       if (refused !== undefined) return refused;
     }
     return undefined;
   }
 
-  /** Sends until the target takes it (undefined) or refuses it as it is (the reason). */
-  private async send(writes: readonly CellWrite[]): Promise<string | undefined> {
+  /**
+   * Sends until the target takes it (undefined) or refuses it as it is (the reason). Nothing to
+   * send (every cell expired before the write) counts as taken.
+   */
+  private async send(build: (nowMs: number) => readonly CellWrite[]): Promise<string | undefined> {
     for (let attempt = 0; ; attempt++) {
       if (this.signal.aborted) throw new Aborted();
+      const writes = build(Date.now());
+      if (writes.length === 0) return undefined;
       try {
         if (writes.length === 1) await this.client.execute(writes[0]!.cql, writes[0]!.params, writeOptions);
         else {

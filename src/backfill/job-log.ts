@@ -9,6 +9,15 @@ import type { PartitionerName, TokenRange } from './token-range-planner.js';
 /** Partitions of a job's range topic: how many workers can share the job. */
 export const rangeTopicPartitions = 12;
 
+/** A job's records must outlive the broker's default retention (7 days): a long job reads its plan again on every restart. */
+const keepForever = { 'retention.ms': '-1', 'retention.bytes': '-1' };
+
+/** A range task: the index of a range in the plan that published it. */
+export interface RangeTask {
+  readonly planId: string;
+  readonly index: number;
+}
+
 /** The Kafka names of one job: range tasks, the progress log, the workers' consumer group. */
 export interface JobTopics {
   readonly ranges: string;
@@ -26,6 +35,8 @@ export function jobTopics(job: string): JobTopics {
 /** The first record of a job's progress log: what is copied, and every range of the plan. */
 export interface JobPlan {
   readonly type: 'plan';
+  /** Tells this plan's tasks and done records from those of a plan another process wrote at the same moment. */
+  readonly planId: string;
   readonly job: string;
   readonly table: string;
   readonly partitioner: PartitionerName;
@@ -39,6 +50,7 @@ export interface JobPlan {
 /** Written once a range is copied; a range redelivered after a rebalance or restart is skipped when it has one. */
 export interface RangeDone {
   readonly type: 'done';
+  readonly planId: string;
   readonly index: number;
   readonly rowsRead: number;
   readonly rowsWritten: number;
@@ -77,8 +89,8 @@ export class JobLog {
   /** Opens the log and resolves once everything written before now has been read. */
   static async open(brokers: readonly string[], job: string, log: Logger): Promise<JobLog> {
     const topics = jobTopics(job);
-    await ensureTopics(brokers, [topics.progress], 1);
-    await ensureTopics(brokers, [topics.ranges], rangeTopicPartitions);
+    await ensureTopics(brokers, [topics.progress], 1, keepForever);
+    await ensureTopics(brokers, [topics.ranges], rangeTopicPartitions, keepForever);
     const readerGroup = `${topics.group}.reader-${randomUUID()}`;
     const consumer = new Consumer<string, string, string, string>({
       clientId: 'tandem-backfill-log',
@@ -94,22 +106,43 @@ export class JobLog {
       serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
     });
     const jobLog = new JobLog(topics, brokers, consumer, readerGroup, producer, log);
-    await jobLog.start();
+    try {
+      await jobLog.start();
+    } catch (error) {
+      await jobLog.close();
+      throw error;
+    }
     return jobLog;
   }
 
   private stream: MessagesStream<string, string, string, string> | undefined;
 
   private async start(): Promise<void> {
-    const end = (await this.consumer.listOffsets({ topics: [this.topics.progress] })).get(this.topics.progress)?.[0] ?? 0n;
+    const [earliest, end] = await Promise.all([
+      this.consumer.listOffsets({ topics: [this.topics.progress], timestamp: -2n }),
+      this.consumer.listOffsets({ topics: [this.topics.progress] }),
+    ]);
+    const first = earliest.get(this.topics.progress)?.[0] ?? 0n;
+    const last = end.get(this.topics.progress)?.[0] ?? 0n;
     this.stream = await this.consumer.consume({ topics: [this.topics.progress], mode: 'earliest', autocommit: false });
     let caughtUp: () => void = () => undefined;
-    const ready = end === 0n ? Promise.resolve() : new Promise<void>((resolve) => (caughtUp = resolve));
+    let failed: (error: unknown) => void = () => undefined;
+    const ready =
+      first >= last
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            caughtUp = resolve;
+            failed = reject;
+          });
     this.stream.on('data', (message) => {
       this.apply(message.value);
-      if (message.offset + 1n >= end) caughtUp();
+      if (message.offset + 1n >= last) caughtUp();
     });
-    this.stream.on('error', (error: unknown) => this.log.warn({ err: error }, 'reading the backfill progress log failed'));
+    this.stream.on('error', (error: unknown) => {
+      // Before the log is read to its end, a job cannot know what is done: fail rather than guess.
+      failed(error);
+      this.log.warn({ err: error }, 'reading the backfill progress log failed');
+    });
     await ready;
   }
 
@@ -122,8 +155,13 @@ export class JobLog {
       return;
     }
     if (record.type === 'plan') this.plan ??= record;
-    else if (record.type === 'done' && !this.done.has(record.index)) this.done.set(record.index, record);
+    else if (record.type === 'done') this.markDone(record);
     for (const listener of this.listeners) listener();
+  }
+
+  /** Counts a done record of the job's plan once; those of a plan that lost the race to be first are ignored. */
+  private markDone(record: RangeDone): void {
+    if (this.plan && record.planId === this.plan.planId && !this.done.has(record.index)) this.done.set(record.index, record);
   }
 
   /** Calls `listener` after every record read; returns the function that stops it. */
@@ -164,10 +202,15 @@ export class JobLog {
 
   async publish(record: ProgressRecord): Promise<void> {
     await this.producer.send({ acks: -1, messages: [{ topic: this.topics.progress, key: record.type, value: JSON.stringify(record) }] });
+    // Known at once, not only when read back: a task redelivered meanwhile is then skipped.
+    if (record.type === 'done') {
+      this.markDone(record);
+      for (const listener of this.listeners) listener();
+    }
   }
 
   /** Publishes one task record per range index to the range topic, spread over its partitions. */
-  async publishRangeTasks(indexes: readonly number[]): Promise<void> {
+  async publishRangeTasks(planId: string, indexes: readonly number[]): Promise<void> {
     for (let i = 0; i < indexes.length; i += 500) {
       await this.producer.send({
         acks: -1,
@@ -175,7 +218,7 @@ export class JobLog {
           topic: this.topics.ranges,
           partition: index % rangeTopicPartitions,
           key: String(index),
-          value: JSON.stringify({ index }),
+          value: JSON.stringify({ planId, index } satisfies RangeTask),
         })),
       });
     }

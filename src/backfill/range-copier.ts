@@ -38,6 +38,15 @@ export interface RangeCopyResult {
 
 const rejectionsKept = 20;
 
+/** One statement group to write: a scanned row, or the static cells of the partition it opens. */
+interface CopyItem {
+  readonly source: SourceRow;
+  readonly includeStatic: boolean;
+  /** False for a partition's static cells, which are not a row of their own. */
+  readonly isRow: boolean;
+  readonly key: () => string;
+}
+
 const readOptions = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
 
 /**
@@ -54,6 +63,7 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
     range,
   );
   const cql = scanCql(table, where);
+  const hasStatic = table.columns.some((c) => c.kind === 'static');
   let rowsRead = 0;
   let rowsWritten = 0;
   const rejections: RowRejection[] = [];
@@ -71,46 +81,51 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
     // An unawaited read that fails after an abort must not surface as an unhandled rejection.
     next?.catch(() => undefined);
 
-    const rows: GroupableRow<{ source: SourceRow; includeStatic: boolean; key: string }>[] = [];
+    const rows: GroupableRow<CopyItem>[] = [];
     for (const raw of result.rows) {
       const source = rowFromValues(table, raw.values());
       const partition = partitionKeyOf(table, source);
-      const includeStatic = partition !== lastPartition;
-      lastPartition = partition;
       const measure = measureRow(
         table,
         table.columns.map((c) => source.values.get(c.name)),
       );
-      const bytes = measure.rowBytes + (includeStatic ? measure.staticBytes : 0);
-      const key = describeKey(table, source);
+      const key = () => describeKey(table, source);
+      if (partition !== lastPartition && hasStatic) {
+        // The partition's static cells travel on their own, so a refused row cannot take them along.
+        rows.push({ row: { source: staticPartOf(table, source), includeStatic: true, isRow: false, key }, partition, bytes: measure.staticBytes });
+      }
+      lastPartition = partition;
       if (options.rowLimitBytes !== undefined && measure.rowBytes > options.rowLimitBytes) {
-        reject({ key, reason: `the row is about ${measure.rowBytes} bytes; Amazon Keyspaces stores at most ${keyspacesRowLimitBytes}` });
+        reject({ key: key(), reason: `the row is about ${measure.rowBytes} bytes; Amazon Keyspaces stores at most ${keyspacesRowLimitBytes}` });
         continue;
       }
-      rows.push({ row: { source, includeStatic, key }, partition, bytes });
+      rows.push({ row: { source, includeStatic: false, isRow: true, key }, partition, bytes: measure.rowBytes });
     }
     rowsRead += result.rows.length;
 
-    const cells = options.cells();
     const groups = groupRows(rows, options.groups);
     const outcomes = await Promise.all(
       groups.map((group) => {
-        const rejectedWhileBuilding: RowRejection[] = [];
-        const build = (nowMs: number): RowWrites[] =>
-          group.flatMap(({ row }) => {
+        const rejectedWhileBuilding = new Map<CopyItem, RowRejection>();
+        const build = (nowMs: number): RowWrites[] => {
+          const cells = options.cells();
+          return group.map(({ row }) => {
             try {
-              return [{ key: row.key, writes: cellWrites(table, row.source, { ...cells, readAtMs, nowMs, includeStatic: row.includeStatic }) }];
+              return { key: row.key, writes: cellWrites(table, row.source, { ...cells, readAtMs, nowMs, includeStatic: row.includeStatic }) };
             } catch (error) {
               if (!(error instanceof RecordRejectedError)) throw error;
-              rejectedWhileBuilding.push({ key: row.key, reason: error.message });
-              return [];
+              rejectedWhileBuilding.set(row, { key: row.key(), reason: error.message });
+              return { key: row.key, writes: [] };
             }
           });
+        };
         return options.writer.writeGroup(group.length, build).then((refused) => {
-          const written = group.length - refused.length - rejectedWhileBuilding.length;
+          const failed = new Set([...rejectedWhileBuilding.keys(), ...refused.map((r) => group[r.index]!.row)]);
+          const rejected = [...rejectedWhileBuilding.values(), ...refused.filter((r) => !rejectedWhileBuilding.has(group[r.index]!.row)).map(({ key, reason }) => ({ key, reason }))];
+          const written = group.filter((g) => g.row.isRow && !failed.has(g.row)).length;
           rowsWritten += written;
           options.onRows?.(written);
-          return [...rejectedWhileBuilding, ...refused];
+          return rejected;
         });
       }),
     );
@@ -159,6 +174,13 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The row with its clustering columns cleared: cellWrites then writes its partition's static cells only. */
+function staticPartOf(table: TableSchema, row: SourceRow): SourceRow {
+  const values = new Map(row.values);
+  for (const c of table.clustering) values.set(c.name, null);
+  return { ...row, values };
 }
 
 /** The primary key of a row as `name=value, ...`, for reports. */

@@ -17,6 +17,7 @@ interface ValidateCommandOptions {
   repair?: boolean;
   sample: string;
   examples: string;
+  dualWritesSince?: string;
   json?: boolean;
 }
 
@@ -34,6 +35,7 @@ export function registerValidateCommand(program: Command, output: Output): void 
     .option('--repair', 'write the source version of every missing or mismatched row to the target, each cell with its source write time and TTL, then check it again')
     .option('--sample <percent>', 'compare this share of the ranges, picked at random', '100')
     .option('--examples <n>', 'differences listed by key (all are counted)', '20')
+    .option('--dual-writes-since <time>', 'when the sinks started (ISO-8601): lets repair write rows that have only key columns, at that time')
     .option('--json', 'print the report as JSON on stdout')
     .option('--print-config', 'print the effective config (secrets masked) and exit')
     .addHelpText(
@@ -73,7 +75,12 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
   const { config, secrets } = loaded;
   const logger = createLogger(secrets);
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
+  let signals = 0;
+  const onSignal = () => {
+    signals += 1;
+    if (signals > 1) process.exit(130);
+    controller.abort();
+  };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   let lastLine = 0;
@@ -89,6 +96,7 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
         repair: options.repair ?? false,
         samplePercent: wholeNumber('--sample', options.sample, 1, 100),
         maxExamples: wholeNumber('--examples', options.examples, 0, 100_000),
+        dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : parseTime('--dual-writes-since', options.dualWritesSince),
         logger,
         onProgress: (p) => {
           if (Date.now() - lastLine < 10_000 && p.rangesDone < p.rangesTotal) return;
@@ -111,6 +119,12 @@ function wholeNumber(name: string, text: string, min: number, max: number): numb
   return value;
 }
 
+function parseTime(name: string, text: string): number {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new ConfigError(`${name} ${text} is not a time`, { hint: 'Use ISO-8601, e.g. 2026-11-20T09:00:00Z' });
+  return ms;
+}
+
 function compareMode(text: string): CompareMode {
   if ((compareModes as readonly string[]).includes(text)) return text as CompareMode;
   throw new ConfigError(`--compare ${text} is not one of ${compareModes.join(', ')}`);
@@ -131,8 +145,9 @@ export function formatReport(r: ValidationReport): string[] {
   }
   if (r.repair) {
     lines.push(`  repair: ${r.repair.fixed} of ${r.repair.attempted} rows fixed`);
-    for (const e of r.repair.notFixed) lines.push(`  not fixed  ${e.key} (${e.kind}; the target holds a newer value or delete, which repair never overwrites)`);
+    for (const e of r.repair.notFixed) lines.push(`  not fixed  ${e.key} (${e.kind}): ${e.reason ?? ''}`);
   }
-  lines.push(r.clean ? 'verdict: CLEAN, the target holds what the source holds' : `verdict: DIFFERENT, ${d.missing + d.extra + d.mismatched} row(s) differ`);
+  const left = r.remaining.missing + r.remaining.extra + r.remaining.mismatched;
+  lines.push(r.clean ? 'verdict: CLEAN, the target holds what the source holds' : `verdict: DIFFERENT, ${left} row(s) differ${r.repair ? ' after repair' : ''}`);
   return lines;
 }

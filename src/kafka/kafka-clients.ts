@@ -23,17 +23,22 @@ export const fetchMaxBytesPerPartition = 1024 * 1024;
 export { compatibilityPartitioner };
 
 /**
- * Creates the topics that do not exist yet, with `partitions` (default: the broker's count) and the
- * broker's default replication factor; topics that exist are left as they are.
+ * Creates the topics that do not exist yet, with `partitions` (default: the broker's count), topic
+ * `configs` and the broker's default replication factor; topics that exist are left as they are.
  */
-export async function ensureTopics(brokers: readonly string[], topics: readonly string[], partitions = -1): Promise<string[]> {
+export async function ensureTopics(
+  brokers: readonly string[],
+  topics: readonly string[],
+  partitions = -1,
+  configs: Readonly<Record<string, string>> = {},
+): Promise<string[]> {
   const admin = new Admin({ clientId: 'tandem-admin', bootstrapBrokers: [...brokers] });
   try {
     const existing = new Set(await admin.listTopics());
     const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
       try {
-        await admin.createTopics({ topics: missing, partitions, replicas: -1 });
+        await admin.createTopics({ topics: missing, partitions, replicas: -1, configs: Object.entries(configs).map(([name, value]) => ({ name, value })) });
       } catch (error) {
         // Another process may have created them meanwhile; anything else is real.
         if (!/already exists/i.test(String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) throw error;

@@ -36,7 +36,7 @@ export function classifyWriteError(error: unknown): WriteErrorAction {
         return { action: 'retry', reason: message };
     }
   }
-  if (error instanceof TypeError || error instanceof RangeError) {
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof cassandra.errors.ArgumentError) {
     // The driver could not encode a value: retrying sends the same bytes.
     return { action: 'reject', reason: message };
   }

@@ -1,4 +1,5 @@
 import type { ColumnSchema, TableSchema } from '../cql/index.js';
+import { ScanOrderError } from '../errors.js';
 import { compareClustering, comparePartitions, compareRowKeys } from './cql-order.js';
 import { formatPrimaryKey } from './format-primary-key.js';
 import { diffColumns, diffRow, type ColumnDifference, type CompareMode } from './row-diff.js';
@@ -42,10 +43,7 @@ export interface MergeCompareOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A row stream that is not in scan order: the two clusters order partitions differently, or a scan repeated rows. */
-export class ScanOrderError extends Error {
-  override readonly name = 'ScanOrderError';
-}
+export { ScanOrderError };
 
 /**
  * Compares two scans of one token range, each in Cassandra's order (see compareRowKeys), in one

@@ -34,19 +34,44 @@ export interface RowReaderOptions {
   readonly onRetry?: (reason: string, attempt: number) => void;
 }
 
-/** Executes a read, retrying what may pass later (a node down, timeouts) with backoff. */
-export async function readWithRetry(client: cassandra.Client, cql: string, params: readonly unknown[], options: RowReaderOptions & { pageState?: string | undefined }): Promise<cassandra.types.ResultSet> {
+/**
+ * Executes a read, retrying what may pass later (a node down, timeouts) with backoff until the
+ * signal aborts. Says when the answered attempt was sent: the server computes TTLs from about then.
+ */
+export async function readWithRetry(
+  client: cassandra.Client,
+  cql: string,
+  params: readonly unknown[],
+  options: RowReaderOptions & { pageState?: string | undefined },
+): Promise<{ result: cassandra.types.ResultSet; sentAtMs: number }> {
   for (let attempt = 0; ; attempt++) {
     options.signal.throwIfAborted();
+    const sentAtMs = Date.now();
     try {
-      return await client.execute(cql, [...params], { ...readOptions, fetchSize: options.pageSize, ...(options.pageState ? { pageState: options.pageState } : {}) });
+      const result = await client.execute(cql, [...params], { ...readOptions, fetchSize: options.pageSize, ...(options.pageState ? { pageState: options.pageState } : {}) });
+      return { result, sentAtMs };
     } catch (error) {
       const verdict = classifyWriteError(error);
-      if (verdict.action === 'reject') throw error;
+      if (verdict.action === 'reject' || options.signal.aborted) throw error;
       options.onRetry?.(verdict.reason, attempt);
-      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, Math.random, 100, 10_000)));
+      await abortableSleep(backoffMs(attempt, Math.random, 100, 10_000), options.signal);
     }
   }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** The rows of one token range in scan order, a page at a time: memory holds one page. */
@@ -54,7 +79,7 @@ export async function* scanRange(client: cassandra.Client, table: TableSchema, w
   const cql = `${validationSelect(table, withWritetime)} WHERE ${where.cql}`;
   let pageState: string | undefined;
   do {
-    const page = await readWithRetry(client, cql, where.params, { ...options, pageState });
+    const { result: page } = await readWithRetry(client, cql, where.params, { ...options, pageState });
     for (const row of page.rows) yield scannedRowFrom(table, row.values(), withWritetime);
     pageState = page.pageState ?? undefined;
   } while (pageState);
@@ -69,7 +94,7 @@ function keyWhere(table: TableSchema, key: ReadonlyMap<string, unknown>): { cql:
 /** One row read again by primary key; undefined when it is not there. */
 export async function readRow(client: cassandra.Client, table: TableSchema, key: ReadonlyMap<string, unknown>, withWritetime: boolean, options: RowReaderOptions): Promise<ScannedRow | undefined> {
   const where = keyWhere(table, key);
-  const page = await readWithRetry(client, `${validationSelect(table, withWritetime)} WHERE ${where.cql} LIMIT 1`, where.params, options);
+  const { result: page } = await readWithRetry(client, `${validationSelect(table, withWritetime)} WHERE ${where.cql} LIMIT 1`, where.params, options);
   const row = page.first();
   return row ? scannedRowFrom(table, row.values(), withWritetime) : undefined;
 }
@@ -83,8 +108,7 @@ export async function readSourceCells(client: cassandra.Client, table: TableSche
     ...cells.map((c) => `WRITETIME(${quoteIdentifier(c.name)})`),
     ...cells.map((c) => `TTL(${quoteIdentifier(c.name)})`),
   ];
-  const readAtMs = Date.now();
-  const page = await readWithRetry(client, `SELECT ${selected.join(', ')} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} WHERE ${where.cql} LIMIT 1`, where.params, options);
+  const { result: page, sentAtMs: readAtMs } = await readWithRetry(client, `SELECT ${selected.join(', ')} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} WHERE ${where.cql} LIMIT 1`, where.params, options);
   const row = page.first();
   return row ? { row: rowFromValues(table, row.values()), readAtMs } : undefined;
 }

@@ -6,11 +6,11 @@ import { cellWrites, keyspacesTimestampFloorUs } from '../backfill/cell-writes.j
 import { partitionerFromClassName, TokenRangePlanner, type TokenRange } from '../backfill/token-range-planner.js';
 import type { TandemConfig } from '../config/index.js';
 import { connectCluster, createCqlClient, readTableSchema, type TableSchema } from '../cql/index.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, RecordRejectedError } from '../errors.js';
 import { splitTable } from '../sink/sink-worker.js';
 import { formatCqlValue, formatPrimaryKey } from './format-primary-key.js';
 import { mergeCompare, type RowDifference } from './merge-compare.js';
-import { diffRow, type CompareMode } from './row-diff.js';
+import { diffColumns, diffRow, type CompareMode } from './row-diff.js';
 import { readRow, readSourceCells, scanRange, type RowReaderOptions } from './row-reader.js';
 
 export interface ValidateOptions {
@@ -25,6 +25,11 @@ export interface ValidateOptions {
   readonly samplePercent: number;
   /** Differences listed in the report; all are counted. */
   readonly maxExamples: number;
+  /**
+   * When dual writes began (ms): the write time repair gives a row that has only key columns,
+   * whose own write time CQL cannot read. Without it such rows are reported, not repaired.
+   */
+  readonly dualWritesSinceMs?: number | undefined;
   readonly logger: Logger;
   readonly onProgress?: (progress: ValidateProgress) => void;
 }
@@ -40,6 +45,8 @@ export type DifferenceKind = RowDifference['kind'];
 export interface DifferenceExample {
   readonly kind: DifferenceKind;
   readonly key: string;
+  /** Why repair left it as it is. */
+  readonly reason?: string;
   readonly columns: readonly { column: string; kind: 'value' | 'writetime'; source: string; target: string }[];
 }
 
@@ -53,12 +60,15 @@ export interface ValidationReport {
   readonly matched: number;
   /** Differences still there when read again; rows that changed meanwhile are not counted. */
   readonly differences: Readonly<Record<DifferenceKind, number>>;
+  /** What is left after repair: the differences less the rows repair fixed (equal to them without --repair). */
+  readonly remaining: Readonly<Record<DifferenceKind, number>>;
   /** Rows that differed in the scan but matched when read again (the sinks wrote them meanwhile). */
   readonly changedWhileCompared: number;
   readonly examples: readonly DifferenceExample[];
   readonly repair?: { readonly attempted: number; readonly fixed: number; readonly notFixed: readonly DifferenceExample[] };
   readonly seconds: number;
   readonly rowsPerSecond: number;
+  /** No row differs (after repair, when repairing). */
   readonly clean: boolean;
 }
 
@@ -71,9 +81,15 @@ export interface ValidationReport {
  * (the backfill's writes): a newer value or delete on the target always wins, so repair never
  * undoes the pipeline. Extra rows are reported, never deleted.
  */
-export async function runValidation(options: ValidateOptions, signal: AbortSignal): Promise<ValidationReport> {
+export async function runValidation(options: ValidateOptions, outerSignal: AbortSignal): Promise<ValidationReport> {
   const { config, logger: log } = options;
+  // Aborted by the caller or by the first range that fails, so no other range goes on retrying.
+  const controller = new AbortController();
+  const signal = controller.signal;
   setMaxListeners(0, signal);
+  const stopOuter = () => controller.abort(outerSignal.reason);
+  if (outerSignal.aborted) stopOuter();
+  else outerSignal.addEventListener('abort', stopOuter, { once: true });
   const began = Date.now();
   const [keyspace, tableName] = splitTable(options.table);
   const source = createCqlClient(config.source, { profile: 'cassandra' });
@@ -87,7 +103,7 @@ export async function runValidation(options: ValidateOptions, signal: AbortSigna
       throw new ConfigError(`table ${keyspace}.${tableName} does not exist on the target`, { hint: 'Run `tandem schema` and `tandem backfill` first' });
     }
     const [sourcePartitioner, targetPartitioner] = await Promise.all([partitionerOf(source), partitionerOf(target)]);
-    if (sourcePartitioner !== targetPartitioner) {
+    if (partitionerFromClassName(sourcePartitioner) !== partitionerFromClassName(targetPartitioner)) {
       throw new ConfigError(`the source uses ${sourcePartitioner} and the target ${targetPartitioner}: their token ranges do not hold the same rows`, {
         hint: 'Range comparison needs one partitioner on both sides',
       });
@@ -95,9 +111,10 @@ export async function runValidation(options: ValidateOptions, signal: AbortSigna
     const planner = new TokenRangePlanner(partitionerFromClassName(sourcePartitioner));
     const tokens = await ringTokens(source);
     const planned = planner.plan(tokens, options.splits);
-    const ranges = options.samplePercent >= 100 ? planned : planned.filter(() => Math.random() * 100 < options.samplePercent);
+    const ranges = options.samplePercent >= 100 ? planned : sample(planned, options.samplePercent);
     const withWritetime = options.compare === 'values+writetime';
-    const minTimestampUs = config.target.profile === 'keyspaces' ? keyspacesTimestampFloorUs(Date.now()) : undefined;
+    // The Keyspaces floor rises with the clock; asked for at each comparison and repair.
+    const floor = (): { minTimestampUs?: bigint } => (config.target.profile === 'keyspaces' ? { minTimestampUs: keyspacesTimestampFloorUs(Date.now()) } : {});
     const readerOptions: RowReaderOptions = {
       pageSize: options.pageSize,
       signal,
@@ -111,14 +128,21 @@ export async function runValidation(options: ValidateOptions, signal: AbortSigna
     const totals = { sourceRows: 0, targetRows: 0, matched: 0, changed: 0, rangesDone: 0 };
     const examples: DifferenceExample[] = [];
     const repair = { attempted: 0, fixed: 0, notFixed: [] as DifferenceExample[] };
+    const fixed: Record<DifferenceKind, number> = { missing: 0, extra: 0, mismatched: 0 };
+    const staticColumns = table.columns.filter((c) => c.kind === 'static');
 
-    /** The difference as it stands now, or undefined when the two sides agree. */
+    /**
+     * The difference as it stands now, or undefined when the two sides agree. A key of the
+     * partition key alone stands for the partition's static cells, so only those are compared.
+     */
     const recheck = async (key: ReadonlyMap<string, unknown>): Promise<Omit<RowDifference, 'token'> | undefined> => {
       const [s, t] = await Promise.all([readRow(source, table, key, withWritetime, readerOptions), readRow(target, table, key, withWritetime, readerOptions)]);
       if (!s && !t) return undefined;
       if (!t) return { kind: 'missing', key, columns: [] };
       if (!s) return { kind: 'extra', key, columns: [] };
-      const columns = diffRow(table, s, t, { compare: options.compare, includeStatic: true, ...(minTimestampUs === undefined ? {} : { minTimestampUs }) });
+      const staticOnly = table.clustering.some((c) => !key.has(c.name) || key.get(c.name) === null);
+      const settings = { compare: options.compare, ...floor() };
+      const columns = staticOnly ? diffColumns(staticColumns, s, t, settings) : diffRow(table, s, t, { ...settings, includeStatic: true });
       return columns.length === 0 ? undefined : { kind: 'mismatched', key, columns };
     };
 
@@ -133,10 +157,14 @@ export async function runValidation(options: ValidateOptions, signal: AbortSigna
       if (examples.length < options.maxExamples) examples.push(example);
       if (!writer || now.kind === 'extra') return;
       repair.attempted += 1;
-      await repairRow(source, writer, table, now.key, readerOptions, minTimestampUs);
-      const after = await recheck(now.key);
-      if (!after) repair.fixed += 1;
-      else if (repair.notFixed.length < options.maxExamples) repair.notFixed.push(describe(table, after));
+      const refused = await repairRow(source, writer, table, now.key, readerOptions, floor, options.dualWritesSinceMs);
+      const after = refused === undefined ? await recheck(now.key) : now;
+      if (!after) {
+        repair.fixed += 1;
+        fixed[now.kind] += 1;
+      } else if (repair.notFixed.length < options.maxExamples) {
+        repair.notFixed.push({ ...describe(table, after), reason: refused ?? 'the target holds a newer value or delete, which repair never overwrites' });
+      }
     };
 
     const compareRange = async (range: TokenRange) => {
@@ -147,7 +175,7 @@ export async function runValidation(options: ValidateOptions, signal: AbortSigna
       const differences = mergeCompare(table, scanRange(source, table, where, withWritetime, readerOptions), scanRange(target, table, where, withWritetime, readerOptions), {
         compare: options.compare,
         signal,
-        ...(minTimestampUs === undefined ? {} : { minTimestampUs }),
+        ...floor(),
       });
       for (;;) {
         const step = await differences.next();
@@ -167,11 +195,21 @@ export async function runValidation(options: ValidateOptions, signal: AbortSigna
     const lane = async () => {
       while (next < ranges.length && !signal.aborted) await compareRange(ranges[next++]!);
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency, ranges.length) }, lane));
-    signal.throwIfAborted();
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(options.concurrency, ranges.length) }, () =>
+          lane().catch((error: unknown) => {
+            controller.abort(error);
+            throw error;
+          }),
+        ),
+      );
+    } catch (error) {
+      throw outerSignal.aborted ? new Error('validation stopped before it finished', { cause: error }) : error;
+    }
 
     const seconds = (Date.now() - began) / 1000;
-    const remaining = writer ? { ...counts, missing: counts.missing, mismatched: counts.mismatched } : counts;
+    const remaining = { missing: counts.missing - fixed.missing, extra: counts.extra, mismatched: counts.mismatched - fixed.mismatched };
     return {
       table: `${keyspace}.${tableName}`,
       compare: options.compare,
@@ -180,43 +218,67 @@ export async function runValidation(options: ValidateOptions, signal: AbortSigna
       sourceRows: totals.sourceRows,
       targetRows: totals.targetRows,
       matched: totals.matched,
-      differences: remaining,
+      differences: counts,
+      remaining,
       changedWhileCompared: totals.changed,
       examples,
       ...(writer ? { repair } : {}),
       seconds,
       rowsPerSecond: seconds > 0 ? Math.max(totals.sourceRows, totals.targetRows) / seconds : 0,
-      clean: counts.missing + counts.extra + counts.mismatched === 0,
+      clean: remaining.missing + remaining.extra + remaining.mismatched === 0,
     };
   } finally {
+    outerSignal.removeEventListener('abort', stopOuter);
     await Promise.all([source.shutdown(), target.shutdown()]).catch(() => undefined);
   }
 }
 
-/** Writes the source's current version of a row to the target, each cell with its own write time and TTL. */
+/**
+ * Writes the source's current version of a row to the target, each cell with its own write time
+ * and TTL; the reason when it cannot, undefined when written (or gone from the source since: the
+ * pipeline carries that delete to the target).
+ */
 async function repairRow(
   source: cassandra.Client,
   writer: BackfillWriter,
   table: TableSchema,
   key: ReadonlyMap<string, unknown>,
   readerOptions: RowReaderOptions,
-  minTimestampUs: bigint | undefined,
-): Promise<void> {
+  floor: () => { minTimestampUs?: bigint },
+  dualWritesSinceMs: number | undefined,
+): Promise<string | undefined> {
   const read = await readSourceCells(source, table, key, readerOptions);
-  if (!read) return; // deleted on the source since: the pipeline carries that delete to the target
-  await writer.writeGroup(1, (nowMs) => [
-    {
-      key: formatPrimaryKey(table, key),
-      writes: cellWrites(table, read.row, {
-        readAtMs: read.readAtMs,
-        nowMs,
-        includeStatic: true,
-        // A row with only its key has no readable write time; the read time is the latest it can have.
-        keyOnlyRowTimestampUs: BigInt(read.readAtMs) * 1000n,
-        ...(minTimestampUs === undefined ? {} : { minTimestampUs }),
-      }),
-    },
-  ]);
+  if (!read) return undefined;
+  const keyOnly = !table.clustering.some((c) => read.row.values.get(c.name) == null) && table.columns.every((c) => c.kind !== 'regular' || read.row.values.get(c.name) == null);
+  if (keyOnly && dualWritesSinceMs === undefined) {
+    // Its row marker's write time cannot be read; a guess newer than a delete still on its way would revive the row.
+    return 'the row has only key columns, whose write time cannot be read: pass --dual-writes-since to repair it';
+  }
+  const name = formatPrimaryKey(table, key);
+  try {
+    const refused = await writer.writeGroup(1, (nowMs) => [
+      {
+        key: () => name,
+        writes: cellWrites(table, read.row, {
+          readAtMs: read.readAtMs,
+          nowMs,
+          includeStatic: true,
+          keyOnlyRowTimestampUs: BigInt(dualWritesSinceMs ?? 0) * 1000n,
+          ...floor(),
+        }),
+      },
+    ]);
+    return refused[0]?.reason;
+  } catch (error) {
+    if (error instanceof RecordRejectedError) return error.message;
+    throw error;
+  }
+}
+
+/** About `percent` of the ranges, picked at random, and at least one. */
+function sample<T>(items: readonly T[], percent: number): T[] {
+  const picked = items.filter(() => Math.random() * 100 < percent);
+  return picked.length > 0 || items.length === 0 ? picked : [items[Math.floor(Math.random() * items.length)]!];
 }
 
 function describe(table: TableSchema, difference: Omit<RowDifference, 'token'>): DifferenceExample {

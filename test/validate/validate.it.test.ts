@@ -16,7 +16,8 @@ interface Report {
   targetRows: number;
   differences: { missing: number; extra: number; mismatched: number };
   examples: { kind: string; key: string; columns: { column: string; kind: string }[] }[];
-  repair?: { attempted: number; fixed: number; notFixed: { key: string }[] };
+  remaining: { missing: number; extra: number; mismatched: number };
+  repair?: { attempted: number; fixed: number; notFixed: { key: string; reason: string }[] };
   clean: boolean;
 }
 
@@ -29,7 +30,7 @@ function writeConfig(name: string): string {
 const keyOf = (i: number) => `user_id='user${i % 5000}', activity_time=${new Date(1_683_720_000_000 + i).toISOString()}`;
 
 describe('tandem validate', () => {
-  it('finds exactly the rows that differ, by class; --repair fixes what the source can win and leaves extras and newer deletes alone', async () => {
+  it('finds exactly the rows that differ, by class; --repair fixes what the source can win and leaves extras and newer deletes alone', { timeout: 400_000 }, async () => {
     const source = clients.connect(stack.source);
     const target = clients.connect(stack.target);
     const keyspace = await referenceKeyspaceOn([source, target], 'val');
@@ -89,6 +90,9 @@ describe('tandem validate', () => {
     const repaired = await validate('--compare', 'values+writetime', '--repair');
     expect(repaired.report.repair).toMatchObject({ attempted: 63, fixed: 60 });
     expect(repaired.report.repair!.notFixed.map((e) => e.key).sort()).toEqual(deleted.map(keyOf).sort());
+    expect(repaired.report.repair!.notFixed[0]!.reason).toContain('newer value or delete');
+    expect(repaired.report.remaining).toEqual({ missing: 3, extra: 10, mismatched: 0 });
+    expect(repaired.code).toBe(1);
 
     const after = await validate('--compare', 'values+writetime');
     expect(after.code).toBe(1);
