@@ -6,6 +6,7 @@ import { registerAssessCommand } from './assess-command.js';
 import { registerSchemaCommand } from './schema-command.js';
 import { registerBackfillCommand } from './backfill-command.js';
 import { registerValidateCommand } from './validate-command.js';
+import { registerDemoCommand } from './demo-command.js';
 import { registerSinkCommand } from './sink-command.js';
 import { registerStackCommands } from './stack-commands.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(output: Output = consoleOutput): Command {
   registerSchemaCommand(program, output);
   registerBackfillCommand(program, output);
   registerValidateCommand(program, output);
+  registerDemoCommand(program, output);
   return program;
 }
 

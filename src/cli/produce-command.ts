@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { createCqlClient, readTableSchema } from '../cql/index.js';
 import { ConfigError } from '../errors.js';
-import { produceJsonLines } from '../produce/index.js';
+import { linesOf, produceJsonLines } from '../produce/index.js';
 import { splitTable } from '../sink/index.js';
 import type { Output } from './output.js';
 
@@ -32,12 +31,11 @@ export function registerProduceCommand(program: Command, output: Output): void {
         });
       }
       const keyColumns = options.keyColumns ? options.keyColumns.split(',').map((c) => c.trim()) : await partitionKeyOf(config.source, topic.table);
-      const input = file === '-' ? process.stdin : createReadStream(file);
       const result = await produceJsonLines({
         brokers: config.kafka.brokers,
         topic: topic.topic,
         keyColumns,
-        lines: createInterface({ input, crlfDelay: Infinity }),
+        lines: linesOf(() => (file === '-' ? process.stdin : createReadStream(file))),
       });
       for (const problem of result.skipped) output.error(`line ${problem.line}: skipped, ${problem.problem}`);
       for (const problem of result.unkeyed) output.error(`line ${problem.line}: ${problem.problem}`);

@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
 import { loadConfig, type TandemConfig } from '../config/index.js';
 import { createCqlClient } from '../cql/index.js';
-import { ConfigError, PortInUseError } from '../errors.js';
-import { consumerGroupLag } from '../kafka/index.js';
-import { consumerGroupOf, CqlDestination, destinationNames, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
-import { delaySummaries, registerSinkMetrics, startStatusServer, type StatusServer } from '../status/index.js';
+import { ConfigError } from '../errors.js';
+import { CqlDestination, destinationNames, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
+import { serveSinkStatus } from '../status/index.js';
 import { printConfig } from './config-command.js';
 import { createLogger } from './logger.js';
 import type { Output } from './output.js';
@@ -52,7 +49,7 @@ export function registerSinkCommand(program: Command, output: Output): void {
 
       const counters = chosen.map((name) => new SinkCounters(name));
       const statusPort = options.statusPort === undefined ? config.status.port : parsePort(options.statusPort);
-      const server = await serveStatus(config, statusPort, counters, logger);
+      const server = await serveSinkStatus(config, statusPort, counters, logger);
       const stats = setInterval(() => {
         for (const c of counters) logger.info(c.snapshot(), 'sink progress');
       }, Number(options.statsInterval) * 1000);
@@ -95,38 +92,4 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`--status-port ${text} is not a port number (0 to 65535)`);
   return port;
-}
-
-/**
- * Metrics are for watching the pipeline, not part of it: a port another process holds is logged
- * and the sinks run on without it. A host that cannot be served is a config error.
- */
-async function serveStatus(config: TandemConfig, port: number, counters: readonly SinkCounters[], logger: Logger): Promise<StatusServer | undefined> {
-  const topics = config.topics.map((t) => t.topic);
-  const lagOf = async (c: SinkCounters) => {
-    const partitions = await consumerGroupLag(config.kafka.brokers, consumerGroupOf(config.sink, c.destination), topics);
-    return partitions.reduce((sum, p) => sum + p.lag, 0n);
-  };
-  const registry = new Registry();
-  registerSinkMetrics(registry, counters, lagOf);
-  try {
-    const server = await startStatusServer({
-      host: config.status.host,
-      port,
-      registry,
-      token: process.env.TANDEM_DASHBOARD_TOKEN,
-      status: async () => {
-        const delays = await delaySummaries(registry);
-        return {
-          sinks: await Promise.all(counters.map(async (c) => ({ ...c.snapshot(), lag: await lagOf(c).catch(() => undefined), delay: delays.get(c.destination) }))),
-        };
-      },
-    });
-    logger.info({ metrics: `${server.url}/metrics`, status: `${server.url}/api/status` }, 'serving metrics');
-    return server;
-  } catch (error) {
-    if (!(error instanceof PortInUseError)) throw error;
-    logger.warn({ err: error }, 'metrics are not served; the sinks run without them');
-    return undefined;
-  }
 }

@@ -1,2 +1,2 @@
-export { produceJsonLines, prepareLine, type ProduceOptions, type ProduceResult, type LineProblem } from './json-lines-producer.js';
+export { produceJsonLines, prepareLine, linesOf, type ProduceOptions, type ProduceResult, type LineProblem } from './json-lines-producer.js';
 export { MicrosecondClock } from './microsecond-clock.js';

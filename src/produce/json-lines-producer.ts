@@ -1,7 +1,17 @@
+import { createInterface } from 'node:readline';
 import { Producer, stringSerializer } from '@platformatic/kafka';
 import { compatibilityPartitioner, ensureTopics } from '../kafka/index.js';
 import { timestampHeader } from '../records/index.js';
 import { MicrosecondClock } from './microsecond-clock.js';
+
+/**
+ * The lines of a stream, read only once iteration begins. A readline interface made earlier loses
+ * the lines (and the end) it emits while its reader awaits something else, and the loop then waits
+ * forever: here nothing is read before the producer is ready.
+ */
+export async function* linesOf(open: () => NodeJS.ReadableStream): AsyncGenerator<string> {
+  yield* createInterface({ input: open(), crlfDelay: Infinity });
+}
 
 export interface ProduceOptions {
   readonly brokers: readonly string[];

@@ -7,7 +7,8 @@ import { partitionerFromClassName, TokenRangePlanner, type TokenRange } from '..
 import type { TandemConfig } from '../config/index.js';
 import { connectCluster, createCqlClient, readTableSchema, type TableSchema } from '../cql/index.js';
 import { ConfigError, RecordRejectedError } from '../errors.js';
-import { splitTable } from '../sink/sink-worker.js';
+import { consumerGroupOf, splitTable } from '../sink/sink-worker.js';
+import { SinkProgressWatch } from './sink-progress.js';
 import { formatCqlValue, formatPrimaryKey } from './format-primary-key.js';
 import { mergeCompare, type RowDifference } from './merge-compare.js';
 import { diffColumns, diffRow, type CompareMode } from './row-diff.js';
@@ -25,6 +26,8 @@ export interface ValidateOptions {
   readonly samplePercent: number;
   /** Differences listed in the report; all are counted. */
   readonly maxExamples: number;
+  /** With no sink configured for the table: how long after a difference is seen it is read again (default 1 s). */
+  readonly recheckDelayMs?: number;
   /**
    * When dual writes began (ms): the write time repair gives a row that has only key columns,
    * whose own write time CQL cannot read. Without it such rows are reported, not repaired.
@@ -94,6 +97,7 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
   const [keyspace, tableName] = splitTable(options.table);
   const source = createCqlClient(config.source, { profile: 'cassandra' });
   const target = createCqlClient(config.target, { profile: config.target.profile });
+  let watch: SinkProgressWatch | undefined;
   try {
     await connectCluster(source, 'source', config.source);
     await connectCluster(target, 'target', config.target);
@@ -146,6 +150,9 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
       return columns.length === 0 ? undefined : { kind: 'mismatched', key, columns };
     };
 
+    const recheckDelayMs = options.recheckDelayMs ?? 1_000;
+    const topics = config.topics.filter((t) => splitTable(t.table).join('.') === `${keyspace}.${tableName}`).map((t) => t.topic);
+    watch = topics.length > 0 ? new SinkProgressWatch(config.kafka.brokers, [consumerGroupOf(config.sink, 'source'), consumerGroupOf(config.sink, 'target')], topics) : undefined;
     const handle = async (found: RowDifference) => {
       const now = await recheck(found.key);
       if (!now) {
@@ -177,6 +184,10 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
         signal,
         ...floor(),
       });
+      // Each difference is read again once the sinks have written what Kafka held when it was seen
+      // (or, with no sink configured for the table, a moment later), so a row one sink has written
+      // and the other not yet is not reported; rechecks run beside the scan.
+      const pending: Promise<void>[] = [];
       for (;;) {
         const step = await differences.next();
         if (step.done) {
@@ -185,8 +196,16 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
           totals.matched += step.value.matched;
           break;
         }
-        await handle(step.value);
+        const found = step.value;
+        const seenAtMs = Date.now();
+        const settled = watch ? watch.applied(seenAtMs) : abortableDelay(recheckDelayMs, signal);
+        const later = settled.then(() => handle(found));
+        // Awaited below; marked handled now so a failure while others wait is not an unhandled rejection.
+        later.catch(() => undefined);
+        pending.push(later);
+        if (pending.length >= 64) await pending.shift();
       }
+      await Promise.all(pending);
       totals.rangesDone += 1;
       options.onProgress?.({ rangesDone: totals.rangesDone, rangesTotal: ranges.length, rowsCompared: totals.sourceRows });
     };
@@ -229,6 +248,7 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
     };
   } finally {
     outerSignal.removeEventListener('abort', stopOuter);
+    await watch?.close();
     await Promise.all([source.shutdown(), target.shutdown()]).catch(() => undefined);
   }
 }
@@ -273,6 +293,22 @@ async function repairRow(
     if (error instanceof RecordRejectedError) return error.message;
     throw error;
   }
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    if (ms <= 0) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** About `percent` of the ranges, picked at random, and at least one. */

@@ -3,13 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { Clients, referenceKeyspaceOn } from '../helpers/cql.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { Clients, eventually, countRows, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
+import { produceRaw } from '../helpers/sinks.js';
 import { runTandem } from '../helpers/run-cli.js';
 import { baseUs, seedReferenceRows } from '../helpers/activity-rows.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
-afterAll(() => clients.closeAll());
+const children: ChildProcess[] = [];
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await clients.closeAll();
+});
 
 interface Report {
   sourceRows: number;
@@ -21,9 +28,9 @@ interface Report {
   clean: boolean;
 }
 
-function writeConfig(name: string): string {
+function writeConfig(name: string, extra: Record<string, unknown> = {}): string {
   const configFile = join(mkdtempSync(join(tmpdir(), `tandem-${name}-`)), 'tandem.yaml');
-  writeFileSync(configFile, stringify({ kafka: stack.kafka, source: stack.source, target: stack.target }));
+  writeFileSync(configFile, stringify({ kafka: stack.kafka, source: stack.source, target: stack.target, ...extra }));
   return configFile;
 }
 
@@ -103,5 +110,53 @@ describe('tandem validate', () => {
     const run = await runTandem(['validate', '--config', writeConfig('valmissing'), '--table', 'no_such_keyspace.t']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('does not exist on the source');
+  });
+
+  it('reports no false differences while a 5,000 records/s dual-write stream runs', { timeout: 300_000 }, async () => {
+    const source = clients.connect(stack.source);
+    const target = clients.connect(stack.target);
+    const keyspace = await referenceKeyspaceOn([source, target], 'vallive');
+    const table = `${keyspace}.user_activity`;
+    const topic = uniqueName('vallive');
+    const configFile = writeConfig('vallive', { topics: [{ topic, table }], sink: { groupIdPrefix: uniqueName('vallivegroup') } });
+    const sink = spawn(process.execPath, [resolve(import.meta.dirname, '..', '..', 'bin', 'tandem.js'), 'sink', '--config', configFile, '--status-port', '0'], { stdio: 'ignore' });
+    children.push(sink);
+
+    // 5,000 records/s for 20 s: new rows, and updates of rows written a few seconds before.
+    const perTick = 500;
+    const ticks = 200;
+    let produced = 0;
+    const record = (i: number, version: number) => ({
+      key: JSON.stringify({ user_id: `live${i % 2000}` }),
+      value: JSON.stringify({ user_id: `live${i % 2000}`, activity_time: 1_683_720_000_000 + i, activity_type: `v${version}`, activity_details: `record ${i} version ${version}` }),
+      headers: { 'tandem-ts-us': String(BigInt(Date.now()) * 1000n + BigInt(version)) },
+    });
+    const stream = (async () => {
+      const began = Date.now();
+      for (let tick = 0; tick < ticks; tick++) {
+        const batch = Array.from({ length: perTick }, (_, j) => {
+          const n = tick * perTick + j;
+          // Every fourth record updates a row written about 2 s earlier.
+          return n % 4 === 3 && n > 10_000 ? record(n - 10_000, 2) : record(n, 1);
+        });
+        await produceRaw(stack.kafka.brokers, topic, batch);
+        produced += batch.length;
+        const due = began + (tick + 1) * 100;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
+    })();
+
+    await eventually(async () => produced, (n) => n >= 25_000, 60_000, 200);
+    const run = await runTandem(['validate', '--config', configFile, '--table', table, '--json', '--splits', '16']);
+    await stream;
+    expect(run.stderr).not.toContain('tandem:');
+    const report = JSON.parse(run.stdout) as Report & { changedWhileCompared: number };
+    expect(report.sourceRows).toBeGreaterThan(5_000);
+    expect(report.differences).toEqual({ missing: 0, extra: 0, mismatched: 0 });
+    expect(run.code).toBe(0);
+    // Once the stream is over, both sides hold every row.
+    const [onSource, onTarget] = await eventually(async () => [await countRows(source, table), await countRows(target, table)], ([a, b]) => a === b && a! > 0, 60_000, 500);
+    expect(onTarget).toBe(onSource);
+    sink.kill('SIGTERM');
   });
 });
