@@ -159,23 +159,42 @@ function render(table: TableSchema, row: SourceRow, group: Group, options: CellW
   const keys: readonly ColumnSchema[] = group.isStatic ? table.partitionKey : [...table.partitionKey, ...table.clustering];
   const keyValues = keys.map((c) => row.values.get(c.name));
   const ttl = group.ttl ?? (options.explicitZeroTtl ? 0 : undefined);
-  const using = `USING TIMESTAMP ?${ttl === undefined ? '' : ' AND TTL ?'}`;
   const usingParams: unknown[] = ttl === undefined ? [group.timestampUs] : [group.timestampUs, ttl];
+  const insert = group.assignments.every((a) => a.kind === 'whole');
+  const cql = statementText(table, keys, group, insert, ttl !== undefined);
+  return insert
+    ? { cql, params: [...keyValues, ...group.assignments.map((a) => a.value), ...usingParams] }
+    : { cql, params: [...usingParams, ...group.assignments.map((a) => a.value), ...keyValues] };
+}
+
+/** Statement texts by table and shape: a backfill sends millions of rows in a handful of shapes. */
+const statementTexts = new WeakMap<TableSchema, Map<string, string>>();
+
+function statementText(table: TableSchema, keys: readonly ColumnSchema[], group: Group, insert: boolean, withTtl: boolean): string {
+  let texts = statementTexts.get(table);
+  if (!texts) statementTexts.set(table, (texts = new Map()));
+  let shape = `${group.isStatic ? 's' : 'r'}${withTtl ? 't' : ''}`;
+  // Lengths first: quoted names may hold any character, so no separator alone could keep shapes apart.
+  for (const a of group.assignments) shape += `|${a.kind[0]}${a.column.length}:${a.column}${a.kind === 'field' ? `${a.field.length}:${a.field}` : ''}`;
+  let text = texts.get(shape);
+  if (text === undefined) {
+    text = buildStatementText(table, keys, group, insert, withTtl);
+    texts.set(shape, text);
+  }
+  return text;
+}
+
+function buildStatementText(table: TableSchema, keys: readonly ColumnSchema[], group: Group, insert: boolean, withTtl: boolean): string {
+  const using = `USING TIMESTAMP ?${withTtl ? ' AND TTL ?' : ''}`;
   const name = `${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)}`;
-  if (group.assignments.every((a) => a.kind === 'whole')) {
+  if (insert) {
     const columns = [...keys.map((c) => c.name), ...group.assignments.map((a) => a.column)].map(quoteIdentifier);
-    return {
-      cql: `INSERT INTO ${name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${using}`,
-      params: [...keyValues, ...group.assignments.map((a) => a.value), ...usingParams],
-    };
+    return `INSERT INTO ${name} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${using}`;
   }
   const set = group.assignments.map((a) => {
     const column = quoteIdentifier(a.column);
     if (a.kind === 'add') return `${column} = ${column} + ?`;
     return a.kind === 'field' ? `${column}.${quoteIdentifier(a.field)} = ?` : `${column} = ?`;
   });
-  return {
-    cql: `UPDATE ${name} ${using} SET ${set.join(', ')} WHERE ${keys.map((c) => `${quoteIdentifier(c.name)} = ?`).join(' AND ')}`,
-    params: [...usingParams, ...group.assignments.map((a) => a.value), ...keyValues],
-  };
+  return `UPDATE ${name} ${using} SET ${set.join(', ')} WHERE ${keys.map((c) => `${quoteIdentifier(c.name)} = ?`).join(' AND ')}`;
 }

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { runBackfill, type BackfillProgress, type BackfillSummary } from '../backfill/index.js';
+import { runBackfill, type BackfillSummary } from '../backfill/index.js';
 import { loadConfig } from '../config/index.js';
 import { BackfillIncompleteError, ConfigError } from '../errors.js';
 import { printConfig } from './config-command.js';
 import { createLogger } from './logger.js';
 import type { Output } from './output.js';
+import { formatEta, progressDisplay } from './progress-display.js';
 
 interface BackfillCommandOptions {
   config?: string;
@@ -66,7 +66,7 @@ export function registerBackfillCommand(program: Command, output: Output): void 
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
-      const display = progressDisplay(output, job);
+      const display = progressDisplay(output, `backfill ${job}`, 'ranges');
       let summary: BackfillSummary;
       try {
         summary = await runBackfill(
@@ -81,7 +81,12 @@ export function registerBackfillCommand(program: Command, output: Output): void 
             maxRowsPerSecond: options.maxRowsPerSecond === undefined ? undefined : positiveInteger('--max-rows-per-second', options.maxRowsPerSecond, 10_000_000),
             dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : parseTime('--dual-writes-since', options.dualWritesSince),
             logger,
-            onProgress: (p) => display.update(p),
+            onProgress: (p) =>
+              display.update({
+                done: p.rangesDone,
+                total: p.rangesTotal,
+                detail: `${p.rowsWritten.toLocaleString('en-US')} rows | ${Math.round(p.rowsPerSecond).toLocaleString('en-US')} rows/s | ETA ${formatEta(p.etaSeconds)}`,
+              }),
           },
           controller.signal,
         );
@@ -112,55 +117,6 @@ function parseTime(name: string, text: string): number {
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new ConfigError(`${name} ${text} is not a time`, { hint: 'Use ISO-8601, e.g. 2026-11-20T09:00:00Z' });
   return ms;
-}
-
-interface ProgressDisplay {
-  update(progress: BackfillProgress): void;
-  stop(): void;
-}
-
-/** A progress bar on a terminal; otherwise one plain line every 10 s, so logs stay readable. */
-function progressDisplay(output: Output, job: string): ProgressDisplay {
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        format: `${job} [{bar}] {percentage}% | ranges {value}/{total} | {rows} rows | {rate} rows/s | ETA {eta_text}`,
-        stream: process.stderr,
-        hideCursor: true,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    let started = false;
-    return {
-      update(p) {
-        const payload = { rows: p.rowsWritten.toLocaleString('en-US'), rate: Math.round(p.rowsPerSecond).toLocaleString('en-US'), eta_text: formatEta(p.etaSeconds) };
-        if (!started) {
-          bar.start(p.rangesTotal, p.rangesDone, payload);
-          started = true;
-        } else bar.update(p.rangesDone, payload);
-      },
-      stop: () => started && bar.stop(),
-    };
-  }
-  let lastMs = 0;
-  let last: BackfillProgress | undefined;
-  const line = (p: BackfillProgress) =>
-    output.progress(`${job}: ${p.rangesDone}/${p.rangesTotal} ranges, ${p.rowsWritten} rows, ${Math.round(p.rowsPerSecond)} rows/s, ETA ${formatEta(p.etaSeconds)}`);
-  return {
-    update(p) {
-      last = p;
-      if (Date.now() - lastMs < 10_000) return;
-      lastMs = Date.now();
-      line(p);
-    },
-    stop: () => last && line(last),
-  };
-}
-
-function formatEta(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds)) return '-';
-  const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
 export function formatSummary(s: BackfillSummary): string[] {

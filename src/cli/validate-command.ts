@@ -5,6 +5,7 @@ import { compareModes, runValidation, type CompareMode, type ValidationReport } 
 import { printConfig } from './config-command.js';
 import { createLogger } from './logger.js';
 import { CommandExit, exitCodes, type Output } from './output.js';
+import { progressDisplay } from './progress-display.js';
 
 interface ValidateCommandOptions {
   config?: string;
@@ -83,7 +84,7 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  let lastLine = 0;
+  const display = progressDisplay(output, `validate ${options.table}`, 'ranges');
   try {
     return await runValidation(
       {
@@ -98,15 +99,12 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
         maxExamples: wholeNumber('--examples', options.examples, 0, 100_000),
         dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : parseTime('--dual-writes-since', options.dualWritesSince),
         logger,
-        onProgress: (p) => {
-          if (Date.now() - lastLine < 10_000 && p.rangesDone < p.rangesTotal) return;
-          lastLine = Date.now();
-          output.progress(`validate ${options.table}: ${p.rangesDone}/${p.rangesTotal} ranges, ${p.rowsCompared} rows compared`);
-        },
+        onProgress: (p) => display.update({ done: p.rangesDone, total: p.rangesTotal, detail: `${p.rowsCompared.toLocaleString('en-US')} rows compared` }),
       },
       controller.signal,
     );
   } finally {
+    display.stop();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     logger.flush();

@@ -132,6 +132,25 @@ describe('tandem backfill', () => {
     expect(run.stderr).toContain('tandem schema');
   });
 
+  it('reports a row the target refuses with its key, copies every other row, and exits 1', async () => {
+    const source = clients.connect(stack.source);
+    const target = clients.connect(stack.target);
+    const keyspace = await referenceKeyspaceOn([source, target], 'bfrefused');
+    const table = `${keyspace}.user_activity`;
+    await seedReferenceRows(source, keyspace, 50);
+    // The target refuses values over 1 MiB from its service user (as Keyspaces refuses rows over 1 MB).
+    await source.execute(`INSERT INTO ${table} (user_id, activity_time, activity_type, activity_details) VALUES ('huge', '2023-05-10T12:00:00Z', 'click', ?)`, ['x'.repeat(1_500_000)], { prepare: true });
+
+    const run = await runTandem(['backfill', '--config', writeConfig('bfrefused'), '--table', table, '--splits', '8', '--json']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('the target refused 1 row(s)');
+    const summary = JSON.parse(run.stdout) as { complete: boolean; rowsRead: number; rowsWritten: number; rowsRejected: number; rejections: { key: string; reason: string }[] };
+    expect(summary).toMatchObject({ complete: true, rowsRead: 51, rowsWritten: 50, rowsRejected: 1 });
+    expect(summary.rejections[0]!.key).toBe('user_id=huge, activity_time=2023-05-10T12:00:00.000Z');
+    expect(summary.rejections[0]!.reason).toMatch(/guardrail|size/i);
+    expect(await countRows(target, table)).toBe(50);
+  });
+
   it('killed with SIGKILL halfway and started again: completes, redoing only the ranges that were in flight', async () => {
     const source = clients.connect(stack.source);
     const target = clients.connect(stack.target);
