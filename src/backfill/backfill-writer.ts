@@ -29,6 +29,24 @@ const maxStatementsPerBatch = 30;
 const writeOptions = Object.freeze({ prepare: true, consistency: cassandra.types.consistencies.localQuorum });
 const batchOptions = Object.freeze({ ...writeOptions, logged: false });
 
+/** Row indexes cut into runs whose statements fit one batch; a row with more travels alone. */
+export function batchesOf(rows: readonly RowWrites[]): number[][] {
+  const batches: number[][] = [];
+  let current: number[] = [];
+  let statements = 0;
+  rows.forEach((row, i) => {
+    if (current.length > 0 && statements + row.writes.length > maxStatementsPerBatch) {
+      batches.push(current);
+      current = [];
+      statements = 0;
+    }
+    current.push(i);
+    statements += row.writes.length;
+  });
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
 export class Aborted extends Error {
   constructor() {
     super('aborted');
@@ -63,9 +81,11 @@ export class BackfillWriter {
   }
 
   /**
-   * Writes one group of rows; resolves with the rows the target refused (with their index in the group). Rejects only with Aborted
-   * or with what `build` throws. `build` is called again for every attempt, so a retried write
-   * carries TTLs counted down to its own moment; it must return the same rows in the same order.
+   * Writes one group of rows; resolves with the rows the target refused (with their index in the
+   * group). Rejects only with Aborted or with what `build` throws. Rows go in unlogged batches of at
+   * most 30 statements, a row's statements together; a refused batch is re-sent row by row. A retry
+   * calls `build` again, so it carries TTLs counted down to its own moment; `build` must return the
+   * same rows in the same order.
    */
   async writeGroup(rowCount: number, build: (nowMs: number) => RowWrites[]): Promise<(RowRejection & { readonly index: number })[]> {
     const wait = this.limiter?.reserve(rowCount) ?? 0;
@@ -74,19 +94,26 @@ export class BackfillWriter {
     try {
       const first = build(Date.now());
       const rejections: (RowRejection & { index: number })[] = [];
-      const statements = first.reduce((n, r) => n + r.writes.length, 0);
-      if (first.length > 1 && statements > 0 && statements <= maxStatementsPerBatch) {
-        const refused = await this.send((nowMs) => build(nowMs).flatMap((r) => r.writes));
-        if (refused === undefined) {
-          this.rowsWritten += first.length;
-          return rejections;
+      for (const chunk of batchesOf(first)) {
+        const writesOf = (rows: readonly RowWrites[]) => chunk.flatMap((i) => rows[i]!.writes);
+        const initial = writesOf(first);
+        if (initial.length <= maxStatementsPerBatch) {
+          const refused = await this.send(initial, () => writesOf(build(Date.now())));
+          if (refused === undefined) {
+            this.rowsWritten += chunk.length;
+            continue;
+          }
+          // One refused batch says nothing about which row was bad: send each alone.
+          if (chunk.length === 1) {
+            rejections.push({ key: first[chunk[0]!]!.key(), reason: refused, index: chunk[0]! });
+            continue;
+          }
         }
-        // One refused batch says nothing about which row was bad: send each alone.
-      }
-      for (let i = 0; i < first.length; i++) {
-        const refused = await this.sendRow((nowMs) => build(nowMs)[i]!.writes);
-        if (refused === undefined) this.rowsWritten += 1;
-        else rejections.push({ key: first[i]!.key(), reason: refused, index: i });
+        for (const i of chunk) {
+          const refused = await this.sendRow(first[i]!.writes, () => build(Date.now())[i]!.writes);
+          if (refused === undefined) this.rowsWritten += 1;
+          else rejections.push({ key: first[i]!.key(), reason: refused, index: i });
+        }
       }
       return rejections;
     } finally {
@@ -95,23 +122,23 @@ export class BackfillWriter {
   }
 
   /** A row's statements, in batches of at most 30; the reason if the target refuses any of them. */
-  private async sendRow(build: (nowMs: number) => readonly CellWrite[]): Promise<string | undefined> {
-    const count = build(Date.now()).length;
-    for (let i = 0; i < count; i += maxStatementsPerBatch) {
-      const refused = await this.send((nowMs) => build(nowMs).slice(i, i + maxStatementsPerBatch));
+  private async sendRow(initial: readonly CellWrite[], rebuild: () => readonly CellWrite[]): Promise<string | undefined> {
+    for (let i = 0; i < initial.length; i += maxStatementsPerBatch) {
+      const refused = await this.send(initial.slice(i, i + maxStatementsPerBatch), () => rebuild().slice(i, i + maxStatementsPerBatch));
       if (refused !== undefined) return refused;
     }
     return undefined;
   }
 
   /**
-   * Sends until the target takes it (undefined) or refuses it as it is (the reason). Nothing to
-   * send (every cell expired before the write) counts as taken.
+   * Sends until the target takes it (undefined) or refuses it as it is (the reason): `initial`
+   * first, then what `rebuild` gives for each retry. Nothing to send (every cell expired before
+   * the write) counts as taken.
    */
-  private async send(build: (nowMs: number) => readonly CellWrite[]): Promise<string | undefined> {
+  private async send(initial: readonly CellWrite[], rebuild: () => readonly CellWrite[]): Promise<string | undefined> {
     for (let attempt = 0; ; attempt++) {
       if (this.signal.aborted) throw new Aborted();
-      const writes = build(Date.now());
+      const writes = attempt === 0 ? initial : rebuild();
       if (writes.length === 0) return undefined;
       try {
         if (writes.length === 1) await this.client.execute(writes[0]!.cql, writes[0]!.params, writeOptions);
