@@ -42,7 +42,11 @@ export function progressDisplay(output: Output, label: string, unit: string): Pr
   }
   let lastMs = 0;
   let last: ProgressStep | undefined;
-  const line = (step: ProgressStep) => output.progress(`${label}: ${step.done}/${step.total} ${unit}, ${step.detail}`);
+  let printed: ProgressStep | undefined;
+  const line = (step: ProgressStep) => {
+    printed = step;
+    output.progress(`${label}: ${step.done}/${step.total} ${unit}, ${step.detail}`);
+  };
   return {
     update(step) {
       last = step;
@@ -50,7 +54,7 @@ export function progressDisplay(output: Output, label: string, unit: string): Pr
       lastMs = Date.now();
       line(step);
     },
-    stop: () => last && line(last),
+    stop: () => last && last !== printed && line(last),
   };
 }
 

@@ -22,5 +22,16 @@ describe('progress display', () => {
       process.stderr.isTTY = tty;
     }
     expect(lines).toEqual(['backfill job: 1/4 ranges, 10 rows', 'backfill job: 4/4 ranges, 40 rows']);
+    // A line already printed is not printed again at the end.
+    const once: string[] = [];
+    process.stderr.isTTY = false;
+    try {
+      const display = progressDisplay({ ...output, progress: (line) => once.push(line) }, 'validate t', 'ranges');
+      display.update({ done: 1, total: 1, detail: 'done' });
+      display.stop();
+    } finally {
+      process.stderr.isTTY = tty;
+    }
+    expect(once).toEqual(['validate t: 1/1 ranges, done']);
   });
 });
