@@ -1,4 +1,5 @@
 import cassandra from 'cassandra-driver';
+import { abortableDelay } from '../abortable-delay.js';
 import { RecordRejectedError } from '../errors.js';
 import { RateLimiter } from '../sink/rate-limiter.js';
 import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
@@ -177,17 +178,7 @@ export class BackfillWriter {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.signal.aborted) return reject(new Aborted());
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new Aborted());
-      };
-      const timer = setTimeout(() => {
-        this.signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      this.signal.addEventListener('abort', onAbort, { once: true });
-    });
+    return abortableDelay(ms, this.signal, () => new Aborted());
   }
+
 }

@@ -3,6 +3,7 @@ import type { TableSchema } from '../cql/index.js';
 import { RecordRejectedError } from '../errors.js';
 import { measureRow } from '../schema/row-size.js';
 import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
+import { abortableDelay } from '../abortable-delay.js';
 import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
 import { Aborted, type BackfillWriter, type RowRejection, type RowWrites } from './backfill-writer.js';
 import { cellWrites, type CellWriteOptions, type SourceRow } from './cell-writes.js';
@@ -156,25 +157,11 @@ async function readPage(
       const verdict = classifyWriteError(error);
       if (verdict.action === 'reject') throw error;
       options.onReadRetry?.(verdict.reason, attempt);
-      await abortableSleep(backoffMs(attempt, Math.random, 100, 10_000), options.signal);
+      await abortableDelay(backoffMs(attempt, Math.random, 100, 10_000), options.signal, () => new Aborted());
     }
   }
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new Aborted());
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Aborted());
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** The row with its clustering columns cleared: cellWrites then writes its partition's static cells only. */
 function staticPartOf(table: TableSchema, row: SourceRow): SourceRow {

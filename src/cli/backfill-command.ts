@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { runBackfill, type BackfillSummary } from '../backfill/index.js';
 import { loadConfig } from '../config/index.js';
-import { BackfillIncompleteError, ConfigError } from '../errors.js';
+import { BackfillIncompleteError } from '../errors.js';
 import { printConfig } from './config-command.js';
 import { createLogger } from './logger.js';
 import type { Output } from './output.js';
+import { wholeNumber, timeOption } from './option-values.js';
 import { formatEta, progressDisplay } from './progress-display.js';
 
 interface BackfillCommandOptions {
@@ -75,11 +76,11 @@ export function registerBackfillCommand(program: Command, output: Output): void 
             table: options.table,
             job,
             worker: options.worker ?? false,
-            splits: positiveInteger('--splits', options.splits, 100_000),
-            concurrency: positiveInteger('--concurrency', options.concurrency, 256),
-            pageSize: positiveInteger('--page-size', options.pageSize, 100_000),
-            maxRowsPerSecond: options.maxRowsPerSecond === undefined ? undefined : positiveInteger('--max-rows-per-second', options.maxRowsPerSecond, 10_000_000),
-            dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : parseTime('--dual-writes-since', options.dualWritesSince),
+            splits: wholeNumber('--splits', options.splits, 1, 100_000),
+            concurrency: wholeNumber('--concurrency', options.concurrency, 1, 256),
+            pageSize: wholeNumber('--page-size', options.pageSize, 1, 100_000),
+            maxRowsPerSecond: options.maxRowsPerSecond === undefined ? undefined : wholeNumber('--max-rows-per-second', options.maxRowsPerSecond, 1, 10_000_000),
+            dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : timeOption('--dual-writes-since', options.dualWritesSince),
             logger,
             onProgress: (p) =>
               display.update({
@@ -107,17 +108,7 @@ export function registerBackfillCommand(program: Command, output: Output): void 
     });
 }
 
-function positiveInteger(name: string, text: string, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(`${name} ${text} is not a whole number from 1 to ${max}`);
-  return value;
-}
 
-function parseTime(name: string, text: string): number {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new ConfigError(`${name} ${text} is not a time`, { hint: 'Use ISO-8601, e.g. 2026-11-20T09:00:00Z' });
-  return ms;
-}
 
 export function formatSummary(s: BackfillSummary): string[] {
   const lines = [

@@ -2,8 +2,8 @@ import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { demoTable, runMigrationDemo, type DemoReport } from '../demo/index.js';
 import { loadConfig } from '../config/index.js';
-import { ConfigError } from '../errors.js';
 import { createLogger } from './logger.js';
+import { wholeNumber } from './option-values.js';
 import { table, type Output } from './output.js';
 
 interface DemoCommandOptions {
@@ -30,9 +30,9 @@ export function registerDemoCommand(program: Command, output: Output): void {
       const report = await runMigrationDemo({
         base,
         dataDir: options.dataDir ?? base.stack.dataDir ?? '.tandem',
-        historyRows: count('--history-rows', options.historyRows, 1_000_000),
-        streamRate: count('--rate', options.rate, 100_000),
-        streamSeconds: count('--seconds', options.seconds, 3600),
+        historyRows: wholeNumber('--history-rows', options.historyRows, 1, 1_000_000),
+        streamRate: wholeNumber('--rate', options.rate, 1, 100_000),
+        streamSeconds: wholeNumber('--seconds', options.seconds, 1, 3600),
         logger,
         step: (line) => output.progress(line),
       });
@@ -41,11 +41,6 @@ export function registerDemoCommand(program: Command, output: Output): void {
     });
 }
 
-function count(name: string, text: string, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(`${name} ${text} is not a whole number from 1 to ${max}`);
-  return value;
-}
 
 /** `--data-dir X` when the stack lives elsewhere than `tandem down` looks by default. */
 function dataDirOption(config: DemoReport['config']): string {

@@ -5,6 +5,7 @@ import { compareModes, runValidation, type CompareMode, type ValidationReport } 
 import { printConfig } from './config-command.js';
 import { createLogger } from './logger.js';
 import { CommandExit, exitCodes, type Output } from './output.js';
+import { wholeNumber, timeOption } from './option-values.js';
 import { progressDisplay } from './progress-display.js';
 
 interface ValidateCommandOptions {
@@ -97,7 +98,7 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
         repair: options.repair ?? false,
         samplePercent: wholeNumber('--sample', options.sample, 1, 100),
         maxExamples: wholeNumber('--examples', options.examples, 0, 100_000),
-        dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : parseTime('--dual-writes-since', options.dualWritesSince),
+        dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : timeOption('--dual-writes-since', options.dualWritesSince),
         logger,
         onProgress: (p) => display.update({ done: p.rangesDone, total: p.rangesTotal, detail: `${p.rowsCompared.toLocaleString('en-US')} rows compared` }),
       },
@@ -111,17 +112,7 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
   }
 }
 
-function wholeNumber(name: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} ${text} is not a whole number from ${min} to ${max}`);
-  return value;
-}
 
-function parseTime(name: string, text: string): number {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new ConfigError(`${name} ${text} is not a time`, { hint: 'Use ISO-8601, e.g. 2026-11-20T09:00:00Z' });
-  return ms;
-}
 
 function compareMode(text: string): CompareMode {
   if ((compareModes as readonly string[]).includes(text)) return text as CompareMode;

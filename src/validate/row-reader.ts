@@ -3,6 +3,7 @@ import type { SourceRow, WriteTimes } from '../backfill/cell-writes.js';
 import { cellColumns, rowFromValues } from '../backfill/scan-query.js';
 import type { TokenRangeWhere } from '../backfill/token-range-planner.js';
 import { quoteIdentifier, type TableSchema } from '../cql/index.js';
+import { abortableDelay } from '../abortable-delay.js';
 import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
 import type { ScannedRow } from './scanned-row.js';
 
@@ -54,25 +55,11 @@ export async function readWithRetry(
       const verdict = classifyWriteError(error);
       if (verdict.action === 'reject' || options.signal.aborted) throw error;
       options.onRetry?.(verdict.reason, attempt);
-      await abortableSleep(backoffMs(attempt, Math.random, 100, 10_000), options.signal);
+      await abortableDelay(backoffMs(attempt, Math.random, 100, 10_000), options.signal);
     }
   }
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** The rows of one token range in scan order, a page at a time: memory holds one page. */
 export async function* scanRange(client: cassandra.Client, table: TableSchema, where: TokenRangeWhere, withWritetime: boolean, options: RowReaderOptions): AsyncGenerator<ScannedRow> {

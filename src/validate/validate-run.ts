@@ -7,6 +7,7 @@ import { partitionerFromClassName, TokenRangePlanner, type TokenRange } from '..
 import type { TandemConfig } from '../config/index.js';
 import { connectCluster, createCqlClient, readTableSchema, type TableSchema } from '../cql/index.js';
 import { ConfigError, RecordRejectedError } from '../errors.js';
+import { abortableDelay } from '../abortable-delay.js';
 import { consumerGroupOf, splitTable } from '../sink/sink-worker.js';
 import { SinkProgressWatch } from './sink-progress.js';
 import { formatCqlValue, formatPrimaryKey } from './format-primary-key.js';
@@ -295,21 +296,6 @@ async function repairRow(
   }
 }
 
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    if (ms <= 0) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** About `percent` of the ranges, picked at random, and at least one. */
 function sample<T>(items: readonly T[], percent: number): T[] {

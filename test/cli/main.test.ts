@@ -92,3 +92,29 @@ describe('tandem config', () => {
     delete process.env.PRINT_USER;
   });
 });
+
+describe('backfill, validate and demo options', () => {
+  it('refuse a bad number or time before connecting anywhere, naming the option; validate exits 2 on errors', async () => {
+    const backfill = capture();
+    expect(await main(['node', 'tandem', 'backfill', '--table', 'ks.t', '--splits', '0'], backfill)).toBe(1);
+    expect(backfill.lines).toEqual(['tandem: --splits 0 is not a whole number from 1 to 100000']);
+
+    const since = capture();
+    expect(await main(['node', 'tandem', 'backfill', '--table', 'ks.t', '--dual-writes-since', 'yesterday'], since)).toBe(1);
+    expect(since.lines).toEqual(['tandem: --dual-writes-since yesterday is not a time. Use ISO-8601, e.g. 2026-11-20T09:00:00Z']);
+
+    const validate = capture();
+    expect(await main(['node', 'tandem', 'validate', '--table', 'ks.t', '--compare', 'everything'], validate)).toBe(2);
+    expect(validate.lines).toEqual(['tandem: --compare everything is not one of values, values+writetime']);
+
+    const demo = capture();
+    expect(await main(['node', 'tandem', 'demo', '--rate', 'fast'], demo)).toBe(1);
+    expect(demo.lines).toEqual(['tandem: --rate fast is not a whole number from 1 to 100000']);
+  });
+
+  it('backfill needs a job name Kafka can carry', async () => {
+    const { jobTopics } = await import('../../src/backfill/index.js');
+    expect(jobTopics('ua-2026.1').ranges).toBe('tandem-backfill.ua-2026.1.ranges');
+    expect(() => jobTopics('my job')).toThrow('--job "my job" is not a valid job name');
+  });
+});
