@@ -15,6 +15,7 @@ import { Aborted, BackfillWriter, type RowRejection } from './backfill-writer.js
 import { keyspacesTimestampFloorUs } from './cell-writes.js';
 import { JobLog, planRanges, type JobPlan, type RangeTask } from './job-log.js';
 import { copyRange, type RangeCopyOptions } from './range-copier.js';
+import { readPartitionerClass, readRingTokens } from './ring-reader.js';
 import { partitionerFromClassName, TokenRangePlanner, type TokenRange } from './token-range-planner.js';
 
 export interface BackfillOptions {
@@ -86,11 +87,10 @@ export async function runBackfill(options: BackfillOptions, signal: AbortSignal)
     await connectCluster(source, 'source', config.source);
     await connectCluster(target, 'target', config.target);
     const table = await checkedTables(source, target, keyspace, tableName);
-    const ring = await readRing(source);
-    const planner = new TokenRangePlanner(ring.partitioner);
+    const planner = new TokenRangePlanner(partitionerFromClassName(await readPartitionerClass(source)));
 
     jobLog = await JobLog.open(config.kafka.brokers, options.job, log);
-    const plan = await planOrJoin(jobLog, options, qualified, planner, ring.tokens, signal);
+    const plan = await planOrJoin(jobLog, options, qualified, planner, () => readRingTokens(source), signal);
     if (!plan) return summarize(options, jobLog, undefined, emptyLocal());
     return await work(options, jobLog, plan, table, planner, source, target, signal);
   } finally {
@@ -120,19 +120,13 @@ async function checkedTables(source: cassandra.Client, target: cassandra.Client,
   return table;
 }
 
-async function readRing(source: cassandra.Client): Promise<{ partitioner: ReturnType<typeof partitionerFromClassName>; tokens: bigint[] }> {
-  const local = (await source.execute('SELECT partitioner, tokens FROM system.local')).first();
-  const peers = await source.execute('SELECT tokens FROM system.peers');
-  const tokens = [local, ...peers.rows].flatMap((row) => [...((row?.['tokens'] as Set<string> | string[] | null) ?? [])]).map((t) => BigInt(t));
-  return { partitioner: partitionerFromClassName(String(local?.['partitioner'])), tokens };
-}
 
 async function planOrJoin(
   jobLog: JobLog,
   options: BackfillOptions,
   qualified: string,
   planner: TokenRangePlanner,
-  ringTokens: bigint[],
+  readTokens: () => Promise<bigint[]>,
   signal: AbortSignal,
 ): Promise<JobPlan | undefined> {
   const log = options.logger;
@@ -157,6 +151,7 @@ async function planOrJoin(
     log.info({ job: options.job, ranges: plan.ranges.length, done: jobLog.done.size }, 'resuming job');
     return plan;
   }
+  const ringTokens = await readTokens();
   const ranges = planner.plan(ringTokens, options.splits);
   const plannedAtMs = Date.now();
   const ours: JobPlan = {

@@ -3,6 +3,7 @@ import type cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import { BackfillWriter } from '../backfill/backfill-writer.js';
 import { cellWrites, keyspacesTimestampFloorUs } from '../backfill/cell-writes.js';
+import { readPartitionerClass, readRingTokens } from '../backfill/ring-reader.js';
 import { partitionerFromClassName, TokenRangePlanner, type TokenRange } from '../backfill/token-range-planner.js';
 import type { TandemConfig } from '../config/index.js';
 import { connectCluster, createCqlClient, readTableSchema, type TableSchema } from '../cql/index.js';
@@ -107,14 +108,14 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
     if (!(await readTableSchema(target, keyspace, tableName))) {
       throw new ConfigError(`table ${keyspace}.${tableName} does not exist on the target`, { hint: 'Run `tandem schema` and `tandem backfill` first' });
     }
-    const [sourcePartitioner, targetPartitioner] = await Promise.all([partitionerOf(source), partitionerOf(target)]);
+    const [sourcePartitioner, targetPartitioner] = await Promise.all([readPartitionerClass(source), readPartitionerClass(target)]);
     if (partitionerFromClassName(sourcePartitioner) !== partitionerFromClassName(targetPartitioner)) {
       throw new ConfigError(`the source uses ${sourcePartitioner} and the target ${targetPartitioner}: their token ranges do not hold the same rows`, {
         hint: 'Range comparison needs one partitioner on both sides',
       });
     }
     const planner = new TokenRangePlanner(partitionerFromClassName(sourcePartitioner));
-    const tokens = await ringTokens(source);
+    const tokens = await readRingTokens(source);
     const planned = planner.plan(tokens, options.splits);
     const ranges = options.samplePercent >= 100 ? planned : sample(planned, options.samplePercent);
     const withWritetime = options.compare === 'values+writetime';
@@ -311,12 +312,4 @@ function describe(table: TableSchema, difference: Omit<RowDifference, 'token'>):
   };
 }
 
-async function partitionerOf(client: cassandra.Client): Promise<string> {
-  return String((await client.execute('SELECT partitioner FROM system.local')).first()?.['partitioner']);
-}
 
-async function ringTokens(client: cassandra.Client): Promise<bigint[]> {
-  const local = (await client.execute('SELECT tokens FROM system.local')).first();
-  const peers = await client.execute('SELECT tokens FROM system.peers');
-  return [local, ...peers.rows].flatMap((row) => [...((row?.['tokens'] as Set<string> | string[] | null) ?? [])]).map((t) => BigInt(t));
-}
