@@ -3,6 +3,7 @@ import { runBackfill, type BackfillSummary } from '../backfill/index.js';
 import { loadConfig } from '../config/index.js';
 import { BackfillIncompleteError } from '../errors.js';
 import { printConfig } from './config-command.js';
+import { stopOnSignals } from './stop-signals.js';
 import { createLogger } from './logger.js';
 import type { Output } from './output.js';
 import { wholeNumber, timeOption } from './option-values.js';
@@ -57,16 +58,7 @@ export function registerBackfillCommand(program: Command, output: Output): void 
       const { config, secrets } = loaded;
       const job = options.job ?? `backfill-${options.table.replaceAll('"', '')}`;
       const logger = createLogger(secrets);
-      const controller = new AbortController();
-      let signals = 0;
-      const onSignal = () => {
-        signals += 1;
-        if (signals > 1) process.exit(130);
-        output.progress('stopping: ranges in flight will be redone when the job runs again');
-        controller.abort();
-      };
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
+      const stop = stopOnSignals(() => output.progress('stopping: ranges in flight will be redone when the job runs again'));
       const display = progressDisplay(output, `backfill ${job}`, 'ranges');
       let summary: BackfillSummary;
       try {
@@ -89,12 +81,11 @@ export function registerBackfillCommand(program: Command, output: Output): void 
                 detail: `${p.rowsWritten.toLocaleString('en-US')} rows | ${Math.round(p.rowsPerSecond).toLocaleString('en-US')} rows/s | ETA ${formatEta(p.etaSeconds)}`,
               }),
           },
-          controller.signal,
+          stop.signal,
         );
       } finally {
         display.stop();
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
+        stop.dispose();
         logger.flush();
       }
       if (options.json) output.info(JSON.stringify(summary, null, 2));

@@ -5,6 +5,7 @@ import { ConfigError } from '../errors.js';
 import { CqlDestination, destinationNames, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
 import { serveSinkStatus } from '../status/index.js';
 import { printConfig } from './config-command.js';
+import { stopOnSignals } from './stop-signals.js';
 import { createLogger } from './logger.js';
 import type { Output } from './output.js';
 
@@ -36,16 +37,8 @@ export function registerSinkCommand(program: Command, output: Output): void {
       const chosen = parseDestinations(options.destination);
       if (config.topics.length === 0) throw new ConfigError('The config has no topics: nothing to sink', { hint: 'Add topics: with topic and table' });
       const logger = createLogger(secrets);
-      const controller = new AbortController();
-      let signals = 0;
-      const onSignal = (name: string) => {
-        signals += 1;
-        if (signals > 1) process.exit(130);
-        logger.info({ signal: name }, 'stopping: finishing writes in flight');
-        controller.abort();
-      };
-      process.on('SIGTERM', () => onSignal('SIGTERM'));
-      process.on('SIGINT', () => onSignal('SIGINT'));
+      // Listens until the process exits: a sink runs until it is stopped.
+      const stop = stopOnSignals((name) => logger.info({ signal: name }, 'stopping: finishing writes in flight'));
 
       const counters = chosen.map((name) => new SinkCounters(name));
       const statusPort = options.statusPort === undefined ? config.status.port : parsePort(options.statusPort);
@@ -60,7 +53,7 @@ export function registerSinkCommand(program: Command, output: Output): void {
             const maxWritesPerSecond = name === 'target' ? config.target.maxWritesPerSecond : undefined;
             return runSinkWorker(
               { destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger, counters: counters[i]!, maxWritesPerSecond },
-              controller.signal,
+              stop.signal,
             ).finally(() => destination.close());
           }),
         );

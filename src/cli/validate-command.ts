@@ -3,6 +3,7 @@ import { loadConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { compareModes, runValidation, type CompareMode, type ValidationReport } from '../validate/index.js';
 import { printConfig } from './config-command.js';
+import { stopOnSignals } from './stop-signals.js';
 import { createLogger } from './logger.js';
 import { CommandExit, exitCodes, type Output } from './output.js';
 import { wholeNumber, timeOption } from './option-values.js';
@@ -76,15 +77,7 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
   }
   const { config, secrets } = loaded;
   const logger = createLogger(secrets);
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = () => {
-    signals += 1;
-    if (signals > 1) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const stop = stopOnSignals();
   const display = progressDisplay(output, `validate ${options.table}`, 'ranges');
   try {
     return await runValidation(
@@ -102,12 +95,11 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
         logger,
         onProgress: (p) => display.update({ done: p.rangesDone, total: p.rangesTotal, detail: `${p.rowsCompared.toLocaleString('en-US')} rows compared` }),
       },
-      controller.signal,
+      stop.signal,
     );
   } finally {
     display.stop();
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    stop.dispose();
     logger.flush();
   }
 }
