@@ -8,6 +8,7 @@ import type { TandemConfig } from '../config/index.js';
 import { connectCluster, createCqlClient, readTableSchema, type TableSchema } from '../cql/index.js';
 import { ConfigError } from '../errors.js';
 import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
+import { OffsetCommitter } from '../sink/offset-committer.js';
 import { OffsetTracker } from '../sink/offset-tracker.js';
 import { splitTable } from '../sink/sink-worker.js';
 import { WriteWindow } from '../sink/write-window.js';
@@ -327,19 +328,9 @@ async function work(
     for (const partition of now) owned.add(partition);
     log.info({ job: options.job, partitions: now.size }, 'joined the job');
   });
-  let committing: Promise<void> | undefined;
-  const commitOnce = async () => {
-    const offsets = tracker.committable();
-    if (offsets.length === 0) return;
-    try {
-      await consumer.commit({ offsets: offsets.map((o) => ({ ...o, leaderEpoch: -1 })) });
-    } catch (error) {
-      for (const o of offsets) tracker.commitFailed(o.topic, o.partition);
-      log.warn({ err: error }, 'committing finished ranges failed; will retry');
-    }
-  };
-  const commit = () => (committing ??= commitOnce().finally(() => (committing = undefined)));
-  const commitTimer = setInterval(() => void commit(), 1_000);
+  const committer = new OffsetCommitter(consumer, tracker, 1_000, {
+    onFailed: (error) => log.warn({ err: error }, 'committing finished ranges failed; will retry'),
+  });
   const progressTimer = setInterval(report, 500);
   const window = new WriteWindow(options.concurrency);
   let fatal: unknown;
@@ -380,10 +371,8 @@ async function work(
   } finally {
     controller.abort();
     await window.drained(30_000);
-    clearInterval(commitTimer);
     clearInterval(progressTimer);
-    await committing;
-    await commit();
+    await committer.close();
     await consumer.close(true as boolean | undefined).catch((error: unknown) => log.warn({ err: error }, 'closing the consumer failed'));
     outerSignal.removeEventListener('abort', stopOuter);
     await allDone;

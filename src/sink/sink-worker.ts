@@ -4,10 +4,12 @@ import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
 import type { TableSchema } from '../cql/index.js';
 import { ensureTopics, fetchMaxBytesPerPartition } from '../kafka/index.js';
+import { abortableDelay } from '../abortable-delay.js';
 import { ConfigError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import { checkMapping, createRecordDecoder, defaultMapping, MappingError, parseMapping, type RecordDecoder, type RowOperation } from '../records/index.js';
 import type { Destination, DestinationName } from './cql-destination.js';
 import { deadLetterTopicOf, publishDeadLetter } from './dead-letter.js';
+import { OffsetCommitter } from './offset-committer.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { RateLimiter } from './rate-limiter.js';
 import { mayBatchAcrossPartitions, WriteBatcher } from './write-batcher.js';
@@ -113,35 +115,12 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
     log.info({ groupId, assignments: [...owned] }, 'joined consumer group');
   });
 
-  const commitOnce = async () => {
-    const offsets = tracker.committable();
-    if (offsets.length === 0) return;
-    try {
-      await consumer.commit({ offsets: offsets.map((o) => ({ ...o, leaderEpoch: -1 })) });
-      counters.committed(offsets);
-    } catch (error) {
-      for (const o of offsets) tracker.commitFailed(o.topic, o.partition);
-      log.warn({ err: error }, 'offset commit failed; will retry');
-    }
-  };
-  // One commit at a time: two in flight could land out of order and move the group's offset back.
-  let committing: Promise<void> | undefined;
-  const commit = () => (committing ??= commitOnce().finally(() => (committing = undefined)));
-  const commitTimer = setInterval(() => void commit(), sink.commitIntervalMs);
+  const committer = new OffsetCommitter(consumer, tracker, sink.commitIntervalMs, {
+    onCommitted: (offsets) => counters.committed(offsets),
+    onFailed: (error) => log.warn({ err: error }, 'offset commit failed; will retry'),
+  });
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal.aborted) return reject(new Aborted());
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(new Aborted());
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+  const sleep = (ms: number) => abortableDelay(ms, signal, () => new Aborted());
 
   /** Dead letters must not be lost either: publishing is retried until Kafka takes it. */
   const deadLetter = async (message: SinkMessage, route: TopicRoute, reason: RecordRejection, error: string) => {
@@ -245,9 +224,7 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
     signal.removeEventListener('abort', stop);
     const drained = await window.drained(sink.shutdownTimeoutMs);
     if (!drained) log.warn({ inFlight: window.inFlight }, 'stopping with writes still in flight; they will be redelivered');
-    clearInterval(commitTimer);
-    await committing;
-    await commit();
+    await committer.close();
     // `as boolean | undefined` picks the promise overload of close().
     await consumer.close(true as boolean | undefined).catch((error: unknown) => log.warn({ err: error }, 'closing the consumer failed'));
     await deadLetters.close().catch(() => undefined);
