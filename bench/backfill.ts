@@ -7,17 +7,12 @@
  * WRITETIME/TTL) and plain prepared single-row inserts into the target with the driver at its
  * best concurrency. Prints rates and the ratio to the lower ceiling; the last line is one JSON object.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cassandra from 'cassandra-driver';
-import { stringify } from 'yaml';
-import { TokenRangePlanner } from '../src/backfill/index.js';
 import { createCqlClient } from '../src/cql/index.js';
 import { referenceSchema } from '../test/helpers/cql.js';
-import { benchConfig, cpuSeconds, onBothClusters, rawBenchConfig, rssMbOf, startBenchStack, stopBenchStack } from './bench-stack.js';
+import { ReferenceRows, scanWithDriver } from './reference-rows.js';
+import { benchConfig, onBothClusters, runTandemMeasured, startBenchStack, stopBenchStack } from './bench-stack.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,59 +26,14 @@ const { values: args } = parseArgs({
 const total = Number(args.rows);
 const perPartition = Number(args['rows-per-partition']);
 const keyspace = `bench_backfill_${Date.now()}`;
-const baseUs = BigInt(Date.now() - 10 * 24 * 3600 * 1000) * 1000n;
+const rows = new ReferenceRows(keyspace, total, perPartition);
 
-function rowParams(i: number): unknown[] {
-  return [
-    `user${Math.floor(i / perPartition)}`,
-    new Date(1_683_720_000_000 + i),
-    `Activity ${i}: clicked on the 'Learn More' button of product page ${i % 977} from the campaign banner`,
-    ['click', 'view', 'purchase'][i % 3],
-    baseUs + BigInt(i),
-    i % 10 === 0 ? 86_400 : 0,
-  ];
-}
-
-async function seed(): Promise<void> {
-  const client = createCqlClient(benchConfig.source);
-  try {
-    const cql = `INSERT INTO ${keyspace}.user_activity (user_id, activity_time, activity_details, activity_type) VALUES (?, ?, ?, ?) USING TIMESTAMP ? AND TTL ?`;
-    for (let start = 0; start < total; start += 100_000) {
-      const params = Array.from({ length: Math.min(100_000, total - start) }, (_, i) => rowParams(start + i));
-      await cassandra.concurrent.executeConcurrent(client, cql, params, { concurrencyLevel: 512 });
-    }
-  } finally {
-    await client.shutdown();
-  }
-}
-
-/** Rows per second of a plain driver scan of the whole source table: 64 token ranges, 4 at a time. */
+/** Rows per second of a plain driver scan of the whole source table. */
 async function readCeiling(): Promise<number> {
-  const client = createCqlClient(benchConfig.source);
-  try {
-    const planner = new TokenRangePlanner('Murmur3Partitioner');
-    const ranges = planner.plan([0n], 64);
-    let rows = 0;
-    const began = performance.now();
-    let next = 0;
-    const scanOne = async () => {
-      while (next < ranges.length) {
-        const where = planner.where(['user_id'], ranges[next++]!);
-        const cql = `SELECT user_id, activity_time, activity_details, activity_type FROM ${keyspace}.user_activity WHERE ${where.cql}`;
-        let pageState: string | undefined;
-        do {
-          const page = await client.execute(cql, where.params, { prepare: true, fetchSize: 2000, ...(pageState ? { pageState } : {}) });
-          rows += page.rowLength;
-          pageState = page.pageState ?? undefined;
-        } while (pageState);
-      }
-    };
-    await Promise.all([scanOne(), scanOne(), scanOne(), scanOne()]);
-    if (rows !== total) throw new Error(`read ${rows} rows, expected ${total}`);
-    return (rows / (performance.now() - began)) * 1000;
-  } finally {
-    await client.shutdown();
-  }
+  const began = performance.now();
+  const read = await scanWithDriver(benchConfig.source, keyspace);
+  if (read !== total) throw new Error(`read ${read} rows, expected ${total}`);
+  return (read / (performance.now() - began)) * 1000;
 }
 
 /** Rows per second of prepared single-row inserts into a scratch table of the target, best of two concurrencies. */
@@ -91,8 +41,8 @@ async function writeCeiling(): Promise<number> {
   const client = createCqlClient(benchConfig.target);
   try {
     const count = Math.min(total, 200_000);
-    const cql = `INSERT INTO ${keyspace}.ceiling (user_id, activity_time, activity_details, activity_type) VALUES (?, ?, ?, ?) USING TIMESTAMP ? AND TTL ?`;
-    const params = Array.from({ length: count }, (_, i) => rowParams(i));
+    const cql = rows.insertCql('ceiling');
+    const params = Array.from({ length: count }, (_, i) => rows.params(i));
     let best = 0;
     for (const concurrencyLevel of [256, 1024]) {
       const began = performance.now();
@@ -113,32 +63,12 @@ interface Measured {
 }
 
 async function backfill(): Promise<Measured> {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
-  const configFile = join(dir, 'tandem.yaml');
-  writeFileSync(configFile, stringify(rawBenchConfig));
   const extra = args.args.split(' ').filter(Boolean);
-  const child = spawn(process.execPath, ['bin/tandem.js', 'backfill', '--config', configFile, '--table', `${keyspace}.user_activity`, '--json', ...extra], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
-  });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  let peakRssMb = 0;
-  let cpu = 0;
-  const sampler = setInterval(() => {
-    try {
-      peakRssMb = Math.max(peakRssMb, rssMbOf(child.pid!));
-      cpu = cpuSeconds(child.pid!);
-    } catch {
-      // The process has exited between two samples.
-    }
-  }, 200);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  clearInterval(sampler);
-  if (code !== 0) throw new Error(`tandem backfill exited ${code}: ${stdout}`);
-  const summary = JSON.parse(stdout) as { rowsWritten: number; thisProcess: { seconds: number; rowsPerSecond: number } };
+  const run = await runTandemMeasured(['backfill', '--table', `${keyspace}.user_activity`, '--json', ...extra]);
+  if (run.code !== 0) throw new Error(`tandem backfill exited ${run.code}: ${run.stdout}`);
+  const summary = JSON.parse(run.stdout) as { rowsWritten: number; thisProcess: { seconds: number; rowsPerSecond: number } };
   if (summary.rowsWritten !== total) throw new Error(`backfill wrote ${summary.rowsWritten} rows, expected ${total}`);
-  return { rowsPerSecond: summary.thisProcess.rowsPerSecond, seconds: summary.thisProcess.seconds, cpuSecondsPerMillionRows: (cpu * 1_000_000) / total, peakRssMb };
+  return { rowsPerSecond: summary.thisProcess.rowsPerSecond, seconds: summary.thisProcess.seconds, cpuSecondsPerMillionRows: (run.cpuSeconds * 1_000_000) / total, peakRssMb: run.peakRssMb };
 }
 
 async function main(): Promise<void> {
@@ -146,7 +76,7 @@ async function main(): Promise<void> {
   const schema = referenceSchema(keyspace).map((s) => s.replace(/^CREATE KEYSPACE (IF NOT EXISTS )?/i, 'CREATE KEYSPACE IF NOT EXISTS '));
   await onBothClusters([...schema, `CREATE TABLE ${keyspace}.ceiling (user_id text, activity_time timestamp, activity_type text, activity_details text, PRIMARY KEY (user_id, activity_time))`]);
   const seedBegan = performance.now();
-  await seed();
+  await rows.seed(benchConfig.source);
   console.log(`seeded the source in ${((performance.now() - seedBegan) / 1000).toFixed(1)} s`);
 
   const read = await readCeiling();

@@ -91,3 +91,38 @@ export function cpuSeconds(pid: number): number {
   // utime and stime, fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+export interface MeasuredRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  /** CPU seconds the process used, user and system. */
+  readonly cpuSeconds: number;
+  readonly peakRssMb: number;
+}
+
+/** Runs `tandem <args>` with the bench config as its own process, sampling its CPU time and RSS. */
+export async function runTandemMeasured(args: readonly string[]): Promise<MeasuredRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
+  const configFile = join(dir, 'tandem.yaml');
+  writeFileSync(configFile, stringify(rawBenchConfig));
+  const child = spawn(process.execPath, ['bin/tandem.js', ...args, '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  let peakRssMb = 0;
+  let cpu = 0;
+  const sampler = setInterval(() => {
+    try {
+      peakRssMb = Math.max(peakRssMb, rssMbOf(child.pid!));
+      cpu = cpuSeconds(child.pid!);
+    } catch {
+      // The process has exited between two samples.
+    }
+  }, 200);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearInterval(sampler);
+  rmSync(dir, { recursive: true, force: true });
+  return { code, stdout, cpuSeconds: cpu, peakRssMb };
+}

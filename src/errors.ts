@@ -20,6 +20,7 @@ export const errorCodes = [
   'TANDEM_SCHEMA_CONFLICT',
   'TANDEM_SCHEMA_APPLY_FAILED',
   'TANDEM_BACKFILL_INCOMPLETE',
+  'TANDEM_VALIDATION_INCOMPLETE',
   'TANDEM_SCAN_ORDER',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
@@ -136,6 +137,11 @@ export class SchemaApplyError extends TandemError {
 /** A backfill that stopped before every range was copied, or that copied all but rows the target refused. */
 export class BackfillIncompleteError extends TandemError {
   readonly code = 'TANDEM_BACKFILL_INCOMPLETE';
+}
+
+/** A validation stopped before every range was compared; the same job name resumes it. */
+export class ValidationIncompleteError extends TandemError {
+  readonly code = 'TANDEM_VALIDATION_INCOMPLETE';
 }
 
 /** A range scan that went backwards: the two clusters order partitions differently, or a scan repeated rows. */

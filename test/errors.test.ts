@@ -16,6 +16,7 @@ const expectedCodes: Record<string, errors.ErrorCode> = {
   SchemaConflictError: 'TANDEM_SCHEMA_CONFLICT',
   SchemaApplyError: 'TANDEM_SCHEMA_APPLY_FAILED',
   BackfillIncompleteError: 'TANDEM_BACKFILL_INCOMPLETE',
+  ValidationIncompleteError: 'TANDEM_VALIDATION_INCOMPLETE',
   ScanOrderError: 'TANDEM_SCAN_ORDER',
 };
 

@@ -1,23 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
-import { Consumer, stringDeserializer } from '@platformatic/kafka';
 import type cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import type { TandemConfig } from '../config/index.js';
 import { connectCluster, createCqlClient, readTableSchema, type TableSchema } from '../cql/index.js';
 import { ConfigError } from '../errors.js';
 import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
-import { OffsetCommitter } from '../sink/offset-committer.js';
-import { OffsetTracker } from '../sink/offset-tracker.js';
 import { splitTable } from '../sink/sink-worker.js';
-import { WriteWindow } from '../sink/write-window.js';
-import { Aborted, BackfillWriter, type RowRejection } from './backfill-writer.js';
+import { JobLog, planOrJoin, planRanges, runRangeTasks } from '../jobs/index.js';
+import { BackfillWriter, type RowRejection } from './backfill-writer.js';
+import type { BackfillResult, JobPlan, RangeDone } from './backfill-records.js';
 import { keyspacesTimestampFloorUs } from './cell-writes.js';
-import { JobLog, planRanges, type JobPlan, type RangeTask } from './job-log.js';
 import { copyRange, type RangeCopyOptions } from './range-copier.js';
 import { readPartitionerClass, readRingTokens } from './ring-reader.js';
-import { partitionerFromClassName, TokenRangePlanner, type TokenRange } from './token-range-planner.js';
+import { partitionerFromClassName, TokenRangePlanner } from './token-range-planner.js';
 
 export interface BackfillOptions {
   readonly config: TandemConfig;
@@ -83,15 +79,40 @@ export async function runBackfill(options: BackfillOptions, signal: AbortSignal)
   const qualified = `${keyspace}.${tableName}`;
   const source = createCqlClient(config.source, { profile: 'cassandra' });
   const target = createCqlClient(config.target, { profile: config.target.profile });
-  let jobLog: JobLog | undefined;
+  let jobLog: JobLog<JobPlan, RangeDone, BackfillResult> | undefined;
   try {
     await connectCluster(source, 'source', config.source);
     await connectCluster(target, 'target', config.target);
     const table = await checkedTables(source, target, keyspace, tableName);
     const planner = new TokenRangePlanner(partitionerFromClassName(await readPartitionerClass(source)));
 
-    jobLog = await JobLog.open(config.kafka.brokers, options.job, log);
-    const plan = await planOrJoin(jobLog, options, qualified, planner, () => readRingTokens(source), signal);
+    jobLog = await JobLog.open<JobPlan, RangeDone, BackfillResult>(config.kafka.brokers, 'backfill', options.job, log);
+    const plan = await planOrJoin(
+      jobLog,
+      {
+        job: options.job,
+        table: qualified,
+        worker: options.worker,
+        logger: log,
+        makePlan: async () => {
+          const ringTokens = await readRingTokens(source);
+          const ranges = planner.plan(ringTokens, options.splits);
+          const plannedAtMs = Date.now();
+          log.info({ job: options.job, ringTokens: ringTokens.length, ranges: ranges.length }, 'planning the job');
+          return {
+            type: 'plan',
+            planId: randomUUID(),
+            job: options.job,
+            table: qualified,
+            partitioner: planner.partitioner,
+            ranges: ranges.map((r) => [String(r.start), String(r.end)] as const),
+            plannedAtMs,
+            keyOnlyRowTimestampUs: String(BigInt(options.dualWritesSinceMs ?? plannedAtMs) * 1000n),
+          };
+        },
+      },
+      signal,
+    );
     if (!plan) return summarize(options, jobLog, undefined, emptyLocal());
     return await work(options, jobLog, plan, table, planner, source, target, signal);
   } finally {
@@ -122,62 +143,6 @@ async function checkedTables(source: cassandra.Client, target: cassandra.Client,
 }
 
 
-async function planOrJoin(
-  jobLog: JobLog,
-  options: BackfillOptions,
-  qualified: string,
-  planner: TokenRangePlanner,
-  readTokens: () => Promise<bigint[]>,
-  signal: AbortSignal,
-): Promise<JobPlan | undefined> {
-  const log = options.logger;
-  let plan = jobLog.plan;
-  if (!plan && options.worker) {
-    log.info({ job: options.job }, 'waiting for the job to be planned (run `tandem backfill` without --worker once)');
-    plan = await jobLog.waitForPlan(signal);
-    if (!plan) return undefined;
-  }
-  if (plan) {
-    if (plan.table !== qualified) {
-      throw new ConfigError(`job ${options.job} copies ${plan.table}, not ${qualified}`, { hint: 'Pick another --job name for this table' });
-    }
-    if (!options.worker && (await jobLog.rangeTaskCount()) < BigInt(plan.ranges.length)) {
-      // The planner stopped between the plan and its last task record: publish them again (a range done twice is skipped).
-      log.warn({ job: options.job }, 'some range tasks were never published; publishing the plan again');
-      await jobLog.publishRangeTasks(
-        plan.planId,
-        plan.ranges.map((_, i) => i).filter((i) => !jobLog.done.has(i)),
-      );
-    }
-    log.info({ job: options.job, ranges: plan.ranges.length, done: jobLog.done.size }, 'resuming job');
-    return plan;
-  }
-  const ringTokens = await readTokens();
-  const ranges = planner.plan(ringTokens, options.splits);
-  const plannedAtMs = Date.now();
-  const ours: JobPlan = {
-    type: 'plan',
-    planId: randomUUID(),
-    job: options.job,
-    table: qualified,
-    partitioner: planner.partitioner,
-    ranges: ranges.map((r) => [String(r.start), String(r.end)] as const),
-    plannedAtMs,
-    keyOnlyRowTimestampUs: String(BigInt(options.dualWritesSinceMs ?? plannedAtMs) * 1000n),
-  };
-  await jobLog.publish(ours);
-  // Two planners started at once both publish: the first plan in the log is the job's, for both.
-  const first = await jobLog.waitForPlan(signal);
-  if (!first) return undefined;
-  if (first.planId !== ours.planId) {
-    log.warn({ job: options.job }, 'another process planned this job at the same moment; joining its plan');
-    return first;
-  }
-  await jobLog.publishRangeTasks(ours.planId, ranges.map((_, i) => i));
-  log.info({ job: options.job, table: qualified, ranges: ranges.length, ringTokens: ringTokens.length }, 'job planned');
-  return ours;
-}
-
 interface LocalTotals {
   ranges: number;
   rowsWritten: number;
@@ -192,63 +157,21 @@ function emptyLocal(): LocalTotals {
 
 async function work(
   options: BackfillOptions,
-  jobLog: JobLog,
+  jobLog: JobLog<JobPlan, RangeDone, BackfillResult>,
   plan: JobPlan,
   table: TableSchema,
   planner: TokenRangePlanner,
   source: cassandra.Client,
   target: cassandra.Client,
-  outerSignal: AbortSignal,
+  signal: AbortSignal,
 ): Promise<BackfillSummary> {
   const { config, logger: log } = options;
   const ranges = planRanges(plan);
   const local = emptyLocal();
-  if (jobLog.done.size >= ranges.length || outerSignal.aborted) return summarize(options, jobLog, plan, local);
-
-  // Stops on the caller's signal, on a failure, or when the log shows every range done (by anyone).
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  const stopOuter = () => controller.abort();
-  outerSignal.addEventListener('abort', stopOuter, { once: true });
-  const signal = controller.signal;
-
   const acrossPartitions = config.sink.batchAcrossPartitions === 'auto' && (config.target.profile === 'keyspaces' || target.hosts.length <= 1);
-  const writer = new BackfillWriter(
-    target,
-    {
-      maxRequests: options.maxRequests ?? (acrossPartitions ? 32 : 128),
-      maxRowsPerSecond: options.maxRowsPerSecond,
-      onRetry: (reason, attempt) => {
-        local.retries += 1;
-        if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'target write failed; retrying');
-      },
-    },
-    signal,
-  );
   const defaultTtl = await readDefaultTtl(target, table);
   const keyOnlyRowTimestampUs = BigInt(plan.keyOnlyRowTimestampUs);
-  const copyOptions: RangeCopyOptions = {
-    source,
-    table,
-    planner,
-    writer,
-    pageSize: options.pageSize,
-    groups: { maxRows: config.sink.batchMaxRows, maxBytes: config.sink.batchMaxBytes, acrossPartitions },
-    rowLimitBytes: config.target.profile === 'keyspaces' ? keyspacesRowLimitBytes : undefined,
-    cells: () => ({
-      keyOnlyRowTimestampUs,
-      explicitZeroTtl: defaultTtl > 0,
-      ...(config.target.profile === 'keyspaces' ? { minTimestampUs: keyspacesTimestampFloorUs(Date.now()) } : {}),
-    }),
-    signal,
-    onReadRetry: (reason, attempt) => {
-      local.retries += 1;
-      if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'source read failed; retrying');
-    },
-    onRows: (rows) => (local.inFlightRows += rows),
-  };
 
-  const worker = `${hostname()}:${process.pid}`;
   const rate = new RateWindow();
   const report = () => {
     rate.add(local.rowsWritten + local.inFlightRows);
@@ -259,136 +182,66 @@ async function work(
     const etaSeconds = rowsPerSecond > 0 && doneShare > 0 ? ((rowsWritten / doneShare) * (1 - doneShare)) / rowsPerSecond : undefined;
     options.onProgress?.({ rangesDone, rangesTotal: ranges.length, rowsWritten, rowsPerSecond, etaSeconds });
   };
-
-  /**
-   * Copies one range and records it done. A rebalance redelivers every uncommitted task, including
-   * those still being copied here: such a copy is joined, not started again, and the redelivered
-   * task is finished only when (and if) the first copy is.
-   */
-  const copying = new Map<number, Promise<void>>();
-  const copyOnce = (index: number): Promise<void> => {
-    if (jobLog.done.has(index)) return Promise.resolve();
-    let copy = copying.get(index);
-    if (!copy) {
-      copy = copyAndRecord(index).finally(() => copying.delete(index));
-      copying.set(index, copy);
-    }
-    return copy;
-  };
-  const copyAndRecord = async (index: number) => {
-    const started = Date.now();
-    const range: TokenRange = ranges[index]!;
-    let counted = 0;
-    const result = await copyRange({ ...copyOptions, onRows: (rows) => ((counted += rows), (local.inFlightRows += rows)) }, range).finally(() => {
-      local.inFlightRows -= counted;
-    });
-    local.rowsWritten += result.rowsWritten;
-    local.ranges += 1;
-    for (const rejection of result.rejections.slice(0, 5)) log.warn({ key: rejection.key, reason: rejection.reason }, 'the target refused a row');
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await jobLog.publish({
-          type: 'done',
-          planId: plan.planId,
-          index,
-          rowsRead: result.rowsRead,
-          rowsWritten: result.rowsWritten,
-          rowsRejected: result.rowsRejected,
-          rejections: result.rejections.slice(0, maxRejectionsReported),
-          worker,
-          ms: Date.now() - started,
-        });
-        return;
-      } catch (error) {
-        if (signal.aborted) throw new Aborted();
-        if (attempt % 10 === 0) log.warn({ err: error }, 'cannot record a finished range in Kafka; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** attempt)));
-      }
-    }
-  };
-
-  const consumer = new Consumer<string, string, string, string>({
-    clientId: 'tandem-backfill',
-    groupId: jobLog.topics.group,
-    bootstrapBrokers: [...config.kafka.brokers],
-    deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-  });
-  const tracker = new OffsetTracker();
-  const owned = new Set<number>();
-  consumer.on('consumer:group:join', ({ assignments }) => {
-    const now = new Set((assignments ?? []).flatMap((a) => a.partitions));
-    for (const partition of [...owned]) {
-      if (!now.has(partition)) {
-        tracker.forget(jobLog.topics.ranges, partition);
-        owned.delete(partition);
-      }
-    }
-    for (const partition of now) owned.add(partition);
-    log.info({ job: options.job, partitions: now.size }, 'joined the job');
-  });
-  const committer = new OffsetCommitter(consumer, tracker, 1_000, {
-    onFailed: (error) => log.warn({ err: error }, 'committing finished ranges failed; will retry'),
-  });
   const progressTimer = setInterval(report, 500);
-  const window = new WriteWindow(options.concurrency);
-  let fatal: unknown;
-  const allDone = jobLog.waitForAllDone(signal).then(() => controller.abort());
+
+  /** Copies one range: every cell with its source write time and TTL, so copying it twice is harmless. */
+  const start = (workSignal: AbortSignal) => {
+    const writer = new BackfillWriter(
+      target,
+      {
+        maxRequests: options.maxRequests ?? (acrossPartitions ? 32 : 128),
+        maxRowsPerSecond: options.maxRowsPerSecond,
+        onRetry: (reason, attempt) => {
+          local.retries += 1;
+          if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'target write failed; retrying');
+        },
+      },
+      workSignal,
+    );
+    const copyOptions: RangeCopyOptions = {
+      source,
+      table,
+      planner,
+      writer,
+      pageSize: options.pageSize,
+      groups: { maxRows: config.sink.batchMaxRows, maxBytes: config.sink.batchMaxBytes, acrossPartitions },
+      rowLimitBytes: config.target.profile === 'keyspaces' ? keyspacesRowLimitBytes : undefined,
+      cells: () => ({
+        keyOnlyRowTimestampUs,
+        explicitZeroTtl: defaultTtl > 0,
+        ...(config.target.profile === 'keyspaces' ? { minTimestampUs: keyspacesTimestampFloorUs(Date.now()) } : {}),
+      }),
+      signal: workSignal,
+      onReadRetry: (reason, attempt) => {
+        local.retries += 1;
+        if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'source read failed; retrying');
+      },
+      onRows: (rows) => (local.inFlightRows += rows),
+    };
+    return async (index: number) => {
+      let counted = 0;
+      const result = await copyRange({ ...copyOptions, onRows: (rows) => ((counted += rows), (local.inFlightRows += rows)) }, ranges[index]!).finally(() => {
+        local.inFlightRows -= counted;
+      });
+      local.rowsWritten += result.rowsWritten;
+      local.ranges += 1;
+      for (const rejection of result.rejections.slice(0, 5)) log.warn({ key: rejection.key, reason: rejection.reason }, 'the target refused a row');
+      return {
+        rowsRead: result.rowsRead,
+        rowsWritten: result.rowsWritten,
+        rowsRejected: result.rowsRejected,
+        rejections: result.rejections.slice(0, maxRejectionsReported),
+      };
+    };
+  };
 
   try {
-    const stream = await consumer.consume({ topics: [jobLog.topics.ranges], mode: 'committed', fallbackMode: 'earliest', autocommit: false, highWaterMark: options.concurrency });
-    const closeStream = () => void stream.close().catch(() => undefined);
-    if (signal.aborted) closeStream();
-    else signal.addEventListener('abort', closeStream, { once: true });
-    for await (const message of stream) {
-      const waiting = window.acquire();
-      if (waiting) await waiting;
-      if (signal.aborted || fatal) {
-        window.release();
-        break;
-      }
-      const tracked = tracker.started(message.topic, message.partition, message.offset);
-      const task = parseTask(message.value);
-      const finish = () => {
-        if (tracked) tracker.finished(message.topic, message.partition, message.offset);
-        window.release();
-      };
-      if (!task || task.planId !== plan.planId || ranges[task.index] === undefined) {
-        // A task of a plan that lost the race to be the job's, or not a task at all: nothing to copy.
-        if (!task) log.warn({ partition: message.partition, offset: String(message.offset) }, 'skipping a range task that is not valid JSON');
-        finish();
-        continue;
-      }
-      copyOnce(task.index).then(finish, (error: unknown) => {
-        window.release();
-        if (error instanceof Aborted) return;
-        fatal ??= error;
-        log.error({ err: error, range: task.index }, 'backfill failed; stopping');
-        controller.abort();
-      });
-    }
+    await runRangeTasks({ jobLog, plan, brokers: config.kafka.brokers, concurrency: options.concurrency, logger: log, start }, signal);
   } finally {
-    controller.abort();
-    await window.drained(30_000);
     clearInterval(progressTimer);
-    await committer.close();
-    await consumer.close(true as boolean | undefined).catch((error: unknown) => log.warn({ err: error }, 'closing the consumer failed'));
-    outerSignal.removeEventListener('abort', stopOuter);
-    await allDone;
     report();
   }
-  if (fatal) throw fatal;
   return summarize(options, jobLog, plan, local);
-}
-
-function parseTask(value: string | undefined): RangeTask | undefined {
-  try {
-    const task = JSON.parse(value ?? '') as Partial<RangeTask>;
-    return typeof task.planId === 'string' && Number.isSafeInteger(task.index) ? (task as RangeTask) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function readDefaultTtl(target: cassandra.Client, table: TableSchema): Promise<number> {
@@ -398,13 +251,13 @@ async function readDefaultTtl(target: cassandra.Client, table: TableSchema): Pro
   return Number(row?.['default_time_to_live'] ?? 0);
 }
 
-function sumDone(jobLog: JobLog, field: 'rowsRead' | 'rowsWritten' | 'rowsRejected'): number {
+function sumDone(jobLog: JobLog<JobPlan, RangeDone, BackfillResult>, field: 'rowsRead' | 'rowsWritten' | 'rowsRejected'): number {
   let total = 0;
   for (const done of jobLog.done.values()) total += done[field];
   return total;
 }
 
-function summarize(options: BackfillOptions, jobLog: JobLog, plan: JobPlan | undefined, local: LocalTotals): BackfillSummary {
+function summarize(options: BackfillOptions, jobLog: JobLog<JobPlan, RangeDone, BackfillResult>, plan: JobPlan | undefined, local: LocalTotals): BackfillSummary {
   const rangesTotal = plan?.ranges.length ?? 0;
   const seconds = (Date.now() - local.startedMs) / 1000;
   return {

@@ -18,4 +18,4 @@ export {
 export { scanCql, rowFromValues, partitionKeyOf, cellColumns } from './scan-query.js';
 export { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
 export { runBackfill, type BackfillOptions, type BackfillProgress, type BackfillSummary } from './backfill-job.js';
-export { JobLog, jobTopics, type JobPlan, type RangeDone } from './job-log.js';
+export type { JobPlan, RangeDone } from './backfill-records.js';

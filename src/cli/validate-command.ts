@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
-import { compareModes, runValidation, type CompareMode, type ValidationReport } from '../validate/index.js';
+import { jobTopics } from '../jobs/index.js';
+import { compareModes, newValidationJobName, runValidation, type CompareMode, type ValidationReport } from '../validate/index.js';
 import { printConfig } from './config-command.js';
 import { stopOnSignals } from './stop-signals.js';
 import { createLogger } from './logger.js';
@@ -18,6 +19,9 @@ interface ValidateCommandOptions {
   pageSize: string;
   compare: string;
   repair?: boolean;
+  repairExtra?: boolean;
+  job?: string;
+  worker?: boolean;
   sample: string;
   examples: string;
   dualWritesSince?: string;
@@ -36,6 +40,12 @@ export function registerValidateCommand(program: Command, output: Output): void 
     .option('--page-size <rows>', 'rows read per page on each side', '2000')
     .option('--compare <what>', `${compareModes.join(' or ')}: with values+writetime a cell whose value matches but whose write time differs is a difference too`, 'values')
     .option('--repair', 'write the source version of every missing or mismatched row to the target, each cell with its source write time and TTL, then check it again')
+    .option(
+      '--repair-extra',
+      'also delete rows only the target holds, each at the newest write time it holds there, so a newer write on its way still wins',
+    )
+    .option('--job <name>', 'job name: progress is kept in Kafka under it, so the same name resumes or joins it (default: a new job, validate-<keyspace>.<table>-<time>)')
+    .option('--worker', 'join a job planned by another `tandem validate --job NAME` instead of planning it')
     .option('--sample <percent>', 'compare this share of the ranges, picked at random', '100')
     .option('--examples <n>', 'differences listed by key (all are counted)', '20')
     .option('--dual-writes-since <time>', 'when the sinks started (ISO-8601): lets repair write rows that have only key columns, at that time')
@@ -46,12 +56,15 @@ export function registerValidateCommand(program: Command, output: Output): void 
       [
         '',
         'Rows that differ are read again on both sides before they are reported, so a validation while the sinks run does not report rows they were writing.',
-        'Repair never overwrites a newer value or delete on the target; extra rows on the target are reported and left alone.',
+        'Repair never overwrites a newer value or delete on the target. Extra rows on the target are reported and left alone unless --repair-extra.',
+        'The comparison is a job kept in Kafka: stopped, it resumes with the same --job; --worker processes share its ranges.',
         'Exits 0 when both sides hold the same rows, 1 when differences remain, 2 on an error.',
         '',
         'Examples:',
         '  $ tandem validate --table msk_ks_cass_blog.user_activity',
         '  $ tandem validate --table msk_ks_cass_blog.user_activity --compare values+writetime --repair',
+        '  $ tandem validate --table msk_ks_cass_blog.user_activity --job ua-check --splits 1024   # on one machine',
+        '  $ tandem validate --table msk_ks_cass_blog.user_activity --job ua-check --worker        # on each other machine',
       ].join('\n'),
     )
     .action(async (options: ValidateCommandOptions) => {
@@ -76,22 +89,31 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
     return undefined;
   }
   const { config, secrets } = loaded;
+  const job = options.job ?? newValidationJobName(options.table.replaceAll('"', ''));
+  jobTopics(job, 'validate');
+  const settings = {
+    config,
+    table: options.table,
+    job,
+    worker: options.worker ?? false,
+    splits: wholeNumber('--splits', options.splits, 1, 100_000),
+    concurrency: wholeNumber('--concurrency', options.concurrency, 1, 256),
+    pageSize: wholeNumber('--page-size', options.pageSize, 1, 100_000),
+    compare: compareMode(options.compare),
+    repair: options.repair ?? false,
+    repairExtra: options.repairExtra ?? false,
+    samplePercent: wholeNumber('--sample', options.sample, 1, 100),
+    maxExamples: wholeNumber('--examples', options.examples, 0, 100_000),
+    dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : timeOption('--dual-writes-since', options.dualWritesSince),
+  };
   const logger = createLogger(secrets);
-  const stop = stopOnSignals();
-  const display = progressDisplay(output, `validate ${options.table}`, 'ranges');
+  const stop = stopOnSignals(() => output.progress(`stopping: resume with --job ${job}`));
+  output.progress(`validation job ${job}`);
+  const display = progressDisplay(output, `validate ${job}`, 'ranges');
   try {
     return await runValidation(
       {
-        config,
-        table: options.table,
-        splits: wholeNumber('--splits', options.splits, 1, 100_000),
-        concurrency: wholeNumber('--concurrency', options.concurrency, 1, 256),
-        pageSize: wholeNumber('--page-size', options.pageSize, 1, 100_000),
-        compare: compareMode(options.compare),
-        repair: options.repair ?? false,
-        samplePercent: wholeNumber('--sample', options.sample, 1, 100),
-        maxExamples: wholeNumber('--examples', options.examples, 0, 100_000),
-        dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : timeOption('--dual-writes-since', options.dualWritesSince),
+        ...settings,
         logger,
         onProgress: (p) => display.update({ done: p.rangesDone, total: p.rangesTotal, detail: `${p.rowsCompared.toLocaleString('en-US')} rows compared` }),
       },
@@ -104,8 +126,6 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
   }
 }
 
-
-
 function compareMode(text: string): CompareMode {
   if ((compareModes as readonly string[]).includes(text)) return text as CompareMode;
   throw new ConfigError(`--compare ${text} is not one of ${compareModes.join(', ')}`);
@@ -114,7 +134,8 @@ function compareMode(text: string): CompareMode {
 export function formatReport(r: ValidationReport): string[] {
   const d = r.differences;
   const lines = [
-    `validate ${r.table} (${r.compare}): ${r.rangesCompared} of ${r.rangesTotal} ranges, ${r.sourceRows} source rows, ${r.targetRows} target rows in ${r.seconds.toFixed(1)} s (${Math.round(r.rowsPerSecond)} rows/s)`,
+    `validate ${r.table} (${r.compare}), job ${r.job}: ${r.rangesCompared} of ${r.rangesTotal} ranges, ${r.sourceRows} source rows, ${r.targetRows} target rows`,
+    `  this run: ${r.thisProcess.ranges} ranges, ${r.thisProcess.rowsCompared} rows in ${r.seconds.toFixed(1)} s (${Math.round(r.rowsPerSecond)} rows/s)`,
     `  missing in target: ${d.missing}`,
     `  extra in target:   ${d.extra}`,
     `  mismatched:        ${d.mismatched}`,

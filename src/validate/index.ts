@@ -12,4 +12,5 @@ export {
   type MergeCompareOptions,
 } from './merge-compare.js';
 export { formatPrimaryKey, formatCqlValue } from './format-primary-key.js';
-export { runValidation, type ValidateOptions, type ValidateProgress, type ValidationReport, type DifferenceExample } from './validate-run.js';
+export { runValidation, newValidationJobName, type ValidateOptions, type ValidateProgress, type ValidationReport } from './validate-run.js';
+export type { DifferenceExample, DifferenceKind, DifferenceCounts, RangeComparison, ValidationPlan, ValidationResult } from './validation-records.js';

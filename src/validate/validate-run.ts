@@ -1,29 +1,50 @@
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type cassandra from 'cassandra-driver';
+import cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import { BackfillWriter } from '../backfill/backfill-writer.js';
 import { cellWrites, keyspacesTimestampFloorUs } from '../backfill/cell-writes.js';
 import { readPartitionerClass, readRingTokens } from '../backfill/ring-reader.js';
 import { partitionerFromClassName, TokenRangePlanner, type TokenRange } from '../backfill/token-range-planner.js';
 import type { TandemConfig } from '../config/index.js';
-import { connectCluster, createCqlClient, readTableSchema, type TableSchema } from '../cql/index.js';
-import { ConfigError, RecordRejectedError } from '../errors.js';
+import { connectCluster, createCqlClient, quoteIdentifier, readTableSchema, type TableSchema } from '../cql/index.js';
+import { ConfigError, RecordRejectedError, ValidationIncompleteError } from '../errors.js';
 import { abortableDelay } from '../abortable-delay.js';
+import { JobLog, planOrJoin, planRanges, runRangeTasks, type DoneFields } from '../jobs/index.js';
 import { consumerGroupOf, splitTable } from '../sink/sink-worker.js';
+import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
 import { SinkProgressWatch } from './sink-progress.js';
 import { formatCqlValue, formatPrimaryKey } from './format-primary-key.js';
 import { mergeCompare, type RowDifference } from './merge-compare.js';
 import { diffColumns, diffRow, type CompareMode } from './row-diff.js';
 import { readRow, readSourceCells, scanRange, type RowReaderOptions } from './row-reader.js';
+import type { ScannedRow } from './scanned-row.js';
+import {
+  noDifferences,
+  type DifferenceCounts,
+  type DifferenceExample,
+  type DifferenceKind,
+  type RangeComparison,
+  type ValidationPlan,
+  type ValidationResult,
+} from './validation-records.js';
+
+export type { DifferenceExample, DifferenceKind } from './validation-records.js';
 
 export interface ValidateOptions {
   readonly config: TandemConfig;
   readonly table: string;
+  /** The job's name in Kafka: the same name resumes or joins it. Default: a new job (see newValidationJobName). */
+  readonly job?: string | undefined;
+  /** Join a job planned by another process instead of planning it. */
+  readonly worker?: boolean;
   readonly splits: number;
   readonly concurrency: number;
   readonly pageSize: number;
   readonly compare: CompareMode;
   readonly repair: boolean;
+  /** Delete rows only the target holds (see deleteExtraRow). */
+  readonly repairExtra?: boolean;
   /** Compare this percentage of the ranges, picked at random (100: all). */
   readonly samplePercent: number;
   /** Differences listed in the report; all are counted. */
@@ -45,17 +66,8 @@ export interface ValidateProgress {
   readonly rowsCompared: number;
 }
 
-export type DifferenceKind = RowDifference['kind'];
-
-export interface DifferenceExample {
-  readonly kind: DifferenceKind;
-  readonly key: string;
-  /** Why repair left it as it is. */
-  readonly reason?: string;
-  readonly columns: readonly { column: string; kind: 'value' | 'writetime'; source: string; target: string }[];
-}
-
 export interface ValidationReport {
+  readonly job: string;
   readonly table: string;
   readonly compare: CompareMode;
   readonly rangesTotal: number;
@@ -72,7 +84,10 @@ export interface ValidationReport {
   readonly examples: readonly DifferenceExample[];
   readonly repair?: { readonly attempted: number; readonly fixed: number; readonly notFixed: readonly DifferenceExample[] };
   readonly seconds: number;
+  /** Rows this process compared per second. */
   readonly rowsPerSecond: number;
+  /** What this process compared (a job shared by workers splits the work). */
+  readonly thisProcess: { readonly ranges: number; readonly rowsCompared: number };
   /** No row differs (after repair, when repairing). */
   readonly clean: boolean;
 }
@@ -86,27 +101,44 @@ export interface ValidationReport {
  * (the backfill's writes): a newer value or delete on the target always wins, so repair never
  * undoes the pipeline. Extra rows are reported, never deleted.
  */
+/** A new validation job's name: a validation run twice compares twice, unless `--job` names one to resume. */
+export function newValidationJobName(table: string, nowMs = Date.now()): string {
+  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `validate-${table.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp}`;
+}
+
+/**
+ * Compares a table on both clusters, token range by token range: each range is scanned on both
+ * sides in Cassandra's order and merge-compared (memory bounded by a page per side). A row found
+ * different is read again on both sides before it is counted, so rows the live sinks change
+ * during the scan are not reported. With `repair`, every missing or mismatched row is rewritten on
+ * the target from the source cell by cell, each cell with its source WRITETIME and remaining TTL
+ * (the backfill's writes): a newer value or delete on the target always wins, so repair never
+ * undoes the pipeline. Extra rows are deleted only with `repairExtra` (see `deleteExtraRow`).
+ *
+ * The comparison is a job in Kafka like the backfill (`tandem-validate.<job>.*`): any number of
+ * processes share its ranges, each range's outcome is recorded as it finishes, a stopped job
+ * resumes with the ranges not yet compared, and the finished job's result stays in its log.
+ */
 export async function runValidation(options: ValidateOptions, outerSignal: AbortSignal): Promise<ValidationReport> {
   const { config, logger: log } = options;
-  // Aborted by the caller or by the first range that fails, so no other range goes on retrying.
-  const controller = new AbortController();
-  const signal = controller.signal;
+  const signal = outerSignal;
   setMaxListeners(0, signal);
-  const stopOuter = () => controller.abort(outerSignal.reason);
-  if (outerSignal.aborted) stopOuter();
-  else outerSignal.addEventListener('abort', stopOuter, { once: true });
   const began = Date.now();
   const [keyspace, tableName] = splitTable(options.table);
+  const qualified = `${keyspace}.${tableName}`;
+  const job = options.job ?? newValidationJobName(qualified, began);
   const source = createCqlClient(config.source, { profile: 'cassandra' });
   const target = createCqlClient(config.target, { profile: config.target.profile });
   let watch: SinkProgressWatch | undefined;
+  let jobLog: JobLog<ValidationPlan, RangeComparison, ValidationResult> | undefined;
   try {
     await connectCluster(source, 'source', config.source);
     await connectCluster(target, 'target', config.target);
     const table = await readTableSchema(source, keyspace, tableName);
-    if (!table) throw new ConfigError(`table ${keyspace}.${tableName} does not exist on the source`, { hint: 'Check --table (keyspace.table)' });
+    if (!table) throw new ConfigError(`table ${qualified} does not exist on the source`, { hint: 'Check --table (keyspace.table)' });
     if (!(await readTableSchema(target, keyspace, tableName))) {
-      throw new ConfigError(`table ${keyspace}.${tableName} does not exist on the target`, { hint: 'Run `tandem schema` and `tandem backfill` first' });
+      throw new ConfigError(`table ${qualified} does not exist on the target`, { hint: 'Run `tandem schema` and `tandem backfill` first' });
     }
     const [sourcePartitioner, targetPartitioner] = await Promise.all([readPartitionerClass(source), readPartitionerClass(target)]);
     if (partitionerFromClassName(sourcePartitioner) !== partitionerFromClassName(targetPartitioner)) {
@@ -115,144 +147,336 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
       });
     }
     const planner = new TokenRangePlanner(partitionerFromClassName(sourcePartitioner));
-    const tokens = await readRingTokens(source);
-    const planned = planner.plan(tokens, options.splits);
-    const ranges = options.samplePercent >= 100 ? planned : sample(planned, options.samplePercent);
-    const withWritetime = options.compare === 'values+writetime';
-    // The Keyspaces floor rises with the clock; asked for at each comparison and repair.
-    const floor = (): { minTimestampUs?: bigint } => (config.target.profile === 'keyspaces' ? { minTimestampUs: keyspacesTimestampFloorUs(Date.now()) } : {});
+
+    jobLog = await JobLog.open<ValidationPlan, RangeComparison, ValidationResult>(config.kafka.brokers, 'validate', job, log);
+    const plan = await planOrJoin(
+      jobLog,
+      {
+        job,
+        table: qualified,
+        worker: options.worker ?? false,
+        logger: log,
+        makePlan: async () => {
+          const planned = planner.plan(await readRingTokens(source), options.splits);
+          const ranges = options.samplePercent >= 100 ? planned : sample(planned, options.samplePercent);
+          return {
+            type: 'plan',
+            planId: randomUUID(),
+            job,
+            table: qualified,
+            partitioner: planner.partitioner,
+            ranges: ranges.map((r) => [String(r.start), String(r.end)] as const),
+            plannedAtMs: Date.now(),
+            compare: options.compare,
+            repair: options.repair,
+            repairExtra: options.repairExtra ?? false,
+            samplePercent: options.samplePercent,
+            ringRanges: planned.length,
+            dualWritesSinceMs: options.dualWritesSinceMs ?? null,
+          };
+        },
+      },
+      signal,
+    );
+    if (!plan) throw stoppedError(job);
+    if (plan.compare !== options.compare || plan.repair !== options.repair || plan.repairExtra !== (options.repairExtra ?? false)) {
+      log.warn({ job, compare: plan.compare, repair: plan.repair, repairExtra: plan.repairExtra }, 'the job was planned with other settings; they hold for every worker');
+    }
+    const ranges = planRanges(plan);
+    const topics = config.topics.filter((t) => splitTable(t.table).join('.') === qualified).map((t) => t.topic);
+    watch = topics.length > 0 ? new SinkProgressWatch(config.kafka.brokers, [consumerGroupOf(config.sink, 'source'), consumerGroupOf(config.sink, 'target')], topics) : undefined;
+    const comparer = new RangeComparer({ ...options, source, target, table, planner, plan, watch, log });
+
+    const local = { ranges: 0, rows: 0 };
+    const report = () =>
+      options.onProgress?.({ rangesDone: jobLog!.done.size, rangesTotal: ranges.length, rowsCompared: sumOf(jobLog!.done.values(), (d) => d.sourceRows) });
+    const progressTimer = setInterval(report, 500);
+    try {
+      await runRangeTasks(
+        {
+          jobLog,
+          plan,
+          brokers: config.kafka.brokers,
+          concurrency: options.concurrency,
+          logger: log,
+          start: (workSignal) => async (index) => {
+            const outcome = await comparer.compare(ranges[index]!, workSignal);
+            local.ranges += 1;
+            local.rows += outcome.sourceRows;
+            return outcome;
+          },
+        },
+        signal,
+      );
+    } finally {
+      clearInterval(progressTimer);
+      report();
+    }
+    if (jobLog.done.size < ranges.length) throw stoppedError(job);
+
+    const validation = assembleReport(job, plan, [...jobLog.done.values()], options.maxExamples, began, local);
+    if (!jobLog.result) {
+      await jobLog.publish({
+        type: 'result',
+        planId: plan.planId,
+        job,
+        table: qualified,
+        compare: plan.compare,
+        finishedAtMs: Date.now(),
+        rangesCompared: validation.rangesCompared,
+        rowsCompared: validation.sourceRows,
+        differences: validation.differences,
+        remaining: validation.remaining,
+        clean: validation.clean,
+      });
+    }
+    return validation;
+  } finally {
+    await jobLog?.close();
+    await watch?.close();
+    await Promise.all([source.shutdown(), target.shutdown()]).catch(() => undefined);
+  }
+}
+
+function stoppedError(job: string): ValidationIncompleteError {
+  return new ValidationIncompleteError(`validation ${job} stopped before every range was compared`, { hint: `Run the same command with --job ${job} to resume it` });
+}
+
+interface RangeComparerContext {
+  readonly source: cassandra.Client;
+  readonly target: cassandra.Client;
+  readonly table: TableSchema;
+  readonly planner: TokenRangePlanner;
+  readonly plan: ValidationPlan;
+  readonly watch: SinkProgressWatch | undefined;
+  readonly config: TandemConfig;
+  readonly pageSize: number;
+  readonly maxExamples: number;
+  readonly recheckDelayMs?: number;
+  readonly log: Logger;
+}
+
+/** Compares (and repairs) one range at a time; what it finds in a range becomes that range's done record. */
+class RangeComparer {
+  private readonly staticColumns: TableSchema['columns'];
+  private readonly withWritetime: boolean;
+
+  constructor(private readonly context: RangeComparerContext) {
+    this.staticColumns = context.table.columns.filter((c) => c.kind === 'static');
+    this.withWritetime = context.plan.compare === 'values+writetime';
+  }
+
+  /** The Keyspaces floor rises with the clock; asked for at each comparison and repair. */
+  private floor(): { minTimestampUs?: bigint } {
+    return this.context.config.target.profile === 'keyspaces' ? { minTimestampUs: keyspacesTimestampFloorUs(Date.now()) } : {};
+  }
+
+  async compare(range: TokenRange, signal: AbortSignal): Promise<DoneFields<RangeComparison>> {
+    const { source, target, table, planner, plan, watch, log } = this.context;
     const readerOptions: RowReaderOptions = {
-      pageSize: options.pageSize,
+      pageSize: this.context.pageSize,
       signal,
       onRetry: (reason, attempt) => {
         if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'read failed; retrying');
       },
     };
-    const writer = options.repair ? new BackfillWriter(target, { maxRequests: 32 }, signal) : undefined;
-
-    const counts: Record<DifferenceKind, number> = { missing: 0, extra: 0, mismatched: 0 };
-    const totals = { sourceRows: 0, targetRows: 0, matched: 0, changed: 0, rangesDone: 0 };
-    const examples: DifferenceExample[] = [];
-    const repair = { attempted: 0, fixed: 0, notFixed: [] as DifferenceExample[] };
-    const fixed: Record<DifferenceKind, number> = { missing: 0, extra: 0, mismatched: 0 };
-    const staticColumns = table.columns.filter((c) => c.kind === 'static');
-
-    /**
-     * The difference as it stands now, or undefined when the two sides agree. A key of the
-     * partition key alone stands for the partition's static cells, so only those are compared.
-     */
-    const recheck = async (key: ReadonlyMap<string, unknown>): Promise<Omit<RowDifference, 'token'> | undefined> => {
-      const [s, t] = await Promise.all([readRow(source, table, key, withWritetime, readerOptions), readRow(target, table, key, withWritetime, readerOptions)]);
-      if (!s && !t) return undefined;
-      if (!t) return { kind: 'missing', key, columns: [] };
-      if (!s) return { kind: 'extra', key, columns: [] };
-      const staticOnly = table.clustering.some((c) => !key.has(c.name) || key.get(c.name) === null);
-      const settings = { compare: options.compare, ...floor() };
-      const columns = staticOnly ? diffColumns(staticColumns, s, t, settings) : diffRow(table, s, t, { ...settings, includeStatic: true });
-      return columns.length === 0 ? undefined : { kind: 'mismatched', key, columns };
+    const writer = plan.repair ? new BackfillWriter(target, { maxRequests: 32 }, signal) : undefined;
+    const outcome = {
+      sourceRows: 0,
+      targetRows: 0,
+      matched: 0,
+      changed: 0,
+      differences: noDifferences(),
+      repairAttempted: 0,
+      fixed: noDifferences(),
+      examples: [] as DifferenceExample[],
+      notFixed: [] as DifferenceExample[],
     };
+    // A range's examples travel in its done record, a Kafka message: capped (values are shortened too); all are counted.
+    const maxExamples = Math.min(this.context.maxExamples, 200);
 
-    const recheckDelayMs = options.recheckDelayMs ?? 1_000;
-    const topics = config.topics.filter((t) => splitTable(t.table).join('.') === `${keyspace}.${tableName}`).map((t) => t.topic);
-    watch = topics.length > 0 ? new SinkProgressWatch(config.kafka.brokers, [consumerGroupOf(config.sink, 'source'), consumerGroupOf(config.sink, 'target')], topics) : undefined;
     const handle = async (found: RowDifference) => {
-      const now = await recheck(found.key);
+      const now = await this.recheck(found.key, readerOptions);
       if (!now) {
-        totals.changed += 1;
+        outcome.changed += 1;
         return;
       }
-      counts[now.kind] += 1;
-      const example = describe(table, now);
-      if (examples.length < options.maxExamples) examples.push(example);
-      if (!writer || now.kind === 'extra') return;
-      repair.attempted += 1;
-      const refused = await repairRow(source, writer, table, now.key, readerOptions, floor, options.dualWritesSinceMs);
-      const after = refused === undefined ? await recheck(now.key) : now;
+      outcome.differences[now.kind] += 1;
+      if (outcome.examples.length < maxExamples) outcome.examples.push(describe(table, now));
+      if (now.kind === 'extra' ? !plan.repairExtra : !writer) return;
+      outcome.repairAttempted += 1;
+      const refused =
+        now.kind === 'extra' ? await deleteExtraRow(target, table, now.key, readerOptions) : await repairRow(source, writer!, table, now.key, readerOptions, () => this.floor(), plan.dualWritesSinceMs ?? undefined);
+      const after = refused === undefined ? await this.recheck(now.key, readerOptions) : now;
       if (!after) {
-        repair.fixed += 1;
-        fixed[now.kind] += 1;
-      } else if (repair.notFixed.length < options.maxExamples) {
-        repair.notFixed.push({ ...describe(table, after), reason: refused ?? 'the target holds a newer value or delete, which repair never overwrites' });
+        outcome.fixed[now.kind] += 1;
+      } else if (outcome.notFixed.length < maxExamples) {
+        const reason =
+          refused ??
+          (now.kind === 'extra'
+            ? 'the target row holds a write newer than its cells (a row marker or a newer write); the delete never hides a newer write'
+            : 'the target holds a newer value or delete, which repair never overwrites');
+        outcome.notFixed.push({ ...describe(table, after), reason });
       }
     };
 
-    const compareRange = async (range: TokenRange) => {
-      const where = planner.where(
-        table.partitionKey.map((c) => c.name),
-        range,
-      );
-      const differences = mergeCompare(table, scanRange(source, table, where, withWritetime, readerOptions), scanRange(target, table, where, withWritetime, readerOptions), {
-        compare: options.compare,
-        signal,
-        ...floor(),
-      });
-      // Each difference is read again once the sinks have written what Kafka held when it was seen
-      // (or, with no sink configured for the table, a moment later), so a row one sink has written
-      // and the other not yet is not reported; rechecks run beside the scan.
-      const pending: Promise<void>[] = [];
-      for (;;) {
-        const step = await differences.next();
-        if (step.done) {
-          totals.sourceRows += step.value.sourceRows;
-          totals.targetRows += step.value.targetRows;
-          totals.matched += step.value.matched;
-          break;
-        }
-        const found = step.value;
-        const seenAtMs = Date.now();
-        const settled = watch ? watch.applied(seenAtMs) : abortableDelay(recheckDelayMs, signal);
-        const later = settled.then(() => handle(found));
-        // Awaited below; marked handled now so a failure while others wait is not an unhandled rejection.
-        later.catch(() => undefined);
-        pending.push(later);
-        if (pending.length >= 64) await pending.shift();
+    const where = planner.where(
+      table.partitionKey.map((c) => c.name),
+      range,
+    );
+    const differences = mergeCompare(table, scanRange(source, table, where, this.withWritetime, readerOptions), scanRange(target, table, where, this.withWritetime, readerOptions), {
+      compare: plan.compare,
+      signal,
+      ...this.floor(),
+    });
+    // Each difference is read again once the sinks have written what Kafka held when it was seen
+    // (or, with no sink configured for the table, a moment later), so a row one sink has written
+    // and the other not yet is not reported; rechecks run beside the scan.
+    const pending: Promise<void>[] = [];
+    for (;;) {
+      const step = await differences.next();
+      if (step.done) {
+        outcome.sourceRows = step.value.sourceRows;
+        outcome.targetRows = step.value.targetRows;
+        outcome.matched = step.value.matched;
+        break;
       }
-      await Promise.all(pending);
-      totals.rangesDone += 1;
-      options.onProgress?.({ rangesDone: totals.rangesDone, rangesTotal: ranges.length, rowsCompared: totals.sourceRows });
-    };
-
-    let next = 0;
-    const lane = async () => {
-      while (next < ranges.length && !signal.aborted) await compareRange(ranges[next++]!);
-    };
-    try {
-      await Promise.all(
-        Array.from({ length: Math.min(options.concurrency, ranges.length) }, () =>
-          lane().catch((error: unknown) => {
-            controller.abort(error);
-            throw error;
-          }),
-        ),
-      );
-    } catch (error) {
-      throw outerSignal.aborted ? new Error('validation stopped before it finished', { cause: error }) : error;
+      const found = step.value;
+      const seenAtMs = Date.now();
+      const settled = watch ? watch.applied(seenAtMs) : abortableDelay(this.context.recheckDelayMs ?? 1_000, signal);
+      const later = settled.then(() => handle(found));
+      // Awaited below; marked handled now so a failure while others wait is not an unhandled rejection.
+      later.catch(() => undefined);
+      pending.push(later);
+      if (pending.length >= 64) await pending.shift();
     }
-
-    const seconds = (Date.now() - began) / 1000;
-    const remaining = { missing: counts.missing - fixed.missing, extra: counts.extra, mismatched: counts.mismatched - fixed.mismatched };
-    return {
-      table: `${keyspace}.${tableName}`,
-      compare: options.compare,
-      rangesTotal: planned.length,
-      rangesCompared: totals.rangesDone,
-      sourceRows: totals.sourceRows,
-      targetRows: totals.targetRows,
-      matched: totals.matched,
-      differences: counts,
-      remaining,
-      changedWhileCompared: totals.changed,
-      examples,
-      ...(writer ? { repair } : {}),
-      seconds,
-      rowsPerSecond: seconds > 0 ? Math.max(totals.sourceRows, totals.targetRows) / seconds : 0,
-      clean: remaining.missing + remaining.extra + remaining.mismatched === 0,
-    };
-  } finally {
-    outerSignal.removeEventListener('abort', stopOuter);
-    await watch?.close();
-    await Promise.all([source.shutdown(), target.shutdown()]).catch(() => undefined);
+    await Promise.all(pending);
+    return outcome;
   }
+
+  /**
+   * The difference as it stands now, or undefined when the two sides agree. A key of the
+   * partition key alone stands for the partition's static cells, so only those are compared.
+   */
+  private async recheck(key: ReadonlyMap<string, unknown>, readerOptions: RowReaderOptions): Promise<Omit<RowDifference, 'token'> | undefined> {
+    const { source, target, table, plan } = this.context;
+    const [s, t] = await Promise.all([readRow(source, table, key, this.withWritetime, readerOptions), readRow(target, table, key, this.withWritetime, readerOptions)]);
+    if (!s && !t) return undefined;
+    if (!t) return { kind: 'missing', key, columns: [] };
+    if (!s) return { kind: 'extra', key, columns: [] };
+    const settings = { compare: plan.compare, ...this.floor() };
+    const columns = isStaticKey(table, key) ? diffColumns(this.staticColumns, s, t, settings) : diffRow(table, s, t, { ...settings, includeStatic: true });
+    return columns.length === 0 ? undefined : { kind: 'mismatched', key, columns };
+  }
+}
+
+/** A key without its clustering values: it stands for a partition's static cells. */
+function isStaticKey(table: TableSchema, key: ReadonlyMap<string, unknown>): boolean {
+  return table.clustering.some((c) => !key.has(c.name) || key.get(c.name) === null);
+}
+
+/**
+ * Deletes a row the target holds and the source does not, timed at the newest write time among
+ * the cells it holds: the oldest timestamp that still removes all of them. A later write of the
+ * same row (a dual write still on its way, a replay) carries a newer timestamp and survives,
+ * where a delete timed "now" would hide it. A row whose write time cannot be read (key columns
+ * only) is left alone. The reason when it is not deleted, undefined when it is (or is gone).
+ */
+async function deleteExtraRow(target: cassandra.Client, table: TableSchema, key: ReadonlyMap<string, unknown>, readerOptions: RowReaderOptions): Promise<string | undefined> {
+  const row = await readRow(target, table, key, true, readerOptions);
+  if (!row) return undefined;
+  const staticOnly = isStaticKey(table, key);
+  const columns = table.columns.filter((c) => (staticOnly ? c.kind === 'static' : c.kind === 'regular'));
+  const newest = newestWriteTime(row, columns.map((c) => c.name));
+  if (newest === undefined) return 'the row has only key columns, whose write time cannot be read: a delete could hide a newer write, so it is left alone';
+  const keyColumns = [...table.partitionKey, ...(staticOnly ? [] : table.clustering)];
+  const deleted = staticOnly ? `${columns.map((c) => quoteIdentifier(c.name)).join(', ')} ` : '';
+  const cql =
+    `DELETE ${deleted}FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} USING TIMESTAMP ? WHERE ` +
+    keyColumns.map((c) => `${quoteIdentifier(c.name)} = ?`).join(' AND ');
+  for (let attempt = 0; ; attempt++) {
+    readerOptions.signal.throwIfAborted();
+    try {
+      await target.execute(cql, [newest, ...keyColumns.map((c) => key.get(c.name))], {
+        prepare: true,
+        consistency: cassandra.types.consistencies.localQuorum,
+      });
+      return undefined;
+    } catch (error) {
+      const verdict = classifyWriteError(error);
+      if (verdict.action === 'reject') return `the target refused the delete: ${verdict.reason}`;
+      readerOptions.onRetry?.(verdict.reason, attempt);
+      await abortableDelay(backoffMs(attempt, Math.random, 100, 10_000), readerOptions.signal);
+    }
+  }
+}
+
+function newestWriteTime(row: ScannedRow, columns: readonly string[]): bigint | undefined {
+  let newest: bigint | undefined;
+  const consider = (t: bigint | null | undefined) => {
+    if (t != null && (newest === undefined || BigInt(t) > newest)) newest = BigInt(t);
+  };
+  for (const name of columns) {
+    if (row.values.get(name) == null) continue;
+    const times = row.writetimes.get(name);
+    if (Array.isArray(times)) for (const t of times) consider(t);
+    else consider(times as bigint | null | undefined);
+  }
+  return newest;
+}
+
+function sumOf<T>(items: Iterable<T>, of: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += of(item);
+  return total;
+}
+
+function addCounts(into: Record<DifferenceKind, number>, counts: DifferenceCounts): void {
+  for (const kind of Object.keys(into) as DifferenceKind[]) into[kind] += counts[kind];
+}
+
+/** The job's report from every range's done record, whoever compared it. */
+function assembleReport(
+  job: string,
+  plan: ValidationPlan,
+  done: readonly RangeComparison[],
+  maxExamples: number,
+  began: number,
+  local: { ranges: number; rows: number },
+): ValidationReport {
+  const ordered = [...done].sort((a, b) => a.index - b.index);
+  const differences = noDifferences();
+  const fixed = noDifferences();
+  for (const d of ordered) {
+    addCounts(differences, d.differences);
+    addCounts(fixed, d.fixed);
+  }
+  const remaining = { missing: differences.missing - fixed.missing, extra: differences.extra - fixed.extra, mismatched: differences.mismatched - fixed.mismatched };
+  const seconds = (Date.now() - began) / 1000;
+  const sourceRows = sumOf(ordered, (d) => d.sourceRows);
+  const targetRows = sumOf(ordered, (d) => d.targetRows);
+  const repairs = plan.repair || plan.repairExtra;
+  return {
+    job,
+    table: plan.table,
+    compare: plan.compare,
+    rangesTotal: plan.ringRanges,
+    rangesCompared: ordered.length,
+    sourceRows,
+    targetRows,
+    matched: sumOf(ordered, (d) => d.matched),
+    differences,
+    remaining,
+    changedWhileCompared: sumOf(ordered, (d) => d.changed),
+    examples: ordered.flatMap((d) => d.examples).slice(0, maxExamples),
+    ...(repairs
+      ? { repair: { attempted: sumOf(ordered, (d) => d.repairAttempted), fixed: fixed.missing + fixed.extra + fixed.mismatched, notFixed: ordered.flatMap((d) => d.notFixed).slice(0, maxExamples) } }
+      : {}),
+    seconds,
+    rowsPerSecond: seconds > 0 ? local.rows / seconds : 0,
+    thisProcess: { ranges: local.ranges, rowsCompared: local.rows },
+    clean: remaining.missing + remaining.extra + remaining.mismatched === 0,
+  };
 }
 
 /**
@@ -308,8 +532,13 @@ function describe(table: TableSchema, difference: Omit<RowDifference, 'token'>):
   return {
     kind: difference.kind,
     key: formatPrimaryKey(table, difference.key),
-    columns: difference.columns.map((c) => ({ column: c.column, kind: c.kind, source: formatCqlValue(c.source), target: formatCqlValue(c.target) })),
+    columns: difference.columns.map((c) => ({ column: c.column, kind: c.kind, source: shorten(formatCqlValue(c.source)), target: shorten(formatCqlValue(c.target)) })),
   };
+}
+
+/** Reports (and the done records in Kafka that carry them) show the start of a long value, and its length. */
+function shorten(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
 
 

@@ -9,7 +9,7 @@ import { Clients, countRows, eventually, referenceKeyspaceOn, runAll, uniqueName
 import { runTandem } from '../helpers/run-cli.js';
 import { produceRaw } from '../helpers/sinks.js';
 import { baseUs, differences, readCells, seedReferenceRows, ttlGaps } from '../helpers/activity-rows.js';
-import { JobLog } from '../../src/backfill/index.js';
+import { JobLog } from '../../src/jobs/index.js';
 import pino from 'pino';
 
 const stack = inject('stackConfig');
@@ -165,7 +165,7 @@ describe('tandem backfill', () => {
     first.child.kill('SIGKILL');
     await first.exited;
 
-    const log = await JobLog.open(stack.kafka.brokers, job, pino({ level: 'silent' }));
+    const log = await JobLog.open(stack.kafka.brokers, 'backfill', job, pino({ level: 'silent' }));
     const doneAtKill = log.done.size;
     const total = log.plan!.ranges.length;
     await log.close();
@@ -202,7 +202,7 @@ describe('tandem backfill', () => {
     expect(summary).toMatchObject({ complete: true, rowsRead: 40_000 });
     expect(await countRows(target, table)).toBe(40_000);
     // Each process copied part of the job.
-    const log = await JobLog.open(stack.kafka.brokers, job, pino({ level: 'silent' }));
+    const log = await JobLog.open(stack.kafka.brokers, 'backfill', job, pino({ level: 'silent' }));
     const byWorker = new Set([...log.done.values()].map((d) => d.worker));
     await log.close();
     expect(byWorker.size).toBeGreaterThanOrEqual(2);

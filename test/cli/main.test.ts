@@ -113,7 +113,7 @@ describe('backfill, validate and demo options', () => {
   });
 
   it('backfill needs a job name Kafka can carry', async () => {
-    const { jobTopics } = await import('../../src/backfill/index.js');
+    const { jobTopics } = await import('../../src/jobs/index.js');
     expect(jobTopics('ua-2026.1').ranges).toBe('tandem-backfill.ua-2026.1.ranges');
     expect(() => jobTopics('my job')).toThrow('--job "my job" is not a valid job name');
   });

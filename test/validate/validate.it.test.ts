@@ -9,6 +9,9 @@ import { Clients, eventually, countRows, referenceKeyspaceOn, uniqueName } from 
 import { produceRaw } from '../helpers/sinks.js';
 import { runTandem } from '../helpers/run-cli.js';
 import { baseUs, seedReferenceRows } from '../helpers/activity-rows.js';
+import { pino } from 'pino';
+import { JobLog } from '../../src/jobs/index.js';
+import type { RangeComparison, ValidationPlan, ValidationResult } from '../../src/validate/index.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
@@ -104,12 +107,84 @@ describe('tandem validate', () => {
     const after = await validate('--compare', 'values+writetime');
     expect(after.code).toBe(1);
     expect(after.report.differences).toEqual({ missing: 3, extra: 10, mismatched: 0 });
+
+    // --repair-extra deletes the extras at the newest write time each holds, not "now": a write of
+    // the same row made after it (a dual write on its way) still wins.
+    const writetimeOf = async (i: number) =>
+      BigInt(String((await target.execute(`SELECT WRITETIME(activity_type) AS w FROM ${table} WHERE user_id = ? AND activity_time = ?`, at(i), { prepare: true })).first()['w']));
+    const onItsWay = extra[0]!;
+    const extraWrittenAt = await writetimeOf(onItsWay);
+    const extrasRepaired = await validate('--repair-extra');
+    expect(extrasRepaired.report.repair).toMatchObject({ attempted: 10, fixed: 10 });
+    expect(extrasRepaired.report.remaining).toEqual({ missing: 3, extra: 0, mismatched: 0 });
+    const rowsAt = async (i: number) => (await target.execute(`SELECT user_id FROM ${table} WHERE user_id = ? AND activity_time = ?`, at(i), { prepare: true })).rowLength;
+    for (const i of extra) expect(await rowsAt(i)).toBe(0);
+    await target.execute(`INSERT INTO ${table} (user_id, activity_time, activity_type) VALUES (?, ?, 'on its way') USING TIMESTAMP ?`, [...at(onItsWay), extraWrittenAt + 1n], { prepare: true });
+    expect(await rowsAt(onItsWay)).toBe(1);
   });
 
   it('exits 2 with one line for a table that does not exist', async () => {
     const run = await runTandem(['validate', '--config', writeConfig('valmissing'), '--table', 'no_such_keyspace.t']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('does not exist on the source');
+  });
+
+  it('is a job in Kafka: killed mid-way it resumes with the ranges not yet compared, and workers share one', { timeout: 400_000 }, async () => {
+    const source = clients.connect(stack.source);
+    const target = clients.connect(stack.target);
+    const keyspace = await referenceKeyspaceOn([source, target], 'valjob');
+    const table = `${keyspace}.user_activity`;
+    await seedReferenceRows(source, keyspace, 40_000);
+    const configFile = writeConfig('valjob');
+    const backfill = await runTandem(['backfill', '--config', configFile, '--table', table, '--splits', '64']);
+    expect(backfill.code, backfill.stderr).toBe(0);
+    // Five rows only the target holds: the resumed report must add up what both runs found.
+    for (let i = 0; i < 5; i++) {
+      await target.execute(`INSERT INTO ${table} (user_id, activity_time, activity_type) VALUES (?, ?, 'extra')`, [`extra${i}`, new Date(1_683_720_000_000 + i)], { prepare: true });
+    }
+    const openLog = (job: string) => JobLog.open<ValidationPlan, RangeComparison, ValidationResult>(stack.kafka.brokers, 'validate', job, pino({ level: 'silent' }));
+    const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'tandem.js');
+    // Small pages and many ranges, one at a time: slow enough to be killed mid-way and to be shared.
+    const slow = ['--config', configFile, '--table', table, '--concurrency', '1', '--page-size', '50', '--json'];
+
+    const job = uniqueName('valresume');
+    const watching = await openLog(job);
+    const first = spawn(process.execPath, [bin, 'validate', ...slow, '--job', job, '--splits', '512'], { stdio: 'ignore' });
+    children.push(first);
+    const firstExited = new Promise((done) => first.once('exit', done));
+    await eventually(async () => watching.done.size, (n) => n >= 40, 120_000, 10);
+    first.kill('SIGKILL');
+    await firstExited;
+    await watching.close();
+    const atKill = await openLog(job);
+    const doneAtKill = atKill.done.size;
+    const total = atKill.plan!.ranges.length;
+    await atKill.close();
+    expect(doneAtKill).toBeGreaterThan(0);
+    expect(doneAtKill).toBeLessThan(total);
+
+    const second = await runTandem(['validate', ...slow, '--job', job]);
+    expect(second.code, second.stderr).toBe(1);
+    const resumed = JSON.parse(second.stdout) as Report & { job: string; rangesCompared: number; thisProcess: { ranges: number } };
+    expect(resumed).toMatchObject({ job, rangesCompared: total, sourceRows: 40_000, targetRows: 40_005, differences: { missing: 0, extra: 5, mismatched: 0 }, clean: false });
+    expect(resumed.thisProcess.ranges).toBe(total - doneAtKill);
+    const finished = await openLog(job);
+    expect(finished.result).toMatchObject({ job, table, clean: false, rowsCompared: 40_000, remaining: { missing: 0, extra: 5, mismatched: 0 } });
+    await finished.close();
+
+    const shared = uniqueName('valworkers');
+    const [planner, worker] = await Promise.all([
+      runTandem(['validate', ...slow, '--job', shared, '--splits', '1024']),
+      runTandem(['validate', ...slow, '--job', shared, '--worker']),
+    ]);
+    for (const run of [planner, worker]) {
+      expect(run.code, run.stderr).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({ sourceRows: 40_000, differences: { missing: 0, extra: 5, mismatched: 0 } });
+    }
+    const sharedLog = await openLog(shared);
+    const byWorker = new Set([...sharedLog.done.values()].map((d) => d.worker));
+    await sharedLog.close();
+    expect(byWorker.size).toBe(2);
   });
 
   it('reports no false differences while a 5,000 records/s dual-write stream runs', { timeout: 300_000 }, async () => {

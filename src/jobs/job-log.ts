@@ -3,8 +3,10 @@ import { Admin, Consumer, Producer, stringDeserializer, stringSerializer, type M
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
 import { ensureTopics } from '../kafka/index.js';
-import type { RowRejection } from './backfill-writer.js';
-import type { PartitionerName, TokenRange } from './token-range-planner.js';
+import type { TokenRange } from '../backfill/token-range-planner.js';
+
+/** What a job does to each range: copy it (backfill) or compare it (validate). Names the job's topics. */
+export type JobKind = 'backfill' | 'validate';
 
 /** Partitions of a job's range topic: how many workers can share the job. */
 export const rangeTopicPartitions = 12;
@@ -25,56 +27,56 @@ export interface JobTopics {
   readonly group: string;
 }
 
-export function jobTopics(job: string): JobTopics {
+export function jobTopics(job: string, kind: JobKind = 'backfill'): JobTopics {
   if (!/^[A-Za-z0-9._-]{1,180}$/.test(job)) {
     throw new ConfigError(`--job ${JSON.stringify(job)} is not a valid job name`, { hint: 'Use letters, digits, dots, dashes and underscores (it names Kafka topics)' });
   }
-  return { ranges: `tandem-backfill.${job}.ranges`, progress: `tandem-backfill.${job}.progress`, group: `tandem-backfill.${job}` };
+  return { ranges: `tandem-${kind}.${job}.ranges`, progress: `tandem-${kind}.${job}.progress`, group: `tandem-${kind}.${job}` };
 }
 
-/** The first record of a job's progress log: what is copied, and every range of the plan. */
-export interface JobPlan {
+/** The first record of a job's progress log: what the job works on, and every range of the plan. */
+export interface PlanRecord {
   readonly type: 'plan';
   /** Tells this plan's tasks and done records from those of a plan another process wrote at the same moment. */
   readonly planId: string;
   readonly job: string;
+  /** `keyspace.table`, unquoted. */
   readonly table: string;
-  readonly partitioner: PartitionerName;
   /** Each range as [start, end] decimal strings; a range task names its index here. */
   readonly ranges: readonly (readonly [string, string])[];
   readonly plannedAtMs: number;
-  /** Write time of rows with no live regular cell (see CellWriteOptions.keyOnlyRowTimestampUs), decimal µs. */
-  readonly keyOnlyRowTimestampUs: string;
 }
 
-/** Written once a range is copied; a range redelivered after a rebalance or restart is skipped when it has one. */
-export interface RangeDone {
+/** Written once a range's work is finished; a range redelivered after a rebalance or restart is skipped when it has one. */
+export interface DoneRecord {
   readonly type: 'done';
   readonly planId: string;
   readonly index: number;
-  readonly rowsRead: number;
-  readonly rowsWritten: number;
-  readonly rowsRejected: number;
-  /** The first few rows the target refused, with why. */
-  readonly rejections: readonly RowRejection[];
   readonly worker: string;
   readonly ms: number;
 }
 
-type ProgressRecord = JobPlan | RangeDone;
+/** Written when the whole job is finished, by a process that saw every range done: the job's outcome. */
+export interface ResultRecord {
+  readonly type: 'result';
+  readonly planId: string;
+}
 
-export function planRanges(plan: JobPlan): TokenRange[] {
+export function planRanges(plan: PlanRecord): TokenRange[] {
   return plan.ranges.map(([start, end]) => ({ start: BigInt(start), end: BigInt(end) }));
 }
 
 /**
  * A job's progress log, a one-partition Kafka topic read from the start by every process of the
- * job: the plan, then one `done` record per copied range. Kafka keeps it durably, so a job
- * restarted anywhere knows what is done; the range tasks' committed offsets are the other half.
+ * job: the plan, then one `done` record per finished range, then (for jobs with an outcome) a
+ * `result`. Kafka keeps it durably, so a job restarted anywhere knows what is done; the range
+ * tasks' committed offsets are the other half.
  */
-export class JobLog {
-  plan: JobPlan | undefined;
-  readonly done = new Map<number, RangeDone>();
+export class JobLog<P extends PlanRecord = PlanRecord, D extends DoneRecord = DoneRecord, R extends ResultRecord = ResultRecord> {
+  plan: P | undefined;
+  readonly done = new Map<number, D>();
+  /** The last result of the job's plan. */
+  result: R | undefined;
   private readonly listeners = new Set<() => void>();
 
   private constructor(
@@ -87,13 +89,18 @@ export class JobLog {
   ) {}
 
   /** Opens the log and resolves once everything written before now has been read. */
-  static async open(brokers: readonly string[], job: string, log: Logger): Promise<JobLog> {
-    const topics = jobTopics(job);
+  static async open<P extends PlanRecord = PlanRecord, D extends DoneRecord = DoneRecord, R extends ResultRecord = ResultRecord>(
+    brokers: readonly string[],
+    kind: JobKind,
+    job: string,
+    log: Logger,
+  ): Promise<JobLog<P, D, R>> {
+    const topics = jobTopics(job, kind);
     await ensureTopics(brokers, [topics.progress], 1, keepForever);
     await ensureTopics(brokers, [topics.ranges], rangeTopicPartitions, keepForever);
     const readerGroup = `${topics.group}.reader-${randomUUID()}`;
     const consumer = new Consumer<string, string, string, string>({
-      clientId: 'tandem-backfill-log',
+      clientId: `tandem-${kind}-log`,
       groupId: readerGroup,
       bootstrapBrokers: [...brokers],
       deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
@@ -101,11 +108,11 @@ export class JobLog {
       heartbeatInterval: 1_000,
     });
     const producer = new Producer<string, string, string, string>({
-      clientId: 'tandem-backfill-log',
+      clientId: `tandem-${kind}-log`,
       bootstrapBrokers: [...brokers],
       serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
     });
-    const jobLog = new JobLog(topics, brokers, consumer, readerGroup, producer, log);
+    const jobLog = new JobLog<P, D, R>(topics, brokers, consumer, readerGroup, producer, log);
     try {
       await jobLog.start();
     } catch (error) {
@@ -141,26 +148,27 @@ export class JobLog {
     this.stream.on('error', (error: unknown) => {
       // Before the log is read to its end, a job cannot know what is done: fail rather than guess.
       failed(error);
-      this.log.warn({ err: error }, 'reading the backfill progress log failed');
+      this.log.warn({ err: error }, 'reading the job progress log failed');
     });
     await ready;
   }
 
   private apply(value: string): void {
-    let record: ProgressRecord;
+    let record: P | D | R;
     try {
-      record = JSON.parse(value) as ProgressRecord;
+      record = JSON.parse(value) as P | D | R;
     } catch {
       this.log.warn({ topic: this.topics.progress }, 'skipping a progress record that is not JSON');
       return;
     }
     if (record.type === 'plan') this.plan ??= record;
     else if (record.type === 'done') this.markDone(record);
+    else if (record.type === 'result' && record.planId === this.plan?.planId) this.result = record;
     for (const listener of this.listeners) listener();
   }
 
   /** Counts a done record of the job's plan once; those of a plan that lost the race to be first are ignored. */
-  private markDone(record: RangeDone): void {
+  private markDone(record: D): void {
     if (this.plan && record.planId === this.plan.planId && !this.done.has(record.index)) this.done.set(record.index, record);
   }
 
@@ -171,7 +179,7 @@ export class JobLog {
   }
 
   /** Resolves once the log holds a plan, or with undefined when `signal` aborts first. */
-  waitForPlan(signal: AbortSignal): Promise<JobPlan | undefined> {
+  waitForPlan(signal: AbortSignal): Promise<P | undefined> {
     return new Promise((resolve) => {
       const check = () => {
         if (!this.plan && !signal.aborted) return;
@@ -200,12 +208,14 @@ export class JobLog {
     });
   }
 
-  async publish(record: ProgressRecord): Promise<void> {
+  async publish(record: P | D | R): Promise<void> {
     await this.producer.send({ acks: -1, messages: [{ topic: this.topics.progress, key: record.type, value: JSON.stringify(record) }] });
     // Known at once, not only when read back: a task redelivered meanwhile is then skipped.
     if (record.type === 'done') {
       this.markDone(record);
       for (const listener of this.listeners) listener();
+    } else if (record.type === 'result' && record.planId === this.plan?.planId) {
+      this.result = record;
     }
   }
 
@@ -235,7 +245,7 @@ export class JobLog {
     await this.consumer.close(true as boolean | undefined).catch(() => undefined);
     await this.producer.close().catch(() => undefined);
     // The reader's group holds no offsets worth keeping; leaving it would clutter the group list.
-    const admin = new Admin({ clientId: 'tandem-backfill-log', bootstrapBrokers: [...this.brokers] });
+    const admin = new Admin({ clientId: 'tandem-job-log', bootstrapBrokers: [...this.brokers] });
     await admin
       .deleteGroups({ groups: [this.readerGroup] })
       .catch(() => undefined)

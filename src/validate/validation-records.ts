@@ -1,0 +1,67 @@
+import type { PartitionerName } from '../backfill/token-range-planner.js';
+import type { DoneRecord, PlanRecord, ResultRecord } from '../jobs/index.js';
+import type { RowDifference } from './merge-compare.js';
+import type { CompareMode } from './row-diff.js';
+
+export type DifferenceKind = RowDifference['kind'];
+export type DifferenceCounts = Readonly<Record<DifferenceKind, number>>;
+
+export interface DifferenceExample {
+  readonly kind: DifferenceKind;
+  readonly key: string;
+  /** Why repair left it as it is. */
+  readonly reason?: string;
+  readonly columns: readonly { column: string; kind: 'value' | 'writetime'; source: string; target: string }[];
+}
+
+/**
+ * A validation job's plan. What is compared and whether it is repaired are part of the plan, so
+ * every worker of the job does the same.
+ */
+export interface ValidationPlan extends PlanRecord {
+  readonly partitioner: PartitionerName;
+  readonly compare: CompareMode;
+  readonly repair: boolean;
+  readonly repairExtra: boolean;
+  /** Percent of the ring's ranges in the plan (100: all). */
+  readonly samplePercent: number;
+  /** Ranges of the whole ring before sampling. */
+  readonly ringRanges: number;
+  /** Write time given by repair to rows with only key columns (ms); null: such rows are reported, not repaired. */
+  readonly dualWritesSinceMs: number | null;
+}
+
+/** One range compared (and repaired). */
+export interface RangeComparison extends DoneRecord {
+  readonly sourceRows: number;
+  readonly targetRows: number;
+  readonly matched: number;
+  /** Rows that differed in the scan but matched when read again. */
+  readonly changed: number;
+  /** Differences still there when read again. */
+  readonly differences: DifferenceCounts;
+  readonly repairAttempted: number;
+  /** Differences repair fixed, by kind. */
+  readonly fixed: DifferenceCounts;
+  /** The first few differences of the range, and the rows repair could not fix. */
+  readonly examples: readonly DifferenceExample[];
+  readonly notFixed: readonly DifferenceExample[];
+}
+
+/** A finished validation's outcome, published once every range is compared: what `tandem status` reads. */
+export interface ValidationResult extends ResultRecord {
+  readonly job: string;
+  readonly table: string;
+  readonly compare: CompareMode;
+  readonly finishedAtMs: number;
+  readonly rangesCompared: number;
+  readonly rowsCompared: number;
+  readonly differences: DifferenceCounts;
+  /** Left after repair. */
+  readonly remaining: DifferenceCounts;
+  readonly clean: boolean;
+}
+
+export function noDifferences(): Record<DifferenceKind, number> {
+  return { missing: 0, extra: 0, mismatched: 0 };
+}
