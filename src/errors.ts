@@ -103,6 +103,8 @@ export const recordRejections = [
   'unsupported-table',
   'unknown-table',
   'server-rejected',
+  /** A dead letter replayed whose topic is no longer in the config. */
+  'unknown-topic',
 ] as const;
 export type RecordRejection = (typeof recordRejections)[number];
 

@@ -70,7 +70,7 @@ export function formatDemoReport(r: DemoReport): string[] {
     `  validation:  ${v.sourceRows} source rows vs ${v.targetRows} target rows: ${v.clean ? 'CLEAN' : `${v.remaining.missing} missing, ${v.remaining.extra} extra, ${v.remaining.mismatched} mismatched`}`,
     '',
     'Cutover gates:',
-    ...r.gates.map((g) => `  [${g.pass ? 'pass' : 'FAIL'}] ${g.name} (${g.detail})`),
+    ...r.gates.map((g) => `  [${g.pass ? 'pass' : 'FAIL'}] ${g.name} (${g.reason})`),
     '',
     r.ready ? 'READY TO CUT OVER: the target holds what the source holds and both sinks are caught up.' : 'NOT READY: see the failing gates above.',
     '',
@@ -78,6 +78,7 @@ export function formatDemoReport(r: DemoReport): string[] {
     'Look at the data yourself:',
     `  tandem validate --config ${config} --table ${demoTable} --compare values+writetime`,
     `  tandem status --config ${config}`,
+    `  tandem dashboard --config ${config}   (then open http://127.0.0.1:9465/: lag, throughput, backfill by range, validation, gates)`,
     `  any CQL client: source ${r.config.source.contactPoints[0]} (cassandra/cassandra), target ${r.config.target.contactPoints[0]} with TLS (CA ${shown(r.stack.caFile)}, ks-user/ks-password)`,
     `Stop the stack: tandem down${dataDirOption(r.config)}   (add --purge to delete its data)`,
   ];

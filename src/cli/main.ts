@@ -8,7 +8,10 @@ import { registerBackfillCommand } from './backfill-command.js';
 import { registerValidateCommand } from './validate-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerSinkCommand } from './sink-command.js';
+import { registerDlqCommand } from './dlq-command.js';
 import { registerStackCommands } from './stack-commands.js';
+import { registerStatusCommand } from './status-command.js';
+import { registerDashboardCommand } from './dashboard-command.js';
 
 export function buildProgram(output: Output = consoleOutput): Command {
   const program = new Command('tandem')
@@ -17,8 +20,11 @@ export function buildProgram(output: Output = consoleOutput): Command {
     .exitOverride()
     .showHelpAfterError();
   registerStackCommands(program, output);
+  registerStatusCommand(program, output);
+  registerDashboardCommand(program, output);
   registerProduceCommand(program, output);
   registerSinkCommand(program, output);
+  registerDlqCommand(program, output);
   registerConfigCommand(program, output);
   registerAssessCommand(program, output);
   registerSchemaCommand(program, output);

@@ -1,10 +1,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, type TandemConfig } from '../config/index.js';
-import { consumerGroupLag } from '../kafka/index.js';
-import { consumerGroupOf, destinationNames, type DestinationName } from '../sink/index.js';
-import { readRunningSinks, type RunningSink } from '../status/index.js';
-import { stackSpecFromConfig, stackStatus, startStack, stateFile, stopStack, type StackSpec } from '../stack/index.js';
+import { loadConfig } from '../config/index.js';
+import { stackSpecFromConfig, startStack, stateFile, stopStack, type StackSpec } from '../stack/index.js';
 import { table, type Output } from './output.js';
 
 interface StackOptions {
@@ -21,54 +18,6 @@ const shown = (path: string) => {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') ? rel : path;
 };
-
-interface SinkLag {
-  destination: DestinationName;
-  group: string;
-  lag?: number;
-  partitions?: { topic: string; partition: number; committed: string; end: string; lag: string }[];
-  error?: string;
-  /** Counters of the `tandem sink` process serving on `status.port`, when one runs. */
-  process?: Omit<RunningSink, 'destination'>;
-}
-
-/** Each destination's consumer group lag over the configured topics; Kafka being down is reported, not thrown. */
-async function sinkLags(config: TandemConfig): Promise<SinkLag[]> {
-  if (config.topics.length === 0) return [];
-  const topics = config.topics.map((t) => t.topic);
-  const running = new Map((await readRunningSinks(config.status)).map(({ destination, ...counters }) => [destination, counters]));
-  return Promise.all(
-    destinationNames.map(async (destination): Promise<SinkLag> => {
-      const group = consumerGroupOf(config.sink, destination);
-      const counters = running.get(destination);
-      const processPart = counters ? { process: counters } : {};
-      try {
-        const partitions = await consumerGroupLag(config.kafka.brokers, group, topics);
-        return {
-          destination,
-          group,
-          lag: Number(partitions.reduce((sum, p) => sum + p.lag, 0n)),
-          partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition, committed: String(p.committed), end: String(p.end), lag: String(p.lag) })),
-          ...processPart,
-        };
-      } catch (error) {
-        return { destination, group, error: (error as Error).message, ...processPart };
-      }
-    }),
-  );
-}
-
-/** A histogram bound in ms; null stands for beyond the top bucket once through JSON. */
-function formatBound(ms: number | null): string {
-  if (ms === null) return 'more than 30 min';
-  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
-}
-
-function describeProcess(p: Omit<RunningSink, 'destination'>): string {
-  const delay = p.delay && p.delay.count > 0 ? `, delay p50 ≤ ${formatBound(p.delay.p50UpToMs)}, p99 ≤ ${formatBound(p.delay.p99UpToMs)}` : '';
-  const counts = `${p.state}: ${p.written} written, ${p.deleted} deleted, ${p.retried} retries, ${p.deadLettered} dead-lettered, ${p.inFlight} in flight${delay}`;
-  return p.lastError ? `${counts} (last error: ${p.lastError})` : counts;
-}
 
 export function registerStackCommands(program: Command, output: Output): void {
   program
@@ -104,45 +53,5 @@ export function registerStackCommands(program: Command, output: Output): void {
       const result = await stopStack(spec.dataDir, { purge: options.purge ?? false });
       output.info(result.stopped.length === 0 ? `Nothing running (no live servers in ${shown(stateFile(spec.dataDir))}).` : `Stopped ${result.stopped.join(', ')}.`);
       if (result.purged) output.info(`Deleted ${shown(spec.dataDir)}.`);
-    });
-
-  program
-    .command('status')
-    .description('show which servers of the local stack run and how far each destination\'s sink trails its topics')
-    .option('-c, --config <file>', 'config the stack was started with')
-    .option('-d, --data-dir <dir>', 'data dir of the stack (default: ./.tandem)')
-    .option('--json', 'print JSON')
-    .addHelpText('after', '\nExample:\n  $ tandem status --json')
-    .action(async (options: StackOptions & { json?: boolean }) => {
-      const { config } = loadConfig(options.config);
-      const spec = stackSpecFromConfig(config, options.dataDir ? { dataDir: options.dataDir } : {});
-      const servers = stackStatus(spec.dataDir);
-      const sinks = await sinkLags(config);
-      if (options.json) {
-        output.info(
-          JSON.stringify(
-            {
-              stack: servers.map((s) => ({ name: s.name, running: s.running, address: s.record?.address, pid: s.record?.pid, version: s.record?.version })),
-              sinks,
-            },
-            null,
-            2,
-          ),
-        );
-        return;
-      }
-      output.info('Local stack:');
-      for (const line of table(servers.map((s) => [s.name, s.running ? 'running' : 'stopped', s.record?.address ?? '-', s.running ? `pid ${s.record?.pid}` : '']))) {
-        output.info(`  ${line}`);
-      }
-      if (sinks.length === 0) return;
-      output.info('Sinks (consumer group lag; counters of the sink process serving on the status port):');
-      const rows = sinks.map((s) => [
-        s.destination,
-        s.group,
-        s.error ? `lag unknown: ${s.error}` : `${s.lag} records behind`,
-        s.process ? describeProcess(s.process) : 'no sink process answering',
-      ]);
-      for (const line of table(rows)) output.info(`  ${line}`);
     });
 }

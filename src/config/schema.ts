@@ -90,6 +90,13 @@ const sinkSchema = z.strictObject({
    * (most requests then carry one row, and concurrency is what gives throughput).
    */
   maxRequests: z.number().int().min(1).max(4_096).optional(),
+  /**
+   * How long (ms) a record may wait for others to share its write while the destination has a
+   * request slot free. Default: 2 where batches may hold any rows (a stream of single writes
+   * becomes small batches, cheaper for the server per row), 0 where a batch holds one partition
+   * (rows of one partition seldom arrive together, so waiting would only add delay).
+   */
+  lingerMs: z.number().int().min(0).max(1_000).optional(),
   /** Rows per unlogged batch; 1 turns batching off. Amazon Keyspaces takes at most 30. */
   batchMaxRows: z.number().int().min(1).max(30, { message: 'must be at most 30, the most Amazon Keyspaces takes in one batch' }).default(30),
   /** Estimated bytes per batch, under Cassandra's default batch_size_fail_threshold of 50 KiB; a larger row goes alone. */

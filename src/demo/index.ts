@@ -1,1 +1,1 @@
-export { runMigrationDemo, demoKeyspace, demoTable, type DemoOptions, type DemoReport, type DestinationReport, type ReadinessGate } from './migration-demo.js';
+export { runMigrationDemo, demoKeyspace, demoTable, type DemoOptions, type DemoReport, type DestinationReport } from './migration-demo.js';

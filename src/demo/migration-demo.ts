@@ -11,7 +11,7 @@ import { linesOf, produceJsonLines } from '../produce/index.js';
 import { copySchema, describeItem } from '../schema/index.js';
 import { consumerGroupOf, CqlDestination, runSinkWorker, SinkCounters, type SinkState } from '../sink/index.js';
 import { startStack, stackSpecFromConfig, type UpResult } from '../stack/index.js';
-import { serveSinkStatus } from '../status/index.js';
+import { serveSinkStatus, StatusCollector, type Gate, type MigrationPhase } from '../status/index.js';
 import { runValidation, type ValidationReport } from '../validate/index.js';
 
 export const demoKeyspace = 'msk_ks_cass_blog';
@@ -42,12 +42,6 @@ export interface DestinationReport {
   readonly state: SinkState;
 }
 
-export interface ReadinessGate {
-  readonly name: string;
-  readonly pass: boolean;
-  readonly detail: string;
-}
-
 export interface DemoReport {
   readonly configFile: string;
   /** The config the demo ran with: addresses to show the user. */
@@ -58,7 +52,9 @@ export interface DemoReport {
   readonly destinations: readonly DestinationReport[];
   readonly backfill: BackfillSummary;
   readonly validation: ValidationReport;
-  readonly gates: readonly ReadinessGate[];
+  /** Phase and cutover gates as `tandem status` and the dashboard judge them. */
+  readonly phase: MigrationPhase;
+  readonly gates: readonly Gate[];
   readonly ready: boolean;
 }
 
@@ -167,12 +163,7 @@ export async function runMigrationDemo(options: DemoOptions): Promise<DemoReport
       const s = c.snapshot();
       return { destination: c.destination, rows: rows[c.destination], lag: lags[c.destination], written: s.written, deadLettered: s.deadLettered, state: c.state };
     });
-    const gates: ReadinessGate[] = [
-      { name: 'both sinks at zero lag', pass: destinations.every((d) => d.lag === 0), detail: destinations.map((d) => `${d.destination} ${d.lag}`).join(', ') },
-      { name: 'backfill complete', pass: backfill.complete && backfill.rowsRejected === 0, detail: `${backfill.rangesDone}/${backfill.rangesTotal} ranges, ${backfill.rowsRejected} rows refused` },
-      { name: 'last validation clean', pass: validation.clean, detail: `${validation.sourceRows} rows compared, ${validation.remaining.missing + validation.remaining.extra + validation.remaining.mismatched} differ` },
-      { name: 'no dead letters', pass: destinations.every((d) => d.deadLettered === 0), detail: destinations.map((d) => `${d.destination} ${d.deadLettered}`).join(', ') },
-    ];
+    const { phase, gates, ready } = await judgeCutover(config, dataDir);
     return {
       configFile,
       config,
@@ -182,14 +173,22 @@ export async function runMigrationDemo(options: DemoOptions): Promise<DemoReport
       destinations,
       backfill,
       validation,
+      phase,
       gates,
-      ready: gates.every((g) => g.pass),
+      ready,
     };
   } finally {
     sinks.abort();
     await Promise.allSettled(running);
     await server?.close();
   }
+}
+
+/** The gates as `tandem status` and the dashboard judge them, from what Kafka holds: sink groups, dead letters, the jobs' logs. */
+async function judgeCutover(config: TandemConfig, dataDir: string) {
+  const collector = new StatusCollector({ config, dataDir, sinkProcesses: async () => [] });
+  const status = await collector.collect().finally(() => collector.close());
+  return { phase: status.phase, gates: status.gates, ready: status.ready };
 }
 
 /** The base config with the demo's topic and sink group, and the stack's CA file made absolute. */

@@ -8,6 +8,8 @@ export const deadLetterHeaders = {
   topic: 'tandem-dlq-source-topic',
   partition: 'tandem-dlq-source-partition',
   offset: 'tandem-dlq-source-offset',
+  /** The original record's Kafka timestamp (ms): a replay writes with the write time the record had. */
+  timestamp: 'tandem-dlq-source-timestamp',
   destination: 'tandem-dlq-destination',
   at: 'tandem-dlq-at',
   /** Set when the original record was a tombstone (a null value), which the dead letter cannot be. */
@@ -19,6 +21,8 @@ export interface DeadLetter {
   readonly topic: string;
   readonly partition: number;
   readonly offset: bigint;
+  /** The original record's Kafka timestamp, ms. */
+  readonly timestampMs: bigint;
   readonly key: Buffer | null | undefined;
   readonly value: Buffer | null | undefined;
   /** The record's own headers: kept, so a replay writes with the original tandem-ts-us. */
@@ -27,6 +31,12 @@ export interface DeadLetter {
   readonly error: string;
   readonly destination: DestinationName;
 }
+
+/**
+ * The consumer group that replays dead letters once their cause is fixed: what it has not consumed
+ * is what still waits, and status holds the cutover gate until that is nothing.
+ */
+export const deadLetterReplayGroup = 'tandem-dlq-replay';
 
 /** The dead-letter topic of a topic unless the config names one. */
 export function deadLetterTopicOf(topic: { topic: string; deadLetterTopic?: string | undefined }): string {
@@ -41,6 +51,7 @@ export async function publishDeadLetter(producer: Producer<Buffer, Buffer, strin
   headers.set(deadLetterHeaders.topic, Buffer.from(letter.topic));
   headers.set(deadLetterHeaders.partition, Buffer.from(String(letter.partition)));
   headers.set(deadLetterHeaders.offset, Buffer.from(String(letter.offset)));
+  headers.set(deadLetterHeaders.timestamp, Buffer.from(String(letter.timestampMs)));
   headers.set(deadLetterHeaders.destination, Buffer.from(letter.destination));
   headers.set(deadLetterHeaders.at, Buffer.from(new Date().toISOString()));
   if (letter.value == null) headers.set(deadLetterHeaders.tombstone, Buffer.from('true'));

@@ -91,12 +91,14 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
   const limiter = options.maxWritesPerSecond ? new RateLimiter(options.maxWritesPerSecond) : undefined;
   // Decided once, as the number of requests out depends on it.
   const acrossPartitions = mayBatchAcrossPartitions(sink.batchAcrossPartitions, destination);
+  const lingerMs = sink.lingerMs ?? (acrossPartitions ? 2 : 0);
   const batcher = new WriteBatcher(destination, {
     // Measured on 2 cores (bench:sink): 16 batches out keep a one-node Cassandra busiest.
     maxRequests: sink.maxRequests ?? (acrossPartitions ? 16 : 128),
     maxRows: sink.batchMaxRows,
     maxBytes: sink.batchMaxBytes,
     acrossPartitions,
+    lingerMs,
     onBatch: (rows) => counters.batchSent(rows),
   });
   let fatal: unknown;
@@ -131,6 +133,7 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
           topic: message.topic,
           partition: message.partition,
           offset: message.offset,
+          timestampMs: message.timestamp,
           key: message.key,
           value: message.value,
           headers: message.headers,
@@ -190,7 +193,7 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
   signal.addEventListener('abort', stop, { once: true });
   counters.state = 'running';
   log.info(
-    { groupId, topics: [...routes.keys()], maxInFlight: sink.maxInFlight, maxRequests: batcher.maxRequests, batchAcrossPartitions: acrossPartitions, maxWritesPerSecond: options.maxWritesPerSecond },
+    { groupId, topics: [...routes.keys()], maxInFlight: sink.maxInFlight, maxRequests: batcher.maxRequests, lingerMs, batchAcrossPartitions: acrossPartitions, maxWritesPerSecond: options.maxWritesPerSecond },
     'sink started',
   );
 
@@ -297,24 +300,32 @@ async function prepareRoutes(options: SinkWorkerOptions, counters: SinkCounters,
       });
       continue;
     }
-    let mapping;
-    try {
-      mapping = topic.mapping ? parseMapping(topic.mapping) : defaultMapping(table);
-      checkMapping(mapping, table);
-    } catch (error) {
-      if (error instanceof MappingError) throw new ConfigError(`topics[${options.topics.indexOf(topic)}].mapping ${error.message}`, { cause: error });
-      throw error;
-    }
-    const decode = createRecordDecoder(table, mapping, {
-      timestamp: topic.timestamp,
-      ttl: topic.ttl,
-      unknownFields: topic.unknownFields,
-      nullToUnset: topic.nullToUnset,
-      deletesEnabled: topic.deletesEnabled,
-    });
+    const decode = topicDecoder(topic, table, options.topics.indexOf(topic));
     routes.set(topic.topic, { config: topic, table, decode, deadLetterTopic: deadLetterTopicOf(topic) });
   }
   return routes;
+}
+
+/**
+ * How a topic's records become rows of `table`: its mapping (or the default one) checked against
+ * the table's columns. A mapping that can never fit is a config error naming `topics[index]`.
+ */
+export function topicDecoder(topic: TopicConfig, table: TableSchema, index: number): RecordDecoder {
+  let mapping;
+  try {
+    mapping = topic.mapping ? parseMapping(topic.mapping) : defaultMapping(table);
+    checkMapping(mapping, table);
+  } catch (error) {
+    if (error instanceof MappingError) throw new ConfigError(`topics[${index}].mapping ${error.message}`, { cause: error });
+    throw error;
+  }
+  return createRecordDecoder(table, mapping, {
+    timestamp: topic.timestamp,
+    ttl: topic.ttl,
+    unknownFields: topic.unknownFields,
+    nullToUnset: topic.nullToUnset,
+    deletesEnabled: topic.deletesEnabled,
+  });
 }
 
 /** `ks.table` or `"Ks"."Table"` into its two names, unquoted. */

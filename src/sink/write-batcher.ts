@@ -26,6 +26,12 @@ export interface WriteBatcherOptions {
   readonly maxBytes: number;
   /** Rows of different partitions may share a batch (see `mayBatchAcrossPartitions`); else a batch holds one partition. */
   readonly acrossPartitions: boolean;
+  /**
+   * How long a row may wait for others to share its request while a request slot is free; 0 sends
+   * it at once. A few milliseconds turn a steady stream of single writes into small batches,
+   * which costs the server far less per row, so it answers sooner.
+   */
+  readonly lingerMs?: number;
   /** Told of each batch sent (not of single writes). */
   readonly onBatch?: (rows: number) => void;
 }
@@ -73,17 +79,30 @@ export class WriteBatcher {
   submit(table: TableSchema, op: RowOperation): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const pending: Pending = { table, op, bytes: op.kind === 'upsert' ? op.estimatedBytes : 64, resolve, reject };
-      if (this.requests < this.options.maxRequests && this.waiting === 0) {
+      const lingerMs = this.options.lingerMs ?? 0;
+      const slotFree = this.requests < this.options.maxRequests;
+      if (slotFree && this.waiting === 0 && lingerMs <= 0) {
         this.send([pending]);
         return;
       }
       const key = this.groupOf(table, op);
-      const group = this.groups.get(key);
+      let group = this.groups.get(key);
       if (group) group.push(pending);
-      else this.groups.set(key, [pending]);
+      else this.groups.set(key, (group = [pending]));
       this.waiting += 1;
+      // With every slot taken, the next answer sends what waits; else a full batch goes at once and the rest after the linger.
+      if (!slotFree) return;
+      if (group.length >= this.options.maxRows) this.pump();
+      else this.lingerTimer ??= setTimeout(this.endLinger, lingerMs);
     });
   }
+
+  private lingerTimer: NodeJS.Timeout | undefined;
+
+  private readonly endLinger = () => {
+    this.lingerTimer = undefined;
+    this.pump();
+  };
 
   private groupOf(table: TableSchema, op: RowOperation): string {
     const name = `${table.keyspace}.${table.table}`;

@@ -1,7 +1,21 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ConfigError, PortInUseError } from '../errors.js';
+import { dashboardHeaders, dashboardHtml } from './dashboard-page.js';
+
+/**
+ * Header a status client sends when it only wants the sink counters of the process it asks: a
+ * dashboard pointed at its own port then does not ask itself again, and again.
+ */
+export const probeHeader = 'x-tandem-probe';
+
+/** What a request for `/api/status` asks for. */
+export interface StatusRequest {
+  /** Only the counters of sinks running in the answering process (see `probeHeader`). */
+  readonly probe: boolean;
+}
 
 export interface StatusServerOptions {
   readonly host: string;
@@ -9,7 +23,7 @@ export interface StatusServerOptions {
   readonly port: number;
   readonly registry: Registry;
   /** The JSON of `/api/status`. */
-  readonly status: () => Promise<unknown> | unknown;
+  readonly status: (request: StatusRequest) => Promise<unknown> | unknown;
   /** Required when `host` is not a loopback address: requests must carry it as a bearer token. */
   readonly token?: string | undefined;
 }
@@ -32,9 +46,21 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * The HTTP face of a running Tandem process: `/metrics` in Prometheus text format and
- * `/api/status` as JSON. Counters and lag are operational data about someone's migration, so
- * anything beyond loopback needs a token.
+ * The host a dashboard binds to: loopback unless `--host` names another address, which then needs
+ * a token, because status shows someone's migration (tables, counts, errors) to whoever asks.
+ */
+export function dashboardHost(hostOption: string | undefined, token: string | undefined): string {
+  const host = hostOption ?? '127.0.0.1';
+  if (!isLoopback(host) && !token) {
+    throw new ConfigError(`Serving the dashboard on ${host} needs a token`, { hint: 'Set TANDEM_DASHBOARD_TOKEN; requests then carry "Authorization: Bearer <token>" (the page also takes ?token=)' });
+  }
+  return host;
+}
+
+/**
+ * The HTTP face of a running Tandem process: the dashboard page at `/`, `/metrics` in Prometheus
+ * text format and `/api/status` as JSON. Counters and lag are operational data about someone's
+ * migration, so anything beyond loopback needs a token.
  *
  * @example
  *   const server = await startStatusServer({ host: '127.0.0.1', port: 9464, registry, status: () => snapshot() });
@@ -63,13 +89,29 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   };
 }
 
+/** Same length and bytes, compared in constant time so the token cannot be guessed byte by byte. */
+function sameSecret(given: string | null | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A bearer token in the header, or for the page alone `?token=` (a browser cannot set a header when opening a link). */
+function authorized(token: string, request: IncomingMessage, url: URL): boolean {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ') && sameSecret(header.slice('Bearer '.length), token)) return true;
+  return url.pathname === '/' && sameSecret(url.searchParams.get('token'), token);
+}
+
 async function handle(options: StatusServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  if (options.token && request.headers.authorization !== `Bearer ${options.token}`) {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  if (options.token && !authorized(options.token, request, url)) {
     response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
-    response.end('a bearer token is required\n');
+    response.end(url.pathname === '/' ? 'a token is required: open /?token=<TANDEM_DASHBOARD_TOKEN>\n' : 'a bearer token is required\n');
     return;
   }
-  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const path = url.pathname;
   if (request.method !== 'GET') {
     response.writeHead(405, { 'content-type': 'text/plain', allow: 'GET' });
     response.end('only GET\n');
@@ -77,13 +119,16 @@ async function handle(options: StatusServerOptions, request: IncomingMessage, re
     const body = await options.registry.metrics();
     response.writeHead(200, { 'content-type': options.registry.contentType });
     response.end(body);
+  } else if (path === '/') {
+    response.writeHead(200, dashboardHeaders);
+    response.end(dashboardHtml);
   } else if (path === '/api/status') {
-    const body = JSON.stringify(await options.status(), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2);
+    const body = JSON.stringify(await options.status({ probe: request.headers[probeHeader] !== undefined }), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2);
     response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     response.end(body);
   } else {
     response.writeHead(404, { 'content-type': 'text/plain' });
-    response.end('not found: try /metrics or /api/status\n');
+    response.end('not found: try /, /metrics or /api/status\n');
   }
 }
 

@@ -1,5 +1,5 @@
 import type { StatusConfig } from '../config/index.js';
-import { urlHost } from './http-server.js';
+import { probeHeader, urlHost } from './http-server.js';
 
 /** What a running `tandem sink` reports of one destination (its `/api/status`). */
 export interface RunningSink {
@@ -17,18 +17,20 @@ export interface RunningSink {
 
 /**
  * Asks the `tandem sink` serving on the configured status address what its destinations have done.
- * Nothing answering there means no sink runs on this machine with that config: an empty list.
+ * Nothing answering there means no sink runs on this machine with that config: an empty list; so
+ * does a dashboard answering there, which runs no sinks.
  */
 export async function readRunningSinks(status: StatusConfig, timeoutMs = 1_000): Promise<RunningSink[]> {
   const token = process.env.TANDEM_DASHBOARD_TOKEN;
   try {
     const response = await fetch(`http://${urlHost(status.host)}:${status.port}/api/status`, {
       signal: AbortSignal.timeout(timeoutMs),
-      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+      headers: { [probeHeader]: 'sinks', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
     if (!response.ok) return [];
-    const body = (await response.json()) as { sinks?: RunningSink[] };
-    return Array.isArray(body.sinks) ? body.sinks : [];
+    const body = (await response.json()) as { sinks?: Partial<RunningSink>[] };
+    // Counters come with a state; an entry without one is a consumer group nobody reports for.
+    return Array.isArray(body.sinks) ? body.sinks.filter((s): s is RunningSink => typeof s.state === 'string' && typeof s.destination === 'string') : [];
   } catch {
     return [];
   }

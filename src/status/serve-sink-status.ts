@@ -4,12 +4,16 @@ import type { TandemConfig } from '../config/index.js';
 import { PortInUseError } from '../errors.js';
 import { consumerGroupLag } from '../kafka/index.js';
 import { consumerGroupOf, type SinkCounters } from '../sink/index.js';
-import { startStatusServer, type StatusServer } from './http-server.js';
+import type { StatusServer } from './http-server.js';
+import { startMigrationStatusServer } from './migration-status-server.js';
+import type { RunningSink } from './running-sinks.js';
 import { delaySummaries, registerSinkMetrics } from './sink-metrics.js';
 
 /**
- * Metrics are for watching the pipeline, not part of it: a port another process holds is logged
- * and the sinks run on without it. A host that cannot be served is a config error.
+ * The sink process's status server: its own counters and delay histogram, and the whole
+ * migration's status and dashboard page. Metrics are for watching the pipeline, not part of it: a
+ * port another process holds is logged and the sinks run on without it. A host that cannot be
+ * served is a config error.
  */
 export async function serveSinkStatus(config: TandemConfig, port: number, counters: readonly SinkCounters[], logger: Logger): Promise<StatusServer | undefined> {
   const topics = config.topics.map((t) => t.topic);
@@ -19,24 +23,25 @@ export async function serveSinkStatus(config: TandemConfig, port: number, counte
   };
   const registry = new Registry();
   registerSinkMetrics(registry, counters, lagOf);
+  const localSinks = async (): Promise<RunningSink[]> => {
+    const delays = await delaySummaries(registry);
+    return counters.map((c) => ({ ...c.snapshot(), ...(delays.has(c.destination) ? { delay: delays.get(c.destination)! } : {}) }));
+  };
   try {
-    const server = await startStatusServer({
+    const server = await startMigrationStatusServer({
+      config,
       host: config.status.host,
       port,
-      registry,
       token: process.env.TANDEM_DASHBOARD_TOKEN,
-      status: async () => {
-        const delays = await delaySummaries(registry);
-        return {
-          sinks: await Promise.all(counters.map(async (c) => ({ ...c.snapshot(), lag: await lagOf(c).catch(() => undefined), delay: delays.get(c.destination) }))),
-        };
-      },
+      registry,
+      localSinks,
+      sinkProcesses: localSinks,
     });
-    logger.info({ metrics: `${server.url}/metrics`, status: `${server.url}/api/status` }, 'serving metrics');
+    logger.info({ dashboard: `${server.url}/`, metrics: `${server.url}/metrics`, status: `${server.url}/api/status` }, 'serving status');
     return server;
   } catch (error) {
     if (!(error instanceof PortInUseError)) throw error;
-    logger.warn({ err: error }, 'metrics are not served; the sinks run without them');
+    logger.warn({ err: error }, 'status and metrics are not served; the sinks run without them');
     return undefined;
   }
 }

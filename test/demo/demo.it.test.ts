@@ -19,7 +19,7 @@ describe('tandem demo (npm start)', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('reused the running stack');
     expect(first.stdout).toContain('READY TO CUT OVER');
-    for (const gate of ['both sinks at zero lag', 'backfill complete', 'last validation clean', 'no dead letters']) expect(first.stdout).toContain(`[pass] ${gate}`);
+    for (const gate of ['both sinks at zero lag', 'backfill complete', 'last validation clean', 'no undrained dead letters']) expect(first.stdout).toContain(`[pass] ${gate}`);
     const rows = [...first.stdout.matchAll(/^ {2}(source|target) +(\d+) +(\d+)/gm)].map((m) => [m[1], Number(m[2]), Number(m[3])]);
     expect(rows.map((r) => r[0])).toEqual(['source', 'target']);
     expect(rows[0]![1]).toBeGreaterThanOrEqual(2000 + 4 + 500);

@@ -39,6 +39,22 @@ function outcomes(promises: Promise<void>[]): (string | undefined)[] {
 }
 
 describe('WriteBatcher', () => {
+  it('with a linger, rows arriving together share one request; a full batch does not wait for the linger', async () => {
+    const target = new ScriptedTarget();
+    const batcher = new WriteBatcher(target, { ...options, lingerMs: 20 });
+    const first = ['a', 'b'].map((user, i) => batcher.submit(userActivity, row(user, i)));
+    await settle();
+    expect(target.requests).toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(target.requests.map((r) => r.rows)).toEqual([['a:0', 'b:1']]);
+    const full = ['c', 'd', 'e'].map((user, i) => batcher.submit(userActivity, row(user, 10 + i)));
+    // maxRows reached: sent at once.
+    expect(target.requests.map((r) => r.rows).slice(1)).toEqual([['c:10', 'd:11', 'e:12']]);
+    for (const r of target.requests) r.answer();
+    await Promise.all([...first, ...full]);
+    expect(batcher.inFlight).toBe(0);
+  });
+
   it('sends rows one by one while requests are free, and batches the rows that waited once the server is busy', async () => {
     const target = new ScriptedTarget();
     const batcher = new WriteBatcher(target, options);

@@ -1,7 +1,20 @@
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
 import { SinkCounters } from '../../src/sink/index.js';
-import { delaySummaries, isLoopback, quantileUpperBound, registerSinkMetrics, startStatusServer, type StatusServer } from '../../src/status/index.js';
+import {
+  dashboardHost,
+  dashboardHtml,
+  delaySummaries,
+  isLoopback,
+  probeHeader,
+  quantileUpperBound,
+  registerSinkMetrics,
+  startMigrationStatusServer,
+  startStatusServer,
+  type MigrationStatusReport,
+  type StatusServer,
+} from '../../src/status/index.js';
 
 function sinksWithSomeWork(): SinkCounters[] {
   const source = new SinkCounters('source');
@@ -69,7 +82,7 @@ describe('status server', () => {
     expect(await metrics.text()).toContain('tandem_sink_records_written_total');
     expect(await (await fetch(`${server.url}/api/status`)).json()).toEqual({ answer: '42' });
     const missing = await fetch(`${server.url}/nope`);
-    expect([missing.status, await missing.text()]).toEqual([404, 'not found: try /metrics or /api/status\n']);
+    expect([missing.status, await missing.text()]).toEqual([404, 'not found: try /, /metrics or /api/status\n']);
     expect((await fetch(`${server.url}/metrics`, { method: 'POST' })).status).toBe(405);
   });
 
@@ -85,6 +98,45 @@ describe('status server', () => {
     expect((await fetch(`${url}/api/status`)).status).toBe(401);
     expect((await fetch(`${url}/api/status`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect(await (await fetch(`${url}/api/status`, { headers: { authorization: 'Bearer s3cret' } })).json()).toEqual({ ok: true });
+  });
+
+  it('serves the dashboard page: self-contained, only its own script, polling /api/status', async () => {
+    const server = await startStatusServer({ host: '127.0.0.1', port: 0, registry: new Registry(), status: () => ({}) });
+    servers.push(server);
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; .*connect-src 'self'/);
+    const html = await page.text();
+    expect(html).toBe(dashboardHtml);
+    expect(html).toContain("fetch('api/status'");
+    for (const id of ['phase', 'gates', 'sinks', 'lag-chart', 'throughput-chart', 'backfill', 'validation']) expect(html).toContain(`id="${id}"`);
+    // Works offline: nothing is loaded from anywhere else.
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+
+  it('takes the token from ?token= for the page alone; everything else needs the header', async () => {
+    const server = await startStatusServer({ host: '0.0.0.0', port: 0, registry: new Registry(), status: () => ({ ok: true }), token: 'tok-123' });
+    servers.push(server);
+    const url = server.url.replace('0.0.0.0', '127.0.0.1');
+    const refused = await fetch(`${url}/`);
+    expect([refused.status, await refused.text()]).toEqual([401, 'a token is required: open /?token=<TANDEM_DASHBOARD_TOKEN>\n']);
+    expect((await fetch(`${url}/?token=tok-12`)).status).toBe(401);
+    expect((await fetch(`${url}/?token=tok-123`)).status).toBe(200);
+    expect((await fetch(`${url}/`, { headers: { authorization: 'Bearer tok-123' } })).status).toBe(200);
+    expect((await fetch(`${url}/api/status?token=tok-123`)).status).toBe(401);
+    expect((await fetch(`${url}/metrics?token=tok-123`)).status).toBe(401);
+    expect((await fetch(`${url}/api/status`, { headers: { authorization: 'tok-123' } })).status).toBe(401);
+  });
+
+  it('tells a probe for sink counters apart from a request for the whole status', async () => {
+    const asked: boolean[] = [];
+    const server = await startStatusServer({ host: '127.0.0.1', port: 0, registry: new Registry(), status: ({ probe }) => (asked.push(probe), {}) });
+    servers.push(server);
+    await fetch(`${server.url}/api/status`);
+    await fetch(`${server.url}/api/status`, { headers: { [probeHeader]: 'sinks' } });
+    expect(asked).toEqual([false, true]);
   });
 
   it('names the port another process holds', async () => {
@@ -104,16 +156,66 @@ describe('status server', () => {
   });
 });
 
+describe('dashboard host', () => {
+  it('is loopback unless --host names another address, which then needs a token', () => {
+    expect(dashboardHost(undefined, undefined)).toBe('127.0.0.1');
+    expect(dashboardHost('localhost', undefined)).toBe('localhost');
+    expect(dashboardHost('::1', undefined)).toBe('::1');
+    expect(() => dashboardHost('0.0.0.0', undefined)).toThrow('Serving the dashboard on 0.0.0.0 needs a token');
+    expect(() => dashboardHost('10.1.2.3', '')).toThrow(expect.objectContaining({ code: 'TANDEM_CONFIG_INVALID', hint: expect.stringContaining('TANDEM_DASHBOARD_TOKEN') }));
+    expect(dashboardHost('0.0.0.0', 's3cret')).toBe('0.0.0.0');
+  });
+});
+
+describe('migration status server', () => {
+  it('reports Kafka down as a status, on /api/status and /metrics, instead of failing', async () => {
+    const { config } = parseConfig(
+      { kafka: { brokers: ['127.0.0.1:1'] }, source: { contactPoints: ['127.0.0.1:1'] }, target: { contactPoints: ['127.0.0.1:1'] }, topics: [{ topic: 't', table: 'ks.t' }] },
+      'test',
+      {},
+      '.',
+    );
+    const server = await startMigrationStatusServer({ config, host: '127.0.0.1', port: 0, dataDir: '/nonexistent/tandem', sinkProcesses: async () => [] });
+    servers.push(server);
+    const status = (await (await fetch(`${server.url}/api/status`)).json()) as MigrationStatusReport;
+    expect(status.phase).toBe('unknown');
+    expect(status.kafka).toMatchObject({ brokers: ['127.0.0.1:1'], reachable: false });
+    expect(status.gates.map((g) => [g.id, g.pass])).toEqual([
+      ['sinks-caught-up', false],
+      ['backfill-complete', false],
+      ['validation-clean', false],
+      ['dead-letters-drained', false],
+    ]);
+    expect(status.sinks.map((s) => [s.destination, s.group, s.lag])).toEqual([
+      ['source', 'tandem-sink-source', undefined],
+      ['target', 'tandem-sink-target', undefined],
+    ]);
+    expect(status.stack.map((s) => s.running)).toEqual([false, false, false]);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('tandem_kafka_reachable 0');
+    expect(metrics).toContain('tandem_migration_phase{phase="unknown"} 1');
+    expect(metrics).toContain('tandem_migration_gate_passing{gate="backfill-complete"} 0');
+    // A probe (another status client asking for sink counters) gets only those: none in a dashboard.
+    expect(await (await fetch(`${server.url}/api/status`, { headers: { [probeHeader]: 'sinks' } })).json()).toEqual({ sinks: [] });
+  }, 30_000);
+});
+
 describe('delay summaries', () => {
   it('give the bucket bound holding the median and the 99th percentile of each destination', async () => {
     const registry = new Registry();
     const [source, target] = [new SinkCounters('source'), new SinkCounters('target')];
     registerSinkMetrics(registry, [source, target]);
+    // The clock stands still: on a busy machine a millisecond passes during the loop and moves the median.
     const now = Date.now();
-    for (let i = 0; i < 98; i++) source.recordWritten('upsert', 1n, BigInt(now));
-    source.recordWritten('upsert', 1n, BigInt(now - 3_000));
-    source.recordWritten('upsert', 1n, BigInt(now - 3_000));
-    target.recordWritten('upsert', 1n, BigInt(now - 3_600_000));
+    vi.useFakeTimers({ now, toFake: ['Date'] });
+    try {
+      for (let i = 0; i < 98; i++) source.recordWritten('upsert', 1n, BigInt(now));
+      source.recordWritten('upsert', 1n, BigInt(now - 3_000));
+      source.recordWritten('upsert', 1n, BigInt(now - 3_000));
+      target.recordWritten('upsert', 1n, BigInt(now - 3_600_000));
+    } finally {
+      vi.useRealTimers();
+    }
     const summaries = await delaySummaries(registry);
     expect(summaries.get('source')).toEqual({ count: 100, p50UpToMs: 1, p99UpToMs: 5_000 });
     expect(summaries.get('target')).toEqual({ count: 1, p50UpToMs: Number.POSITIVE_INFINITY, p99UpToMs: Number.POSITIVE_INFINITY });

@@ -1,0 +1,178 @@
+import { setMaxListeners } from 'node:events';
+import { Producer, stringSerializer } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import { abortableDelay } from '../abortable-delay.js';
+import type { TandemConfig, TopicConfig } from '../config/index.js';
+import { createCqlClient, type TableSchema } from '../cql/index.js';
+import { ConfigError, RecordRejectedError, type RecordRejection } from '../errors.js';
+import { CqlDestination, type DestinationName } from '../sink/cql-destination.js';
+import { deadLetterReplayGroup, deadLetterTopicOf, publishDeadLetter } from '../sink/dead-letter.js';
+import { OffsetCommitter } from '../sink/offset-committer.js';
+import { OffsetTracker } from '../sink/offset-tracker.js';
+import { splitTable, topicDecoder } from '../sink/sink-worker.js';
+import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
+import { parseDeadLetter, type DeadLetterRecord } from './dead-letter-record.js';
+import { deadLetterConsumer, readSpans, undrainedSpans } from './dead-letter-topic.js';
+
+export interface ReplayOptions {
+  readonly config: TandemConfig;
+  /** The dead-letter topic to drain. */
+  readonly topic: string;
+  readonly logger: Logger;
+}
+
+export interface ReplaySummary {
+  readonly topic: string;
+  /** Letters read: every undrained one when the replay was not stopped. */
+  readonly read: number;
+  /** Written to the destination that had refused them, with their original write time. */
+  readonly replayed: number;
+  /** Still not writable: published again to the end of the topic with the new reason (they hold the cutover gate). */
+  readonly deadLetteredAgain: number;
+  readonly again: readonly { readonly sourceTopic: string; readonly sourceOffset: string; readonly destination: string; readonly reason: string; readonly error: string }[];
+  /** Stopped (a signal) before every undrained letter was read. */
+  readonly stopped: boolean;
+}
+
+const maxAgainListed = 20;
+
+/**
+ * Drains a dead-letter topic after its cause is fixed (a column added, a guardrail raised): each
+ * letter is decoded again with its topic's mapping and the table as it is now, and written to the
+ * destination that refused it through the sink's own write path, with the original write time
+ * (its `tandem-ts-us` header or its original Kafka timestamp), so it converges with everything
+ * written since. The replay group `tandem-dlq-replay` commits past each letter once it is written
+ * or published again, so a replay stopped halfway goes on where it stopped, and what that group
+ * has not consumed is what `tandem status` counts as undrained. A letter that still cannot be
+ * written goes to the end of the same topic with its new reason: nothing is dropped.
+ */
+export async function replayDeadLetters(options: ReplayOptions, signal: AbortSignal): Promise<ReplaySummary> {
+  const { config, topic, logger: log } = options;
+  setMaxListeners(0, signal);
+  const sources = config.topics.filter((t) => deadLetterTopicOf(t) === topic);
+  if (sources.length === 0) {
+    throw new ConfigError(`no topic of the config dead-letters to ${topic}`, { hint: `Dead-letter topics of this config: ${config.topics.map(deadLetterTopicOf).join(', ') || 'none'}` });
+  }
+  const spans = await undrainedSpans(config.kafka.brokers, topic);
+  const summary = { topic, read: 0, replayed: 0, deadLetteredAgain: 0, again: [] as ReplaySummary['again'][number][], stopped: false };
+  if (spans.every((s) => s.from >= s.to)) return summary;
+
+  const destinations = new Map<DestinationName, CqlDestination>();
+  const destinationFor = (name: DestinationName) => {
+    let destination = destinations.get(name);
+    if (!destination) {
+      const client = name === 'source' ? createCqlClient(config.source) : createCqlClient(config.target, { profile: config.target.profile });
+      destination = new CqlDestination(name, client, name === 'target' ? config.target.profile : 'cassandra');
+      destinations.set(name, destination);
+    }
+    return destination;
+  };
+  // Tables as they are now on each destination: the fix a replay follows is often a schema change.
+  const tables = new Map<string, Promise<TableSchema | undefined>>();
+  const tableOn = (destination: CqlDestination, qualified: string) => {
+    const key = `${destination.name}:${qualified}`;
+    let table = tables.get(key);
+    if (!table) {
+      const [keyspace, name] = splitTable(qualified);
+      table = destination.tableSchema(keyspace, name);
+      tables.set(key, table);
+    }
+    return table;
+  };
+
+  /** Writes one letter where it was refused; the rejection when it still cannot be written. */
+  const replayOne = async (letter: DeadLetterRecord): Promise<RecordRejectedError | undefined> => {
+    const topicConfig: TopicConfig | undefined = sources.find((t) => t.topic === letter.sourceTopic);
+    if (!topicConfig) return new RecordRejectedError('unknown-topic', `topic ${letter.sourceTopic ?? '(not recorded)'} is not in the config`);
+    if (!letter.destination) return new RecordRejectedError('unknown-topic', 'the dead letter does not say which destination refused it');
+    const destination = destinationFor(letter.destination);
+    const table = await tableOn(destination, topicConfig.table);
+    if (!table) return new RecordRejectedError('unknown-table', `table ${topicConfig.table} does not exist on ${destination.name}`);
+    let op;
+    try {
+      op = topicDecoder(topicConfig, table, config.topics.indexOf(topicConfig))(letter.original);
+    } catch (error) {
+      if (error instanceof RecordRejectedError) return error;
+      throw error;
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await destination.write(table, op);
+        return undefined;
+      } catch (error) {
+        if (error instanceof RecordRejectedError) return error;
+        const verdict = classifyWriteError(error);
+        if (verdict.action === 'reject') return new RecordRejectedError('server-rejected', verdict.reason);
+        if (attempt % 20 === 0) log.warn({ attempt, error: verdict.reason, destination: destination.name }, 'replayed write failed; retrying');
+        await abortableDelay(backoffMs(attempt), signal);
+      }
+    }
+  };
+
+  const producer = new Producer<Buffer, Buffer, string, Buffer>({
+    clientId: 'tandem-dlq-replay',
+    bootstrapBrokers: [...config.kafka.brokers],
+    serializers: { headerKey: stringSerializer as (data?: string) => Buffer },
+  });
+  const consumer = deadLetterConsumer(config.kafka.brokers, deadLetterReplayGroup);
+  const tracker = new OffsetTracker();
+  const committer = new OffsetCommitter(consumer, tracker, 200, { onFailed: (error) => log.warn({ err: error }, 'committing replayed letters failed; will retry') });
+  try {
+    await readSpans(consumer, topic, spans, 'committed', async (message) => {
+      if (signal.aborted) {
+        summary.stopped = true;
+        return 'stop';
+      }
+      const tracked = tracker.started(message.topic, message.partition, message.offset);
+      const letter = parseDeadLetter(message);
+      summary.read += 1;
+      let rejected: RecordRejectedError | undefined;
+      try {
+        rejected = await replayOne(letter);
+      } catch (error) {
+        if (signal.aborted) {
+          // Left uncommitted: the next replay starts with it.
+          summary.stopped = true;
+          return 'stop';
+        }
+        throw error;
+      }
+      if (rejected) {
+        await publishDeadLetter(producer, {
+          deadLetterTopic: topic,
+          topic: letter.sourceTopic ?? topic,
+          partition: letter.sourcePartition ?? -1,
+          offset: letter.sourceOffset ?? -1n,
+          timestampMs: letter.sourceTimestampMs,
+          key: letter.original.key,
+          value: letter.original.value,
+          headers: letter.original.headers,
+          reason: rejected.reason as RecordRejection,
+          error: rejected.message,
+          destination: letter.destination ?? 'target',
+        });
+        summary.deadLetteredAgain += 1;
+        if (summary.again.length < maxAgainListed) {
+          summary.again.push({
+            sourceTopic: letter.sourceTopic ?? '',
+            sourceOffset: String(letter.sourceOffset ?? ''),
+            destination: letter.destination ?? '',
+            reason: rejected.reason,
+            error: rejected.message,
+          });
+        }
+      } else {
+        summary.replayed += 1;
+      }
+      if (tracked) tracker.finished(message.topic, message.partition, message.offset);
+      return 'more';
+    }, () => committer.close());
+  } finally {
+    await committer.close();
+    await consumer.close(true as boolean | undefined).catch(() => undefined);
+    await producer.close().catch(() => undefined);
+    await Promise.all([...destinations.values()].map((d) => d.close()));
+  }
+  log.info({ topic, read: summary.read, replayed: summary.replayed, deadLetteredAgain: summary.deadLetteredAgain }, 'dead letters replayed');
+  return summary;
+}
