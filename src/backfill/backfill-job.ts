@@ -72,6 +72,19 @@ const maxRejectionsReported = 20;
  * redoes at most the ranges that were in flight, and a redelivered range that is already done is
  * skipped. Copies are idempotent (each cell with its own write time), so redoing a range is safe.
  */
+/**
+ * The default job of a table, `backfill-<keyspace>.<table>`, from its real (unquoted) names: `"Ks"."T"`
+ * and `Ks.T` (which is ks.t) are two tables and get two jobs, `ks.t` and `"ks"."t"` one. What a
+ * Kafka topic name cannot hold becomes `_`, so any `--table` gives a usable name.
+ *
+ * @example
+ *   backfillJobName('"Shop"."Orders"')   // 'backfill-Shop.Orders'
+ *   backfillJobName('Shop.Orders')       // 'backfill-shop.orders'
+ */
+export function backfillJobName(table: string): string {
+  return `backfill-${splitTable(table).join('.').replace(/[^A-Za-z0-9._-]/g, '_')}`;
+}
+
 export async function runBackfill(options: BackfillOptions, signal: AbortSignal): Promise<BackfillSummary> {
   const { config, logger: log } = options;
   setMaxListeners(0, signal);

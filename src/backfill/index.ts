@@ -17,5 +17,5 @@ export {
 } from './cell-writes.js';
 export { scanCql, rowFromValues, partitionKeyOf, cellColumns } from './scan-query.js';
 export { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
-export { runBackfill, type BackfillOptions, type BackfillProgress, type BackfillSummary } from './backfill-job.js';
+export { runBackfill, backfillJobName, type BackfillOptions, type BackfillProgress, type BackfillSummary } from './backfill-job.js';
 export type { JobPlan, RangeDone } from './backfill-records.js';

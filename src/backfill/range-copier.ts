@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import type { TableSchema } from '../cql/index.js';
+import { positionalValues, type TableSchema } from '../cql/index.js';
 import { RecordRejectedError } from '../errors.js';
 import { measureRow } from '../schema/row-size.js';
 import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
@@ -8,7 +8,7 @@ import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
 import { Aborted, type BackfillWriter, type RowRejection, type RowWrites } from './backfill-writer.js';
 import { cellWrites, type CellWriteOptions, type SourceRow } from './cell-writes.js';
 import { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
-import { partitionKeyOf, rowFromValues, scanCql } from './scan-query.js';
+import { partitionKeyOf, rowFromValues, scanCql, scanWidth } from './scan-query.js';
 import type { TokenRangePlanner, TokenRange } from './token-range-planner.js';
 
 export interface RangeCopyOptions {
@@ -83,8 +83,9 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
     next?.catch(() => undefined);
 
     const rows: GroupableRow<CopyItem>[] = [];
+    const width = scanWidth(table);
     for (const raw of result.rows) {
-      const source = rowFromValues(table, raw.values());
+      const source = rowFromValues(table, positionalValues(raw, width));
       const partition = partitionKeyOf(table, source);
       const measure = measureRow(
         table,

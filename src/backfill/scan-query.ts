@@ -1,4 +1,4 @@
-import { quoteIdentifier, type TableSchema } from '../cql/index.js';
+import { positionalSelectors, quoteIdentifier, type TableSchema } from '../cql/index.js';
 import type { TokenRangeWhere } from './token-range-planner.js';
 import type { SourceRow, Ttls, WriteTimes } from './cell-writes.js';
 
@@ -10,7 +10,7 @@ export function cellColumns(table: TableSchema): TableSchema['columns'] {
 /**
  * The SELECT that reads one token range with every cell's WRITETIME and TTL, in the order
  * `rowFromValues` expects: every column, then WRITETIME and TTL of each static and regular column.
- * The extra columns are read by position, not by name, so no alias can collide with a real column.
+ * Every selector is read by position (`positionalSelectors`), so no column name can collide with another.
  *
  * @example
  *   scanCql(userActivity, planner.where(['user_id'], range))
@@ -24,7 +24,12 @@ export function scanCql(table: TableSchema, where: TokenRangeWhere): string {
     ...cells.map((c) => `WRITETIME(${quoteIdentifier(c.name)})`),
     ...cells.map((c) => `TTL(${quoteIdentifier(c.name)})`),
   ];
-  return `SELECT ${selected.join(', ')} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} WHERE ${where.cql}`;
+  return `SELECT ${positionalSelectors(selected)} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} WHERE ${where.cql}`;
+}
+
+/** How many values a row read by `scanCql` holds. */
+export function scanWidth(table: TableSchema): number {
+  return table.columns.length + 2 * cellColumns(table).length;
 }
 
 /** A scanned row, from its values in `scanCql`'s column order. */

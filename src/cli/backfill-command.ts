@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runBackfill, type BackfillSummary } from '../backfill/index.js';
+import { backfillJobName, runBackfill, type BackfillSummary } from '../backfill/index.js';
 import { loadConfig } from '../config/index.js';
 import { BackfillIncompleteError } from '../errors.js';
 import { printConfig } from './config-command.js';
@@ -56,7 +56,7 @@ export function registerBackfillCommand(program: Command, output: Output): void 
       const loaded = loadConfig(options.config);
       if (options.printConfig) return printConfig(loaded, output);
       const { config, secrets } = loaded;
-      const job = options.job ?? `backfill-${options.table.replaceAll('"', '')}`;
+      const job = options.job ?? backfillJobName(options.table);
       const logger = createLogger(secrets);
       const stop = stopOnSignals(() => output.progress('stopping: ranges in flight will be redone when the job runs again'));
       const display = progressDisplay(output, `backfill ${job}`, 'ranges');

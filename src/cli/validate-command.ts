@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { jobTopics } from '../jobs/index.js';
+import { splitTable } from '../sink/index.js';
 import { compareModes, newValidationJobName, runValidation, type CompareMode, type ValidationReport } from '../validate/index.js';
 import { printConfig } from './config-command.js';
 import { stopOnSignals } from './stop-signals.js';
@@ -89,7 +90,7 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
     return undefined;
   }
   const { config, secrets } = loaded;
-  const job = options.job ?? newValidationJobName(options.table.replaceAll('"', ''));
+  const job = options.job ?? newValidationJobName(splitTable(options.table).join('.'));
   jobTopics(job, 'validate');
   const settings = {
     config,

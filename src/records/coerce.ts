@@ -17,7 +17,8 @@ export class CoercionError extends Error {
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  // JSON.stringify gives undefined for what JSON cannot hold (a function, a symbol): the message must still be built.
+  const json = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(typeof value);
   return json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
@@ -68,7 +69,8 @@ export function coerceValue(value: unknown, type: CqlType, path: string): unknow
       if (unknown !== undefined) throw new CoercionError(`${path}.${unknown}`, `a field of type ${type.name} (${[...known].join(', ')})`, value[unknown]);
       const result: Record<string, unknown> = {};
       for (const field of type.fields) {
-        result[field.name] = field.name in value ? coerceValue(value[field.name], field.type, `${path}.${field.name}`) : null;
+        // Own fields only: `in` also finds what every object inherits, so a field named `constructor` would read a function.
+        result[field.name] = Object.hasOwn(value, field.name) ? coerceValue(value[field.name], field.type, `${path}.${field.name}`) : null;
       }
       return result;
     }

@@ -153,7 +153,8 @@ function resolveIn(source: FieldSource, root: Record<string, unknown> | undefine
   if (source.from === 'header' || root === undefined) return undefined;
   let current: unknown = root;
   for (const segment of source.path) {
-    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
+    // Own fields only: a column named `constructor` or `toString` must not read what every object inherits.
+    if (typeof current !== 'object' || current === null || Array.isArray(current) || !Object.hasOwn(current, segment)) return undefined;
     current = (current as Record<string, unknown>)[segment];
   }
   return current;

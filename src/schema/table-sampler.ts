@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
+import { positionalSelectors, positionalValues, quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
 import { measureRow } from './row-size.js';
 import { sampleKey } from './sample-key.js';
 import type { ClusterSchema, TableDefinition } from './schema-model.js';
@@ -81,10 +81,10 @@ export async function sampleTable(client: cassandra.Client, table: TableSchema, 
   const withTtl = ttlColumns(table);
   const accumulator = new SampleAccumulator(table, withTtl.length);
   const selected = [...table.columns.map((c) => quoteIdentifier(c.name)), ...withTtl.map((c) => `TTL(${quoteIdentifier(c.name)})`)];
-  const cql = `SELECT ${selected.join(', ')} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} LIMIT ${Math.max(1, Math.floor(limit))}`;
+  const cql = `SELECT ${positionalSelectors(selected)} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} LIMIT ${Math.max(1, Math.floor(limit))}`;
   try {
     const result = await client.execute(cql, [], { prepare: true, fetchSize, consistency: cassandra.types.consistencies.localOne, readTimeout: 30_000 });
-    for await (const row of result) accumulator.add(row.values());
+    for await (const row of result) accumulator.add(positionalValues(row, selected.length));
     return accumulator.result();
   } catch (error) {
     return { ...accumulator.result(), error: error instanceof Error ? error.message : String(error) };

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Admin, Consumer } from '@platformatic/kafka';
 import type { TandemConfig } from '../config/index.js';
 import { groupLag, statusConnection, type OffsetClients } from '../kafka/index.js';
-import { consumerGroupOf, deadLetterReplayGroup, deadLetterTopicOf, destinationNames, type DestinationName } from '../sink/index.js';
+import { consumerGroupOf, deadLetterReplayGroup, deadLetterTopicOf, destinationNames, splitTable, type DestinationName } from '../sink/index.js';
 import { stackStatus } from '../stack/index.js';
 import type { BackfillJobStatus, ValidationJobStatus } from './job-progress.js';
 import { JobProgressReader } from './job-progress-reader.js';
@@ -96,7 +96,8 @@ export class StatusCollector {
 
   private async gather(): Promise<MigrationStatusReport> {
     const { config } = this.options;
-    const tables = [...new Set(config.topics.map((t) => t.table))];
+    // As job plans name them: unquoted, case as Cassandra keeps it (`"Ks"."T"` is Ks.T, `Ks.T` is ks.t).
+    const tables = [...new Set(config.topics.map((t) => splitTable(t.table).join('.')))];
     const [kafka, processes] = await Promise.all([this.readKafka(), this.options.sinkProcesses().catch(() => [])]);
     const atMs = this.clock();
     const sinks = this.sinkStatuses(kafka, processes, atMs);

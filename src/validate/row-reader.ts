@@ -1,8 +1,8 @@
 import cassandra from 'cassandra-driver';
 import type { SourceRow, WriteTimes } from '../backfill/cell-writes.js';
-import { cellColumns, rowFromValues } from '../backfill/scan-query.js';
+import { cellColumns, rowFromValues, scanWidth } from '../backfill/scan-query.js';
 import type { TokenRangeWhere } from '../backfill/token-range-planner.js';
-import { quoteIdentifier, type TableSchema } from '../cql/index.js';
+import { positionalSelectors, positionalValues, quoteIdentifier, type TableSchema } from '../cql/index.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
 import type { ScannedRow } from './scanned-row.js';
@@ -11,13 +11,18 @@ const readOptions = { prepare: true, consistency: cassandra.types.consistencies.
 
 /**
  * What a validation selects: token(pk), every column, and (for `values+writetime`) WRITETIME of
- * each static and regular column. Read by position, so no alias can collide with a column name.
+ * each static and regular column. Read by position (`positionalSelectors`), so no column name can collide with another.
  */
 export function validationSelect(table: TableSchema, withWritetime: boolean): string {
   const partitionKey = table.partitionKey.map((c) => quoteIdentifier(c.name)).join(', ');
   const selected = [`token(${partitionKey})`, ...table.columns.map((c) => quoteIdentifier(c.name))];
   if (withWritetime) selected.push(...cellColumns(table).map((c) => `WRITETIME(${quoteIdentifier(c.name)})`));
-  return `SELECT ${selected.join(', ')} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)}`;
+  return `SELECT ${positionalSelectors(selected)} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)}`;
+}
+
+/** How many values a row read by `validationSelect` holds. */
+function validationWidth(table: TableSchema, withWritetime: boolean): number {
+  return 1 + table.columns.length + (withWritetime ? cellColumns(table).length : 0);
 }
 
 export function scannedRowFrom(table: TableSchema, values: readonly unknown[], withWritetime: boolean): ScannedRow {
@@ -67,7 +72,7 @@ export async function* scanRange(client: cassandra.Client, table: TableSchema, w
   let pageState: string | undefined;
   do {
     const { result: page } = await readWithRetry(client, cql, where.params, { ...options, pageState });
-    for (const row of page.rows) yield scannedRowFrom(table, row.values(), withWritetime);
+    for (const row of page.rows) yield scannedRowFrom(table, positionalValues(row, validationWidth(table, withWritetime)), withWritetime);
     pageState = page.pageState ?? undefined;
   } while (pageState);
 }
@@ -83,7 +88,7 @@ export async function readRow(client: cassandra.Client, table: TableSchema, key:
   const where = keyWhere(table, key);
   const { result: page } = await readWithRetry(client, `${validationSelect(table, withWritetime)} WHERE ${where.cql} LIMIT 1`, where.params, options);
   const row = page.first();
-  return row ? scannedRowFrom(table, row.values(), withWritetime) : undefined;
+  return row ? scannedRowFrom(table, positionalValues(row, validationWidth(table, withWritetime)), withWritetime) : undefined;
 }
 
 /** One source row with every cell's WRITETIME and TTL, as the backfill reads it, for repair. */
@@ -95,7 +100,7 @@ export async function readSourceCells(client: cassandra.Client, table: TableSche
     ...cells.map((c) => `WRITETIME(${quoteIdentifier(c.name)})`),
     ...cells.map((c) => `TTL(${quoteIdentifier(c.name)})`),
   ];
-  const { result: page, sentAtMs: readAtMs } = await readWithRetry(client, `SELECT ${selected.join(', ')} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} WHERE ${where.cql} LIMIT 1`, where.params, options);
+  const { result: page, sentAtMs: readAtMs } = await readWithRetry(client, `SELECT ${positionalSelectors(selected)} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} WHERE ${where.cql} LIMIT 1`, where.params, options);
   const row = page.first();
-  return row ? { row: rowFromValues(table, row.values()), readAtMs } : undefined;
+  return row ? { row: rowFromValues(table, positionalValues(row, scanWidth(table))), readAtMs } : undefined;
 }

@@ -104,3 +104,17 @@ describe('coerceValue refuses with the field and the expected type', () => {
     expect(() => coerce(input, type)).toThrow(message);
   });
 });
+
+describe('coerceValue with field names every JavaScript object inherits', () => {
+  const inherited = new Map([['proto_named', [{ name: 'constructor', type: 'text' }, { name: 'toString', type: 'int' }]]]);
+  const asUdt = (value: unknown) => coerceValue(value, parseCqlType('frozen<proto_named>', 'ks', inherited), 'f');
+
+  it('leaves a UDT field that the object does not hold null, instead of reading the inherited function', () => {
+    expect(asUdt({})).toEqual({ constructor: null, toString: null });
+    expect(asUdt({ constructor: 'c', toString: 7 })).toEqual({ constructor: 'c', toString: 7 });
+  });
+
+  it('describes a value JSON cannot hold instead of failing to build its message', () => {
+    expect(() => coerce(() => undefined, 'text')).toThrow('field "f": expected a string for text, got function');
+  });
+});

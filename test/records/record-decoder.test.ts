@@ -128,3 +128,19 @@ describe('record decoder', () => {
     expect(rejection(() => decode(record({ k: 'a', n: 1 }))).reason).toBe('unsupported-table');
   });
 });
+
+describe('record decoder with column names every JavaScript object inherits', () => {
+  const table = buildTableSchema('ks', 't', [
+    { column_name: 'id', kind: 'partition_key', position: 0, type: 'text', clustering_order: 'none' },
+    { column_name: 'constructor', kind: 'regular', position: -1, type: 'text', clustering_order: 'none' },
+    { column_name: 'toString', kind: 'regular', position: -1, type: 'text', clustering_order: 'none' },
+  ], []);
+  const decode = createRecordDecoder(table, defaultMapping(table), options);
+
+  it('leaves such a column unset when the record does not carry it', () => {
+    const op = decode(record({ id: 'a', toString: 'given' }, { headers: { 'tandem-ts-us': '1' } }));
+    expect(op).toMatchObject({ kind: 'upsert' });
+    if (op.kind !== 'upsert') throw new Error('not an upsert');
+    expect(op.values).toEqual(new Map([['id', 'a'], ['toString', 'given']]));
+  });
+});

@@ -20,8 +20,9 @@ function source() {
   return fakeClient(
     systemAnswer(system, (cql) => {
       if (cql.includes('"failing"')) return new Error('Operation timed out');
-      if (cql.includes('"sampled_ttl"')) return [{ id: 1, v: 'a', ttl: null }, { id: 2, v: 'b', ttl: 600 }];
-      return cql.includes('"keys_only"') ? [{ a: 1, b: 2 }] : [{ id: 1, v: 'a', ttl: null }];
+      // Sampled rows come back under the positional aliases c0, c1, ... (see positionalSelectors).
+      if (cql.includes('"sampled_ttl"')) return [{ c0: 1, c1: 'a', c2: null }, { c0: 2, c1: 'b', c2: 600 }];
+      return cql.includes('"keys_only"') ? [{ c0: 1, c1: 2 }] : [{ c0: 1, c1: 'a', c2: null }];
     }),
   );
 }

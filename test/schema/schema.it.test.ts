@@ -178,7 +178,7 @@ describe('tandem schema', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
     // The shared test stack holds many keyspaces: the list is cut after 50.
-    expect(unknown.stderr).toMatch(new RegExp(`^tandem: Keyspace ${missing} does not exist on the source: its keyspaces are [a-z0-9_, ]+( and \\d+ more)?\\. Check the --keyspace names$`, 'm'));
+    expect(unknown.stderr).toMatch(new RegExp(`^tandem: Keyspace ${missing} does not exist on the source: its keyspaces are [A-Za-z0-9_, ]+( and \\d+ more)?\\. Check the --keyspace names$`, 'm'));
 
     const down = configFile('down', { source: { ...stack.source, contactPoints: ['127.0.0.1:1'] } });
     const unreachable = await runTandem(['assess', '--config', down]);

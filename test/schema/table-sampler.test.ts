@@ -22,13 +22,14 @@ describe('sampleTable', () => {
     expect(client.executed).toHaveLength(1);
     const [{ cql, options }] = client.executed as [(typeof client.executed)[0]];
     expect(cql).toBe(
-      'SELECT "Id", "at", "Note", "frozen_tags", "owner", "tags", TTL("Note"), TTL("frozen_tags"), TTL("owner") FROM "Shop"."Orders" LIMIT 250',
+      'SELECT "Id" AS c0, "at" AS c1, "Note" AS c2, "frozen_tags" AS c3, "owner" AS c4, "tags" AS c5, TTL("Note") AS c6, TTL("frozen_tags") AS c7, TTL("owner") AS c8 FROM "Shop"."Orders" LIMIT 250',
     );
     expect(options).toEqual({ prepare: true, fetchSize: 50, consistency: cassandra.types.consistencies.localOne, readTimeout: 30_000 });
   });
 
   it('measures the rows and counts those with a TTL', async () => {
-    const row = (note: string, ttl: number | null) => ({ Id: 1, at: new Date(0), Note: note, frozen_tags: null, owner: null, tags: null, ttl1: ttl, ttl2: null, ttl3: null });
+    // Under the positional aliases: Id, at, Note, frozen_tags, owner, tags, then the three TTLs.
+    const row = (note: string, ttl: number | null) => ({ c0: 1, c1: new Date(0), c2: note, c3: null, c4: null, c5: null, c6: ttl, c7: null, c8: null });
     const sample = await sampleTable(fakeClient(() => [row('x'.repeat(100), null), row('y', 60)]), orders, 10);
     expect(sample).toMatchObject({ rows: 2, maxPartitionKeyBytes: 4, rowsWithTtl: 1 });
     expect(sample.error).toBeUndefined();
@@ -39,7 +40,7 @@ describe('sampleTable', () => {
     expect(failed).toMatchObject({ rows: 0, error: 'Operation timed out' });
     const client = fakeClient(() => []);
     expect((await sampleTable(client, shop.tables[1]!.schema, 10)).rowsWithTtl).toBeUndefined();
-    expect(client.executed[0]!.cql).toBe('SELECT "page", "views" FROM "Shop"."hits" LIMIT 10');
+    expect(client.executed[0]!.cql).toBe('SELECT "page" AS c0, "views" AS c1 FROM "Shop"."hits" LIMIT 10');
   });
 });
 
