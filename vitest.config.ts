@@ -9,7 +9,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.it.test.ts'],
+          // Integration files run on the suite's stack; fault files on their own (vitest.faults.config.ts).
+          exclude: ['test/**/*.it.test.ts', 'test/**/*.fault.test.ts'],
         },
       },
       {

@@ -1,5 +1,6 @@
 /**
- * npm run bench:latency -- [--rates 1000,5000,20000] [--seconds 60] [--samples-per-second 200] [--poll-ms 2]
+ * npm run bench:latency -- [--rates 1000,5000,20000] [--seconds 60] [--warmup-seconds 10] [--samples-per-second 200] [--poll-ms 2]
+ *                           [--destinations source,target] [--linger-ms 0,2]
  *                           [--max-reads-per-second 2000] [--keep-stack]
  *
  * How far each destination trails the application: a producer paced at a steady rate publishes
@@ -29,6 +30,12 @@ const { values: args } = parseArgs({
     'poll-ms': { type: 'string', default: '2' },
     /** The checker's own reads per second, over both destinations, so it does not load the servers it measures. */
     'max-reads-per-second': { type: 'string', default: '2000' },
+    /** Destinations measured, each with its own sink process (as deployed); `source` or `target` alone shows one destination's own latency. */
+    destinations: { type: 'string', default: 'source,target' },
+    /** Sink lingers to compare in one run, e.g. '0,2' (each rate runs once per linger); default: the sink's own default. */
+    'linger-ms': { type: 'string', default: '' },
+    /** Seconds at the rate before sampling starts: the servers and the sink warm up (JIT, first flushes). */
+    'warmup-seconds': { type: 'string', default: '10' },
     'keep-stack': { type: 'boolean', default: false },
   },
 });
@@ -36,6 +43,12 @@ const rates = (args.rate ?? args.rates).split(',').map(Number);
 const seconds = Number(args.seconds);
 const samplesPerSecond = Number(args['samples-per-second']);
 const pollMs = Number(args['poll-ms']);
+const lingers: (number | undefined)[] = args['linger-ms'] ? args['linger-ms'].split(',').map(Number) : [undefined];
+const warmupSeconds = Number(args['warmup-seconds']);
+const measured = args.destinations.split(',').map((name) => {
+  if (!(destinationNames as readonly string[]).includes(name)) throw new Error(`--destinations: ${name} is not source or target`);
+  return name as DestinationName;
+});
 /** Samples being polled at once; beyond it a sample is skipped, so the checker's reads stay bounded. */
 const maxOpenSamples = 16;
 const readLimiter = new RateLimiter(Number(args['max-reads-per-second']));
@@ -71,15 +84,21 @@ function percentile(sorted: readonly number[], q: number): number {
 
 interface RateResult {
   rate: number;
+  lingerMs: number | 'default';
   achievedRate: number;
-  destinations: Record<DestinationName, Record<string, number>>;
+  destinations: Partial<Record<DestinationName, Record<string, number>>>;
 }
 
-async function runRate(rate: number, keyspace: string, clients: Record<DestinationName, cassandra.Client>): Promise<RateResult> {
+async function runRate(rate: number, lingerMs: number | undefined, keyspace: string, clients: Record<DestinationName, cassandra.Client>): Promise<RateResult> {
   const topic = `latency-${rate}-${Date.now()}`;
   await ensureTopics(benchConfig.kafka.brokers, [topic]);
-  const statusPort = await freePort();
-  const sink = spawnSink({ topics: [{ topic, table: `${keyspace}.probe` }], sink: { groupIdPrefix: topic }, status: { port: statusPort } }, 'both');
+  // One sink process per destination, as deployed: neither shares the other's event loop.
+  const sinks = await Promise.all(
+    measured.map(async (name) => {
+      const statusPort = await freePort();
+      return { name, statusPort, process: spawnSink({ topics: [{ topic, table: `${keyspace}.probe` }], sink: { groupIdPrefix: topic, ...(lingerMs === undefined ? {} : { lingerMs }) }, status: { port: statusPort } }, name) };
+    }),
+  );
   const producer = new Producer<string, string, string, string>({
     clientId: 'bench-latency',
     bootstrapBrokers: [...benchConfig.kafka.brokers],
@@ -90,30 +109,32 @@ async function runRate(rate: number, keyspace: string, clients: Record<Destinati
   try {
     // Warm-up: the sink joins its groups and prepares its statements before anything is timed.
     await producer.send({ acks: 1, messages: [{ topic, key: 'warmup', value: JSON.stringify({ id: 'warmup', sent_ms: Date.now() }) }] });
-    for (const name of destinationNames) await pollUntilFound(clients[name], query, 'warmup', performance.now());
+    for (const name of measured) await pollUntilFound(clients[name], query, 'warmup', performance.now());
 
     const samples: Record<DestinationName, Sample[]> = { source: [], target: [] };
     const checks: Promise<void>[] = [];
     let open = 0;
     let sent = 0;
     const began = performance.now();
+    // Sampled only after the warm-up: steady state is what a cutover is planned on.
+    const sampleFrom = began + warmupSeconds * 1000;
     const sampleEvery = Math.max(1, Math.round(rate / samplesPerSecond));
-    while (performance.now() - began < seconds * 1000) {
+    while (performance.now() - began < (warmupSeconds + seconds) * 1000) {
       const due = Math.floor(((performance.now() - began) / 1000) * rate);
       const messages = [];
       const sampled: string[] = [];
       for (; sent < due; sent++) {
         const id = `r${rate}-${sent}`;
         messages.push({ topic, key: id, value: JSON.stringify({ id, sent_ms: Date.now(), payload: 'x'.repeat(100) }) });
-        if (sent % sampleEvery === 0 && open < maxOpenSamples) sampled.push(id);
+        if (sent % sampleEvery === 0 && open < maxOpenSamples && performance.now() >= sampleFrom) sampled.push(id);
       }
       if (messages.length > 0) {
         // Armed before the send: the poll's clock starts no later than the record leaves.
         const sentAt = performance.now();
-        const second = Math.floor((sentAt - began) / 1000);
+        const second = Math.floor((sentAt - sampleFrom) / 1000);
         for (const id of sampled) {
           open += 1;
-          const both = destinationNames.map(async (name) => {
+          const both = measured.map(async (name) => {
             const sample = await pollUntilFound(clients[name], query, id, sentAt);
             if (sample) samples[name].push({ ...sample, second });
           });
@@ -125,10 +146,10 @@ async function runRate(rate: number, keyspace: string, clients: Record<Destinati
     }
     const achievedRate = sent / ((performance.now() - began) / 1000);
     await Promise.all(checks);
-    const sinkDelays = await sinkReportedDelays(statusPort);
+    const sinkDelays = new Map(await Promise.all(sinks.map(async (sink) => [sink.name, await sinkReportedDelay(sink.statusPort, sink.name)] as const)));
 
     const destinations = Object.fromEntries(
-      destinationNames.map((name) => {
+      measured.map((name) => {
         const list = samples[name];
         const mids = list.map((s) => (s.lowerMs + s.upperMs) / 2).sort((a, b) => a - b);
         const resolutions = list.map((s) => s.upperMs - s.lowerMs).sort((a, b) => a - b);
@@ -151,16 +172,16 @@ async function runRate(rate: number, keyspace: string, clients: Record<Destinati
             lastSampleMs: round(last ? (last.lowerMs + last.upperMs) / 2 : Number.NaN),
             firstWindowP99: round(windowP99[0] ?? Number.NaN),
             lastWindowP99: round(windowP99.at(-1) ?? Number.NaN),
-            sinkReportedP50: sinkDelays[name].p50,
-            sinkReportedP99: sinkDelays[name].p99,
+            sinkReportedP50: sinkDelays.get(name)!.p50,
+            sinkReportedP99: sinkDelays.get(name)!.p99,
           },
         ];
       }),
-    ) as unknown as Record<DestinationName, Record<string, number>>;
-    return { rate, achievedRate: Math.round(achievedRate), destinations };
+    ) as Partial<Record<DestinationName, Record<string, number>>>;
+    return { rate, lingerMs: lingerMs ?? 'default', achievedRate: Math.round(achievedRate), destinations };
   } finally {
     await producer.close();
-    await sink.stop();
+    await Promise.all(sinks.map((sink) => sink.process.stop()));
   }
 }
 
@@ -170,14 +191,11 @@ const round = (x: number) => Math.round(x * 10) / 10;
  * The sink's own view from its `/api/status`: the bounds of its delay histogram (Kafka record time
  * to write acknowledged) holding p50 and p99, in milliseconds; null there means beyond the top bucket.
  */
-async function sinkReportedDelays(statusPort: number): Promise<Record<DestinationName, { p50: number; p99: number }>> {
+async function sinkReportedDelay(statusPort: number, name: DestinationName): Promise<{ p50: number; p99: number }> {
   const status = (await (await fetch(`http://127.0.0.1:${statusPort}/api/status`)).json()) as { sinks: RunningSink[] };
-  const bounds = (name: DestinationName) => {
-    const delay = status.sinks.find((s) => s.destination === name)?.delay;
-    const bound = (ms: number | null | undefined) => (!delay?.count ? Number.NaN : (ms ?? Number.POSITIVE_INFINITY));
-    return { p50: bound(delay?.p50UpToMs), p99: bound(delay?.p99UpToMs) };
-  };
-  return { source: bounds('source'), target: bounds('target') };
+  const delay = status.sinks.find((s) => s.destination === name)?.delay;
+  const bound = (ms: number | null | undefined) => (!delay?.count ? Number.NaN : (ms ?? Number.POSITIVE_INFINITY));
+  return { p50: bound(delay?.p50UpToMs), p99: bound(delay?.p99UpToMs) };
 }
 
 async function main(): Promise<void> {
@@ -191,15 +209,17 @@ async function main(): Promise<void> {
   const results: RateResult[] = [];
   try {
     for (const rate of rates) {
-      const result = await runRate(rate, keyspace, clients);
+      for (const lingerMs of lingers) {
+      const result = await runRate(rate, lingerMs, keyspace, clients);
       results.push(result);
-      for (const name of destinationNames) {
-        const d = result.destinations[name];
+      for (const name of measured) {
+        const d = result.destinations[name]!;
         console.log(
-          `${rate}/s (achieved ${result.achievedRate}/s) ${name}: ${d.samples} samples, send → visible p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms ` +
+          `${rate}/s, linger ${result.lingerMs} (achieved ${result.achievedRate}/s) ${name}: ${d.samples} samples, send → visible p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms ` +
             `(midpoints of bounds ${d.medianResolution} ms apart at the median); p99 first 10 s ${d.firstWindowP99} ms, last 10 s ${d.lastWindowP99} ms; last sample ${d.lastSampleMs} ms; ` +
             `sink's own histogram: p50 ≤ ${d.sinkReportedP50} ms, p99 ≤ ${d.sinkReportedP99} ms`,
         );
+      }
       }
     }
   } finally {

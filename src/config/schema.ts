@@ -124,6 +124,12 @@ const stackSchema = z.strictObject({
   dataDir: z.string().min(1).optional(),
   cassandraHeapMb: z.number().int().min(256).max(8192).default(512),
   kafkaHeapMb: z.number().int().min(128).max(8192).default(512),
+  /**
+   * How each local Cassandra node syncs its commit log. `periodic` (Cassandra's default: fsync every
+   * 10 s) acknowledges writes a kill -9 can lose; `group` fsyncs before acknowledging (a few ms
+   * later), which the fault tests need to tell a lost write from a crashed server's lost cache.
+   */
+  commitlogSync: z.enum(['periodic', 'group']).default('periodic'),
   /** Extra JVM options, after Tandem's own so they win (e.g. -XX:ActiveProcessorCount=2). */
   jvmArgs: z
     .strictObject({ cassandra: z.array(z.string()).default([]), kafka: z.array(z.string()).default([]) })
@@ -153,7 +159,7 @@ export const configSchema = z.strictObject({
     missingTable: 'wait',
     groupIdPrefix: 'tandem-sink',
   }),
-  stack: stackSchema.default({ cassandraHeapMb: 512, kafkaHeapMb: 512, jvmArgs: { cassandra: [], kafka: [] } }),
+  stack: stackSchema.default({ cassandraHeapMb: 512, kafkaHeapMb: 512, commitlogSync: 'periodic', jvmArgs: { cassandra: [], kafka: [] } }),
   status: statusSchema.default({ host: '127.0.0.1', port: 9464 }),
 });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, Producer, stringDeserializer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
-import { ensureTopics } from '../kafka/index.js';
+import { ensureTopics, retryWhileKafkaIsAway } from '../kafka/index.js';
 import type { TokenRange } from '../backfill/token-range-planner.js';
 
 /** What a job does to each range: copy it (backfill) or compare it (validate). Names the job's topics. */
@@ -106,11 +106,14 @@ export class JobLog<P extends PlanRecord = PlanRecord, D extends DoneRecord = Do
       deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
+      // Created after ensureTopics succeeded: Kafka was there a moment ago, so an outage now is waited out.
+      ...retryWhileKafkaIsAway,
     });
     const producer = new Producer<string, string, string, string>({
       clientId: `tandem-${kind}-log`,
       bootstrapBrokers: [...brokers],
       serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+      ...retryWhileKafkaIsAway,
     });
     const jobLog = new JobLog<P, D, R>(topics, brokers, consumer, readerGroup, producer, log);
     try {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { Consumer, stringDeserializer } from '@platformatic/kafka';
+import { retryWhileKafkaIsAway } from '../kafka/index.js';
 import type { Logger } from 'pino';
 import { OffsetCommitter } from '../sink/offset-committer.js';
 import { OffsetTracker } from '../sink/offset-tracker.js';
@@ -84,6 +85,7 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
     deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
+    ...retryWhileKafkaIsAway,
   });
   const tracker = new OffsetTracker();
   const owned = new Set<number>();

@@ -20,6 +20,19 @@
 import { Admin, compatibilityPartitioner } from '@platformatic/kafka';
 
 export const fetchMaxBytesPerPartition = 1024 * 1024;
+
+/**
+ * For the clients of long-running work (sinks, job workers): an operation that may pass later is
+ * retried 20 times with backoff up to 5 s, about 75 s in all, so a broker restart is a pause
+ * rather than the end of the process (the client's default, 3 retries a second apart, ended a
+ * sink 4 s into a broker restart). Not forever: a client that cannot get back into its group
+ * would otherwise retry for good while looking alive; after that long the process ends with the
+ * error, and its supervisor restarts it from the committed offsets, losing nothing.
+ */
+export const retryWhileKafkaIsAway = {
+  retries: 20,
+  retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)),
+} as const;
 export { compatibilityPartitioner };
 
 /**

@@ -3,7 +3,7 @@ import { Consumer, Producer, stringDeserializer, stringSerializer, type Message 
 import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
 import type { TableSchema } from '../cql/index.js';
-import { ensureTopics, fetchMaxBytesPerPartition } from '../kafka/index.js';
+import { ensureTopics, fetchMaxBytesPerPartition, retryWhileKafkaIsAway } from '../kafka/index.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { ConfigError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import { checkMapping, createRecordDecoder, defaultMapping, MappingError, parseMapping, type RecordDecoder, type RowOperation } from '../records/index.js';
@@ -80,10 +80,12 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
     heartbeatInterval: 1_000,
     maxBytesPerPartition: fetchMaxBytesPerPartition,
     strict: true,
+    ...retryWhileKafkaIsAway,
   });
   const deadLetters = new Producer<Buffer, Buffer, string, Buffer>({
     clientId: `${clientId}-dlq`,
     bootstrapBrokers: [...options.brokers],
+    ...retryWhileKafkaIsAway,
     serializers: { headerKey: stringSerializer as (data?: string) => Buffer },
   });
   const tracker = new OffsetTracker();

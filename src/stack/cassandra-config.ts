@@ -12,6 +12,7 @@ export interface CassandraNodeSpec {
   readonly jmxPort: number;
   readonly heapMb: number;
   readonly extraJvmArgs: readonly string[];
+  readonly commitlogSync: 'periodic' | 'group';
   /** Folder holding this node's config, data and logs. */
   readonly dir: string;
   /** PEM file with the private key followed by the certificate; client TLS is required when set. */
@@ -44,8 +45,7 @@ export function cassandraYaml(node: CassandraNodeSpec): string {
     saved_caches_directory: join(node.dir, 'saved_caches'),
     hints_directory: join(node.dir, 'hints'),
     cdc_raw_directory: join(node.dir, 'cdc_raw'),
-    commitlog_sync: 'periodic',
-    commitlog_sync_period: '10000ms',
+    ...(node.commitlogSync === 'group' ? { commitlog_sync: 'group', commitlog_sync_group_window: '5ms' } : { commitlog_sync: 'periodic', commitlog_sync_period: '10000ms' }),
     disk_failure_policy: 'stop',
     commit_failure_policy: 'stop',
     seed_provider: [

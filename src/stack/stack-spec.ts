@@ -57,6 +57,7 @@ export function stackSpecFromConfig(
     jmxPort: address.port + 2,
     heapMb: config.stack.cassandraHeapMb,
     extraJvmArgs: config.stack.jvmArgs.cassandra,
+    commitlogSync: config.stack.commitlogSync,
     dir: join(dataDir, name),
     keyspacesGuardrails: guardrails,
   });

@@ -32,6 +32,14 @@ describe('cassandra.yaml', () => {
     expect(source.seed_provider).toEqual([{ class_name: 'org.apache.cassandra.locator.SimpleSeedProvider', parameters: [{ seeds: '127.0.0.1:9043' }] }]);
   });
 
+  it('syncs the commit log every 10 s by default, and before acknowledging with commitlogSync: group', () => {
+    expect(source).toMatchObject({ commitlog_sync: 'periodic', commitlog_sync_period: '10000ms' });
+    const durable = stackSpecFromConfig(parseConfig({ ...raw, stack: { commitlogSync: 'group' } }, 'test', {}, '/w').config, { cwd: '/w', env: { TANDEM_HOME: '/c' } });
+    const yaml = parse(cassandraYaml(durable.source.node)) as Record<string, unknown>;
+    expect(yaml).toMatchObject({ commitlog_sync: 'group', commitlog_sync_group_window: '5ms' });
+    expect(yaml.commitlog_sync_period).toBeUndefined();
+  });
+
   it('requires passwords on both sides', () => {
     for (const config of [source, target]) {
       expect(config).toMatchObject({ authenticator: 'PasswordAuthenticator', authorizer: 'CassandraAuthorizer', role_manager: 'CassandraRoleManager' });

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import cassandra from 'cassandra-driver';
+import { describe, expect, inject, it } from 'vitest';
+import { countRows, eventually } from '../helpers/cql.js';
+import { faultRounds, FaultScenario, killServer, report, restartStack, shortForm } from './harness.js';
+
+const config = inject('faultStackConfig');
+const dataDir = inject('faultStackDataDir');
+const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'tandem.js');
+
+describe.each(faultRounds)('the backfill under faults, round %i', (round) => {
+  it.skipIf(shortForm)('target killed with kill -9 mid-backfill and restarted: the backfill waits, resumes and completes', async () => {
+    const scenario = new FaultScenario(config, dataDir);
+    try {
+      await scenario.create();
+      // History on the source only, each row with its own write time.
+      const rows = 40_000;
+      const params = Array.from({ length: rows }, (_, i) => [`h${i}`, i, `history ${i}`, 1_700_000_000_000_000n + BigInt(i)]);
+      await cassandra.concurrent.executeConcurrent(scenario.source, `INSERT INTO ${scenario.table} (id, version, payload) VALUES (?, ?, ?) USING TIMESTAMP ?`, params, { concurrencyLevel: 256 });
+      for (const [id, version, payload] of params) scenario.expected.set(id as string, { version: version as number, payload: payload as string });
+
+      const backfill = spawn(process.execPath, [bin, 'backfill', '--config', scenario.configFile, '--table', scenario.table, '--splits', '64', '--concurrency', '2', '--max-rows-per-second', '8000', '--json'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
+      });
+      let stdout = '';
+      backfill.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const exited = new Promise<number | null>((done) => backfill.once('exit', done));
+
+      await eventually(() => countRows(scenario.target, scenario.table), (n) => n >= 10_000, 120_000, 200);
+      const killedAt = Date.now();
+      await killServer(dataDir, 'target');
+      await new Promise((r) => setTimeout(r, 5_000));
+      await restartStack(config, dataDir);
+      const downMs = Date.now() - killedAt;
+      // The suite's clients reconnect on their own; the backfill retries its writes until the target is back.
+      expect(await exited, stdout).toBe(0);
+      const summary = JSON.parse(stdout) as { complete: boolean; rowsWritten: number; thisProcess: { retries: number } };
+      expect(summary).toMatchObject({ complete: true });
+      const recoveryMs = Date.now() - killedAt - downMs;
+      expect(await scenario.differencesOn(scenario.target)).toEqual([]);
+      const differences = await scenario.validate();
+      expect(differences).toBe(0);
+      report('target kill -9 mid-backfill', round, { rows, 'target down (ms)': downMs, retries: summary.thisProcess.retries, 'backfill finished after restart (ms)': recoveryMs, differences });
+    } finally {
+      await scenario.close();
+    }
+  });
+});
