@@ -82,6 +82,8 @@ export class FaultScenario {
 
   /** Sinks that ended on their own and were started again, as a supervisor would. */
   sinkRestarts = 0;
+  /** Sinks that did not stop within 30 s of SIGTERM at the end of the scenario. */
+  slowStops = 0;
   private closing = false;
   /** The last lines each sink process wrote to stderr, and how it exited: what a failed scenario shows. */
   readonly sinkOutput: string[] = [];
@@ -255,7 +257,14 @@ export class FaultScenario {
       if (child && child.exitCode === null) {
         const exited = new Promise((done) => child.once('exit', done));
         child.kill('SIGTERM');
-        await exited;
+        // A sink stops within its 15 s shutdown timeout and a last commit; one that does not is noted and killed.
+        const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((done) => setTimeout(() => done(false), 30_000))]);
+        if (!stopped) {
+          this.slowStops += 1;
+          console.log(`[fault] the ${name} sink did not stop within 30 s of SIGTERM; killed`);
+          child.kill('SIGKILL');
+          await exited;
+        }
       }
     }
     await this.clients.closeAll();
