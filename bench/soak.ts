@@ -14,6 +14,7 @@
  *   - rows: exactly the live rows on both sides, each at its last version; no dead letters.
  * Exits 1 on FAIL. The last line is one JSON object with the figures.
  */
+import { seededRandom } from '../test/helpers/seeded-random.js';
 import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -73,18 +74,6 @@ const lagLateGrowthLimitSeconds = 5;
 
 const tickMs = 10;
 
-/** A small seeded generator, so two runs stream the same mix. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The partition a row belongs to follows from its id, so the check can verify it without storing it. */
 const userOf = (activityId: number) => `user-${(Math.imul(activityId, 2654435761) >>> 0) % userCount}`;
 
@@ -105,7 +94,7 @@ class ActivityStream {
   readonly counts = { inserts: 0, updates: 0, deletes: 0 };
   private nextId = 0;
   private readonly recent: number[] = [];
-  private readonly random = mulberry32(20261126);
+  private readonly random = seededRandom(20261126);
   private readonly clock = new MicrosecondClock();
 
   constructor(private readonly topic: string) {}

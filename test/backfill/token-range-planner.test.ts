@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { TokenRangePlanner, partitionerFromClassName, partitionerNames, type TokenRange } from '../../src/backfill/index.js';
 import { ConfigError } from '../../src/errors.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const murmurMin = -(2n ** 63n);
 const murmurMax = 2n ** 63n - 1n;
-
-/** A small seeded generator (mulberry32), so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function randomToken(next: () => number, planner: TokenRangePlanner): bigint {
   let bits = 0n;
@@ -51,7 +40,7 @@ describe('TokenRangePlanner.plan', () => {
   it.each(partitionerNames)('covers the %s ring exactly once for random rings and split counts', (partitioner) => {
     const planner = new TokenRangePlanner(partitioner);
     for (let seed = 1; seed <= 200; seed += 1) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const ring = Array.from({ length: 1 + Math.floor(next() * 48) }, () => randomToken(next, planner)).sort((a, b) => (a < b ? -1 : 1));
       const splits = 1 + Math.floor(next() * 300);
       const ranges = planner.plan(ring, splits);
