@@ -4,8 +4,9 @@ import type cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import type { TandemConfig } from '../config/index.js';
 import { connectCluster, createCqlClient, readTableSchema, type TableSchema } from '../cql/index.js';
+import { ListWriteTimesReader } from '../sink/list-write-times.js';
 import { ConfigError } from '../errors.js';
-import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
+import { keyspacesRowLimitBytes, warnListGuardUnavailable } from '../sink/cql-destination.js';
 import { splitTable } from '../sink/sink-worker.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks } from '../jobs/index.js';
 import { BackfillWriter, type RowRejection } from './backfill-writer.js';
@@ -197,6 +198,7 @@ async function work(
   };
   const progressTimer = setInterval(report, 500);
 
+  const targetLists = new ListWriteTimesReader(target, warnListGuardUnavailable(log, 'target'));
   /** Copies one range: every cell with its source write time and TTL, so copying it twice is harmless. */
   const start = (workSignal: AbortSignal) => {
     const writer = new BackfillWriter(
@@ -216,6 +218,7 @@ async function work(
       table,
       planner,
       writer,
+      targetLists,
       pageSize: options.pageSize,
       groups: { maxRows: config.sink.batchMaxRows, maxBytes: config.sink.batchMaxBytes, acrossPartitions },
       rowLimitBytes: config.target.profile === 'keyspaces' ? keyspacesRowLimitBytes : undefined,

@@ -1,4 +1,5 @@
 import { quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
+import { listAlreadyWritten, type ListWriteTimes } from '../sink/list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
 import { readCells, type Assignment, type Cell } from './source-cells.js';
 
@@ -54,6 +55,12 @@ export interface CellWriteOptions {
    * does not give them one. Keyspaces accepts USING TTL only on tables with TTL enabled.
    */
   readonly explicitZeroTtl?: boolean;
+  /**
+   * Element write times of the row's non-frozen lists on the target (list-write-times.ts): a list
+   * the target holds at the very write time it would be written with is left out, since writing
+   * it again would store its elements twice.
+   */
+  readonly targetListWriteTimes?: ListWriteTimes | undefined;
 }
 
 /** One statement to run on the target; params are bound with the driver's `useBigIntAsLong` encoding. */
@@ -89,6 +96,7 @@ export function keyspacesTimestampFloorUs(nowMs: number, marginMs = 10 * 60 * 10
  *   likely expires with them).
  * - Static columns are written once per partition (`includeStatic`), keyed by the partition key.
  * - Counter tables are refused: a counter increment cannot be replayed idempotently.
+ * - A non-frozen list the target already holds at its write time is left out (`targetListWriteTimes`).
  *
  * @example
  *   cellWrites(userActivity, row, { readAtMs, nowMs: Date.now(), includeStatic: true, keyOnlyRowTimestampUs })
@@ -116,7 +124,10 @@ export function cellWrites(table: TableSchema, row: SourceRow, options: CellWrit
     const value = row.values.get(column.name);
     if (value == null) continue;
     if (column.kind === 'regular') liveRegularCells += 1;
-    cells.push(...readCells(column, value, row.writetimes.get(column.name) ?? null, row.ttls.get(column.name) ?? null, elapsedSeconds, clamp));
+    for (const cell of readCells(column, value, row.writetimes.get(column.name) ?? null, row.ttls.get(column.name) ?? null, elapsedSeconds, clamp)) {
+      if (column.type.kind === 'list' && !column.type.frozen && listAlreadyWritten(options.targetListWriteTimes, column.name, cell.timestampUs)) continue;
+      cells.push(cell);
+    }
   }
 
   const statements = groupCells(cells).map((group) => render(table, row, group, options));

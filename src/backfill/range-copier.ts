@@ -1,10 +1,10 @@
 import cassandra from 'cassandra-driver';
 import { positionalValues, type TableSchema } from '../cql/index.js';
+import { listKeyColumns, nonFrozenLists, writesListElements, type ListWriteTimes, type ListWriteTimesReader } from '../sink/list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
 import { measureRow } from '../schema/row-size.js';
 import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
-import { abortableDelay } from '../abortable-delay.js';
-import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
+import { retryTransient } from '../sink/write-errors.js';
 import { Aborted, type BackfillWriter, type RowRejection, type RowWrites } from './backfill-writer.js';
 import { cellWrites, type CellWriteOptions, type SourceRow } from './cell-writes.js';
 import { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
@@ -23,6 +23,8 @@ export interface RangeCopyOptions {
   /** Per-copy settings of cellWrites; `minTimestampUs` is asked for each page, as the Keyspaces floor moves with time. */
   readonly cells: () => Pick<CellWriteOptions, 'keyOnlyRowTimestampUs' | 'minTimestampUs' | 'explicitZeroTtl'>;
   readonly signal: AbortSignal;
+  /** Reads the target's list element write times, so a row copied again does not double its lists; absent: lists unguarded. */
+  readonly targetLists?: ListWriteTimesReader | undefined;
   /** Told of each read that failed and will be retried. */
   readonly onReadRetry?: (reason: string, attempt: number) => void;
   /** Told of rows as their writes finish, for progress. */
@@ -105,6 +107,7 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
     }
     rowsRead += result.rows.length;
 
+    const listTimes = await readTargetListTimes(options, rows.map((r) => r.row));
     const groups = groupRows(rows, options.groups);
     const outcomes = await Promise.all(
       groups.map((group) => {
@@ -113,7 +116,7 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
           const cells = options.cells();
           return group.map(({ row }) => {
             try {
-              return { key: row.key, writes: cellWrites(table, row.source, { ...cells, readAtMs, nowMs, includeStatic: row.includeStatic }) };
+              return { key: row.key, writes: cellWrites(table, row.source, { ...cells, readAtMs, nowMs, includeStatic: row.includeStatic, targetListWriteTimes: listTimes.get(row) }) };
             } catch (error) {
               if (!(error instanceof RecordRejectedError)) throw error;
               rejectedWhileBuilding.set(row, { key: row.key(), reason: error.message });
@@ -141,26 +144,51 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
   return { rowsRead, rowsWritten, rowsRejected, rejections };
 }
 
+/** Target reads in flight at once per page: list tables pay one read per row, without flooding the target. */
+const listReadsInFlight = 64;
+
+/**
+ * The target's list element write times of each item that writes a non-empty non-frozen list: a
+ * row's regular lists, or a partition's static lists. A read that fails is retried like a page.
+ */
+async function readTargetListTimes(options: RangeCopyOptions, items: readonly CopyItem[]): Promise<ReadonlyMap<CopyItem, ListWriteTimes>> {
+  const found = new Map<CopyItem, ListWriteTimes>();
+  const reader = options.targetLists;
+  const lists = nonFrozenLists(options.table);
+  if (!reader || lists.length === 0) return found;
+  const reads = items.flatMap((item) => {
+    const columns = lists.filter((c) => (c.kind === 'static') === item.includeStatic && writesListElements(item.source.values.get(c.name)));
+    return columns.length > 0 ? [{ item, columns }] : [];
+  });
+  for (let i = 0; i < reads.length; i += listReadsInFlight) {
+    await Promise.all(
+      reads.slice(i, i + listReadsInFlight).map(async ({ item, columns }) => {
+        const keyValues = listKeyColumns(options.table, columns).map((c) => item.source.values.get(c.name));
+        const times = await retried(options, () => reader.read(options.table, columns, keyValues));
+        if (times) found.set(item, times);
+      }),
+    );
+  }
+  return found;
+}
+
+/** Runs a read until it succeeds, retrying what may pass (timeouts, a node away) with backoff. */
+function retried<T>(options: RangeCopyOptions, read: () => Promise<T>): Promise<T> {
+  return retryTransient(read, options.signal, options.onReadRetry, () => new Aborted());
+}
+
 async function readPage(
   options: RangeCopyOptions,
   cql: string,
   params: readonly unknown[],
   pageState: string | undefined,
 ): Promise<{ result: cassandra.types.ResultSet; readAtMs: number }> {
-  for (let attempt = 0; ; attempt++) {
-    if (options.signal.aborted) throw new Aborted();
+  return retried(options, async () => {
     // TTL is computed when the server starts the read, so the time the request leaves is the closer bound.
     const readAtMs = Date.now();
-    try {
-      const result = await options.source.execute(cql, [...params], { ...readOptions, fetchSize: options.pageSize, ...(pageState ? { pageState } : {}) });
-      return { result, readAtMs };
-    } catch (error) {
-      const verdict = classifyWriteError(error);
-      if (verdict.action === 'reject') throw error;
-      options.onReadRetry?.(verdict.reason, attempt);
-      await abortableDelay(backoffMs(attempt, Math.random, 100, 10_000), options.signal, () => new Aborted());
-    }
-  }
+    const result = await options.source.execute(cql, [...params], { ...readOptions, fetchSize: options.pageSize, ...(pageState ? { pageState } : {}) });
+    return { result, readAtMs };
+  });
 }
 
 

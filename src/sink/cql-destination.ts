@@ -1,6 +1,8 @@
 import cassandra from 'cassandra-driver';
+import type { Logger } from 'pino';
 import type { TargetProfile } from '../config/index.js';
-import { readTableSchema, type TableSchema } from '../cql/index.js';
+import { readTableSchema, type ColumnSchema, type TableSchema } from '../cql/index.js';
+import { listAlreadyWritten, listKeyColumns, ListWriteTimesReader, nonFrozenLists, writesListElements } from './list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
 import type { RowOperation } from '../records/index.js';
 import { bindValues, deleteCql, insertCql } from './statements.js';
@@ -24,6 +26,15 @@ export interface Destination {
   close(): Promise<void>;
 }
 
+/** How a destination reports a cluster that cannot guard lists (see CqlDestination). */
+export function warnListGuardUnavailable(log: Logger, destination: DestinationName): (table: TableSchema, error: unknown) => void {
+  return (table, error) =>
+    log.warn(
+      { destination, table: `${table.keyspace}.${table.table}`, err: error },
+      'this cluster cannot read WRITETIME of a list; a record written twice (redelivered, replayed) may store its list elements twice',
+    );
+}
+
 /** Shared by every write rather than built per call on the hot path. */
 const writeOptions = Object.freeze({ prepare: true, consistency: cassandra.types.consistencies.localQuorum });
 const batchOptions = Object.freeze({ ...writeOptions, logged: false });
@@ -34,27 +45,60 @@ interface TableStatements {
   readonly delete: string;
 }
 
-/** Writes row operations with prepared statements at LOCAL_QUORUM, each with its record's timestamp. */
+/**
+ * Writes row operations with prepared statements at LOCAL_QUORUM, each with its record's timestamp.
+ * A non-frozen list is written only if the row does not hold it at that timestamp yet (see
+ * list-write-times.ts): the one read a write may cost, and only on tables with such lists.
+ */
 export class CqlDestination implements Destination {
   private readonly statements = new WeakMap<TableSchema, TableStatements>();
+  private readonly lists = new WeakMap<TableSchema, readonly ColumnSchema[]>();
+  private readonly listWriteTimes: ListWriteTimesReader;
 
   constructor(
     readonly name: DestinationName,
     private readonly client: cassandra.Client,
     private readonly profile: TargetProfile,
-  ) {}
+    /** Told when the cluster cannot read list element write times, so lists of `table` go unguarded. */
+    onListGuardUnavailable?: (table: TableSchema, error: unknown) => void,
+  ) {
+    this.listWriteTimes = new ListWriteTimesReader(client, onListGuardUnavailable);
+  }
 
   async write(table: TableSchema, op: RowOperation): Promise<void> {
     this.checkSize(op);
-    await this.client.execute(this.statementFor(table, op), bindValues(table, op), writeOptions);
+    const guarded = await this.withoutListsWritten(table, op);
+    await this.client.execute(this.statementFor(table, guarded), bindValues(table, guarded), writeOptions);
   }
 
   async writeBatch(table: TableSchema, ops: readonly RowOperation[]): Promise<void> {
     for (const op of ops) this.checkSize(op);
+    const guarded = await Promise.all(ops.map((op) => this.withoutListsWritten(table, op)));
     await this.client.batch(
-      ops.map((op) => ({ query: this.statementFor(table, op), params: bindValues(table, op) })),
+      guarded.map((op) => ({ query: this.statementFor(table, op), params: bindValues(table, op) })),
       batchOptions,
     );
+  }
+
+  /** The operation less the lists the row already holds at its timestamp (a redelivered record's): unset, so not written again. */
+  private async withoutListsWritten(table: TableSchema, op: RowOperation): Promise<RowOperation> {
+    if (op.kind !== 'upsert') return op;
+    let lists = this.lists.get(table);
+    if (!lists) this.lists.set(table, (lists = nonFrozenLists(table)));
+    if (lists.length === 0) return op;
+    // The decoder lets no upsert through without its whole primary key.
+    const written = lists.filter((c) => writesListElements(op.values.get(c.name)));
+    if (written.length === 0) return op;
+    const times = await this.listWriteTimes.read(
+      table,
+      written,
+      listKeyColumns(table, written).map((c) => op.values.get(c.name)),
+    );
+    const landed = written.filter((c) => listAlreadyWritten(times, c.name, op.timestampUs));
+    if (landed.length === 0) return op;
+    const values = new Map(op.values);
+    for (const column of landed) values.set(column.name, undefined);
+    return { ...op, values };
   }
 
   /**

@@ -1,5 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { RecordRejectedError } from '../errors.js';
+import { abortableDelay } from '../abortable-delay.js';
 
 const codes = cassandra.types.responseErrorCodes;
 
@@ -46,4 +47,28 @@ export function classifyWriteError(error: unknown): WriteErrorAction {
 /** Exponential backoff with full jitter: attempt 0 waits up to `baseMs`, never more than `capMs`. */
 export function backoffMs(attempt: number, random: () => number = Math.random, baseMs = 50, capMs = 10_000): number {
   return Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20)));
+}
+
+/**
+ * Runs a request until it succeeds, retrying what may pass later (timeouts, a node down or
+ * overloaded) with backoff (100 ms doubling to 10 s) until `signal` aborts; throws what will not
+ * pass at once. `aborted` makes the error thrown on abort (the signal's reason by default).
+ */
+export async function retryTransient<T>(
+  request: (attempt: number) => Promise<T>,
+  signal: AbortSignal,
+  onRetry?: (reason: string, attempt: number) => void,
+  aborted: () => unknown = () => signal.reason,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    if (signal.aborted) throw aborted();
+    try {
+      return await request(attempt);
+    } catch (error) {
+      const verdict = classifyWriteError(error);
+      if (verdict.action === 'reject' || signal.aborted) throw error;
+      onRetry?.(verdict.reason, attempt);
+      await abortableDelay(backoffMs(attempt, Math.random, 100, 10_000), signal, aborted);
+    }
+  }
 }

@@ -3,8 +3,7 @@ import type { SourceRow, WriteTimes } from '../backfill/cell-writes.js';
 import { cellColumns, rowFromValues, scanWidth } from '../backfill/scan-query.js';
 import type { TokenRangeWhere } from '../backfill/token-range-planner.js';
 import { positionalSelectors, positionalValues, quoteIdentifier, type TableSchema } from '../cql/index.js';
-import { abortableDelay } from '../abortable-delay.js';
-import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
+import { retryTransient } from '../sink/write-errors.js';
 import type { ScannedRow } from './scanned-row.js';
 
 const readOptions = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
@@ -50,19 +49,15 @@ export async function readWithRetry(
   params: readonly unknown[],
   options: RowReaderOptions & { pageState?: string | undefined },
 ): Promise<{ result: cassandra.types.ResultSet; sentAtMs: number }> {
-  for (let attempt = 0; ; attempt++) {
-    options.signal.throwIfAborted();
-    const sentAtMs = Date.now();
-    try {
+  return retryTransient(
+    async () => {
+      const sentAtMs = Date.now();
       const result = await client.execute(cql, [...params], { ...readOptions, fetchSize: options.pageSize, ...(options.pageState ? { pageState: options.pageState } : {}) });
       return { result, sentAtMs };
-    } catch (error) {
-      const verdict = classifyWriteError(error);
-      if (verdict.action === 'reject' || options.signal.aborted) throw error;
-      options.onRetry?.(verdict.reason, attempt);
-      await abortableDelay(backoffMs(attempt, Math.random, 100, 10_000), options.signal);
-    }
-  }
+    },
+    options.signal,
+    options.onRetry,
+  );
 }
 
 

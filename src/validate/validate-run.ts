@@ -8,11 +8,13 @@ import { readPartitionerClass, readRingTokens } from '../backfill/ring-reader.js
 import { partitionerFromClassName, TokenRangePlanner, type TokenRange } from '../backfill/token-range-planner.js';
 import type { TandemConfig } from '../config/index.js';
 import { connectCluster, createCqlClient, quoteIdentifier, readTableSchema, type TableSchema } from '../cql/index.js';
+import { listKeyColumns, ListWriteTimesReader, nonFrozenLists, writesListElements } from '../sink/list-write-times.js';
 import { ConfigError, RecordRejectedError, ValidationIncompleteError } from '../errors.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks, type DoneFields } from '../jobs/index.js';
+import { warnListGuardUnavailable } from '../sink/cql-destination.js';
 import { consumerGroupOf, splitTable } from '../sink/sink-worker.js';
-import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
+import { classifyWriteError, retryTransient } from '../sink/write-errors.js';
 import { SinkProgressWatch } from './sink-progress.js';
 import { formatCqlValue, formatPrimaryKey } from './format-primary-key.js';
 import { mergeCompare, type RowDifference } from './merge-compare.js';
@@ -260,10 +262,12 @@ interface RangeComparerContext {
 class RangeComparer {
   private readonly staticColumns: TableSchema['columns'];
   private readonly withWritetime: boolean;
+  private readonly targetLists: ListWriteTimesReader;
 
   constructor(private readonly context: RangeComparerContext) {
     this.staticColumns = context.table.columns.filter((c) => c.kind === 'static');
     this.withWritetime = context.plan.compare === 'values+writetime';
+    this.targetLists = new ListWriteTimesReader(context.target, warnListGuardUnavailable(context.log, 'target'));
   }
 
   /** The Keyspaces floor rises with the clock; asked for at each comparison and repair. */
@@ -306,7 +310,7 @@ class RangeComparer {
       if (now.kind === 'extra' ? !plan.repairExtra : !writer) return;
       outcome.repairAttempted += 1;
       const refused =
-        now.kind === 'extra' ? await deleteExtraRow(target, table, now.key, readerOptions) : await repairRow(source, writer!, table, now.key, readerOptions, () => this.floor(), plan.dualWritesSinceMs ?? undefined);
+        now.kind === 'extra' ? await deleteExtraRow(target, table, now.key, readerOptions) : await repairRow(source, writer!, this.targetLists, table, now.key, readerOptions, () => this.floor(), plan.dualWritesSinceMs ?? undefined);
       const after = refused === undefined ? await this.recheck(now.key, readerOptions) : now;
       if (!after) {
         outcome.fixed[now.kind] += 1;
@@ -394,20 +398,17 @@ async function deleteExtraRow(target: cassandra.Client, table: TableSchema, key:
   const cql =
     `DELETE ${deleted}FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)} USING TIMESTAMP ? WHERE ` +
     keyColumns.map((c) => `${quoteIdentifier(c.name)} = ?`).join(' AND ');
-  for (let attempt = 0; ; attempt++) {
-    readerOptions.signal.throwIfAborted();
-    try {
-      await target.execute(cql, [newest, ...keyColumns.map((c) => key.get(c.name))], {
-        prepare: true,
-        consistency: cassandra.types.consistencies.localQuorum,
-      });
-      return undefined;
-    } catch (error) {
-      const verdict = classifyWriteError(error);
-      if (verdict.action === 'reject') return `the target refused the delete: ${verdict.reason}`;
-      readerOptions.onRetry?.(verdict.reason, attempt);
-      await abortableDelay(backoffMs(attempt, Math.random, 100, 10_000), readerOptions.signal);
-    }
+  try {
+    await retryTransient(
+      () => target.execute(cql, [newest, ...keyColumns.map((c) => key.get(c.name))], { prepare: true, consistency: cassandra.types.consistencies.localQuorum }),
+      readerOptions.signal,
+      readerOptions.onRetry,
+    );
+    return undefined;
+  } catch (error) {
+    const verdict = classifyWriteError(error);
+    if (verdict.action === 'reject' && !readerOptions.signal.aborted) return `the target refused the delete: ${verdict.reason}`;
+    throw error;
   }
 }
 
@@ -487,6 +488,7 @@ function assembleReport(
 async function repairRow(
   source: cassandra.Client,
   writer: BackfillWriter,
+  targetLists: ListWriteTimesReader,
   table: TableSchema,
   key: ReadonlyMap<string, unknown>,
   readerOptions: RowReaderOptions,
@@ -501,6 +503,17 @@ async function repairRow(
     return 'the row has only key columns, whose write time cannot be read: pass --dual-writes-since to repair it';
   }
   const name = formatPrimaryKey(table, key);
+  // A list the target holds at the source's write time is not written again (list-write-times.ts).
+  const staticOnly = table.clustering.some((c) => read.row.values.get(c.name) == null);
+  const lists = nonFrozenLists(table).filter((c) => (c.kind === 'static' || !staticOnly) && writesListElements(read.row.values.get(c.name)));
+  const targetListWriteTimes =
+    lists.length === 0
+      ? undefined
+      : await retryTransient(
+          () => targetLists.read(table, lists, listKeyColumns(table, lists).map((c) => read.row.values.get(c.name))),
+          readerOptions.signal,
+          readerOptions.onRetry,
+        );
   try {
     const refused = await writer.writeGroup(1, (nowMs) => [
       {
@@ -510,6 +523,7 @@ async function repairRow(
           nowMs,
           includeStatic: true,
           keyOnlyRowTimestampUs: BigInt(dualWritesSinceMs ?? 0) * 1000n,
+          targetListWriteTimes,
           ...floor(),
         }),
       },

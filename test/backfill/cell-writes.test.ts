@@ -168,6 +168,20 @@ describe('cellWrites on non-frozen collections and UDTs', () => {
     expect(cellWrites(rich, forever, later)[0]).toMatchObject({ cql: expect.stringMatching(/USING TIMESTAMP \?$/), params: ['p', 1, [10, 20], 8n] });
   });
 
+  it('leaves out a list the target holds at the same write time (writing it again would double its elements), and only that', () => {
+    const row = sourceRow({ pk: 'p', ck: 1 }, { a: ['x', 8n, null], l: [[10, 20], [5n, 8n], [null, null]], fl: [[1, 2], 8n, null] });
+    const onTarget = (times: bigint[]) => ({ ...options, targetListWriteTimes: new Map([['l', new Set(times)]]) });
+    const insert = (columns: string, params: unknown[]) => ({ cql: `INSERT INTO "ks"."t" ("pk", "ck", ${columns}) VALUES (?, ?, ${columns.split(', ').map(() => '?').join(', ')}) USING TIMESTAMP ?`, params: ['p', 1, ...params, 8n] });
+    // Landed already at 8: the list is left out, the other cells (a frozen list among them) still go.
+    expect(cellWrites(rich, row, onTarget([8n, 8n]))).toEqual([insert('"a", "fl"', ['x', [1, 2]])]);
+    // Older or newer elements on the target are another write: the list is written (and converges as usual).
+    expect(cellWrites(rich, row, onTarget([7n]))).toEqual([insert('"a", "fl", "l"', ['x', [1, 2], [10, 20]])]);
+    expect(cellWrites(rich, row, onTarget([9n]))).toEqual(cellWrites(rich, row, options));
+    // A row whose one cell is a landed list needs nothing more, not a key-only INSERT.
+    const listOnly = sourceRow({ pk: 'p', ck: 1 }, { l: [[10], [8n], [null]] });
+    expect(cellWrites(rich, listOnly, onTarget([8n]))).toEqual([]);
+  });
+
   it('sets a UDT\'s oldest fields whole (others null, which writes nothing) and newer fields one by one', () => {
     const row = sourceRow({ pk: 'p', ck: 1 }, { u: [{ street: 'Main', zip: 75001 }, [5n, 9n], [null, 60]] });
     expect(cellWrites(rich, row, options)).toEqual([

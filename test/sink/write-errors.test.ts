@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
-import { backoffMs, classifyWriteError } from '../../src/sink/write-errors.js';
+import { backoffMs, classifyWriteError, retryTransient } from '../../src/sink/write-errors.js';
 
 const codes = cassandra.types.responseErrorCodes;
 const response = (code: number, message: string) => new cassandra.errors.ResponseError(code, message);
@@ -30,5 +30,52 @@ describe('backoffMs', () => {
     expect(backoffMs(3, () => 0.999)).toBe(399);
     expect(backoffMs(30, () => 0.999)).toBe(9990);
     expect(backoffMs(5, () => 0)).toBe(0);
+  });
+});
+
+describe('retryTransient', () => {
+  const timeout = () => new cassandra.errors.OperationTimedOutError('timed out');
+
+  it('retries what may pass, telling each retry, until it succeeds', async () => {
+    const retries: number[] = [];
+    let calls = 0;
+    const result = await retryTransient(
+      async () => {
+        calls += 1;
+        if (calls < 3) throw timeout();
+        return 'read';
+      },
+      new AbortController().signal,
+      (_reason, attempt) => retries.push(attempt),
+    );
+    expect(result).toBe('read');
+    expect(retries).toEqual([0, 1]);
+  });
+
+  it('throws what will not pass at once', async () => {
+    let calls = 0;
+    const refused = response(codes.syntaxError, 'line 1:0 no viable alternative');
+    await expect(
+      retryTransient(async () => {
+        calls += 1;
+        throw refused;
+      }, new AbortController().signal),
+    ).rejects.toBe(refused);
+    expect(calls).toBe(1);
+  });
+
+  it('stops retrying when the signal aborts, with the error `aborted` makes', async () => {
+    const controller = new AbortController();
+    const stopped = new Error('stopped');
+    const pending = retryTransient(
+      async () => {
+        throw timeout();
+      },
+      controller.signal,
+      undefined,
+      () => stopped,
+    );
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toBe(stopped);
   });
 });
