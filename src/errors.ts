@@ -155,10 +155,20 @@ export function isTandemError(error: unknown): error is TandemError {
   return error instanceof TandemError;
 }
 
-/** One line for a human: the message, then the hint if there is one. */
+/**
+ * One line for a human: the message, then the hint if there is one. An error standing for several
+ * attempts (a Kafka client's "fetch failed 21 times") also names the last attempt's own error,
+ * which is the one that says what went wrong.
+ */
 export function describeError(error: unknown): string {
   if (error instanceof TandemError) {
     return error.hint ? `${error.message}. ${error.hint}` : error.message;
   }
-  return error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    const first = describeError(error.errors[0]);
+    const last = describeError(error.errors.at(-1));
+    return first === last ? `${message} (last: ${last})` : `${message} (first: ${first}; last: ${last})`;
+  }
+  return message;
 }

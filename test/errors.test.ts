@@ -43,6 +43,13 @@ describe('errors', () => {
     expect(errors.describeError(error)).toBe('message. do this');
   });
 
+  it('names the last attempt of an error standing for several', () => {
+    const attempts = new AggregateError([new Error('timeout'), new AggregateError([new Error('NOT_LEADER_OR_FOLLOWER')], 'Received response with error')], 'fetch failed 2 times.');
+    expect(errors.describeError(attempts)).toBe('fetch failed 2 times. (first: timeout; last: Received response with error (last: NOT_LEADER_OR_FOLLOWER))');
+    expect(errors.describeError(new AggregateError([new Error('timeout'), new Error('timeout')], 'fetch failed 2 times.'))).toBe('fetch failed 2 times. (last: timeout)');
+    expect(errors.describeError(new Error('plain'))).toBe('plain');
+  });
+
   it('marks only transient failures retryable', () => {
     const retryable = classes.filter(([, C]) => new C('x').retryable).map(([name]) => name);
     expect(retryable.sort()).toEqual(['FetchFailedError', 'ServerTimeoutError']);

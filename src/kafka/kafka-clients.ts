@@ -31,8 +31,19 @@ export const fetchMaxBytesPerPartition = 1024 * 1024;
  */
 export const retryWhileKafkaIsAway = {
   retries: 20,
-  retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)),
+  retryDelay: (_client: unknown, _operation: string, attempt: number, _retries: number, error?: unknown) =>
+    // A response the client cannot parse is no outage: the same client parses the next one no better
+    // (seen after a broker pause), so its retries go at once and a fresh client takes over sooner.
+    isUnparsableResponse(error) ? 0 : Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)),
 } as const;
+
+/** Whether the error (or one it wraps) is the client failing to parse a response. */
+export function isUnparsableResponse(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (code === 'OUT_OF_BOUNDS' || code === 'PLT_KFK_OUT_OF_BOUNDS') return true;
+  return isUnparsableResponse(cause, depth + 1) || (Array.isArray(errors) && errors.some((inner) => isUnparsableResponse(inner, depth + 1)));
+}
 export { compatibilityPartitioner };
 
 /**

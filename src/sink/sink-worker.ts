@@ -5,7 +5,7 @@ import type { SinkConfig, TopicConfig } from '../config/index.js';
 import type { TableSchema } from '../cql/index.js';
 import { ensureTopics, fetchMaxBytesPerPartition, retryWhileKafkaIsAway } from '../kafka/index.js';
 import { abortableDelay } from '../abortable-delay.js';
-import { ConfigError, RecordRejectedError, type RecordRejection } from '../errors.js';
+import { ConfigError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import { checkMapping, createRecordDecoder, defaultMapping, MappingError, parseMapping, type RecordDecoder, type RowOperation } from '../records/index.js';
 import type { Destination, DestinationName } from './cql-destination.js';
 import { deadLetterTopicOf, publishDeadLetter } from './dead-letter.js';
@@ -57,7 +57,7 @@ export function consumerGroupOf(sink: SinkConfig, destination: DestinationName):
  *   await done;
  */
 export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSignal): Promise<SinkCounters> {
-  const { destination, sink, logger } = options;
+  const { destination, logger } = options;
   const counters = options.counters ?? new SinkCounters(destination.name);
   // Every write waiting on backoff or the rate limit listens for the abort; thousands may wait at once.
   setMaxListeners(0, signal);
@@ -68,6 +68,39 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
     return counters;
   }
 
+  // A Kafka client whose retries are spent (a broker away for over a minute, or a client that cannot
+  // recover its own state: after a broker paused ~15 s, @platformatic/kafka 1.35 failed every fetch
+  // with "Out of bounds" until restarted) is replaced by a fresh one from the committed offsets, as a
+  // process restart would; nothing is lost, as nothing uncommitted was acknowledged. Up to
+  // `maxConsumerRestarts` in a row without a record written in between; then the error ends the worker.
+  let restarts = 0;
+  for (;;) {
+    const writtenBefore = counters.written + counters.deleted + counters.deadLettered;
+    try {
+      return await consumeAndWrite(options, routes, counters, log, signal);
+    } catch (error) {
+      if (counters.written + counters.deleted + counters.deadLettered > writtenBefore) restarts = 0;
+      if (signal.aborted || !isKafkaClientError(error) || restarts >= maxConsumerRestarts) throw error;
+      restarts += 1;
+      counters.state = 'retrying';
+      counters.lastError = describeError(error);
+      log.warn({ err: error, restart: restarts }, 'the Kafka consumer failed; starting a fresh one from the committed offsets');
+      await abortableDelay(1_000, signal).catch(() => undefined);
+    }
+  }
+}
+
+/** Fresh Kafka clients replacing failed ones, in a row, before the worker gives up (see runSinkWorker). */
+const maxConsumerRestarts = 5;
+
+/** An error of the Kafka client itself (its codes start with PLT_KFK_), not of a destination or a record. */
+function isKafkaClientError(error: unknown): boolean {
+  return typeof (error as { code?: unknown } | null)?.code === 'string' && (error as { code: string }).code.startsWith('PLT_KFK_');
+}
+
+/** One Kafka consumer's life: reads, writes and commits until `signal` aborts or the consumer fails. */
+async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, TopicRoute>, counters: SinkCounters, log: Logger, signal: AbortSignal): Promise<SinkCounters> {
+  const { destination, sink } = options;
   await ensureTopics(options.brokers, [...routes.values()].flatMap((r) => [r.config.topic, r.deadLetterTopic]));
   const groupId = consumerGroupOf(sink, destination.name);
   const clientId = `tandem-sink-${destination.name}`;

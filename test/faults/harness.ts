@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Producer, stringSerializer } from '@platformatic/kafka';
@@ -89,10 +89,13 @@ export class FaultScenario {
   readonly sinkOutput: string[] = [];
 
   startSink(destination: DestinationName): ChildProcess {
+    // FAULT_SINK_LOG_DIR=<dir> keeps each sink's whole log (at info) for diagnosis; otherwise warnings only.
+    const logDir = process.env.FAULT_SINK_LOG_DIR;
     const child = spawn(process.execPath, [bin, 'sink', '--config', this.configFile, '--destination', destination, '--status-port', '0'], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
+      env: { ...process.env, TANDEM_LOG_LEVEL: logDir ? 'info' : 'warn' },
     });
+    if (logDir) child.stderr!.pipe(createWriteStream(join(logDir, `${this.topic}-${destination}.log`), { flags: 'a' }));
     child.stderr!.on('data', (chunk: Buffer) => {
       this.sinkOutput.push(`${destination}: ${chunk.toString().slice(0, 500)}`);
       this.sinkOutput.splice(0, Math.max(0, this.sinkOutput.length - 20));
