@@ -21,6 +21,9 @@ export const rawBenchConfig = {
     tls: { caFile: resolve(benchDataDir, 'target', 'tls', 'ca.pem') },
     auth: { username: 'ks-user', password: 'ks-password' },
   },
+  // TANDEM_BENCH_STACK='{"cassandraHeapMb": 1024, "jvmArgs": {"cassandra": ["-XX:MaxGCPauseMillis=50"]}}' tries other
+  // server settings (the `stack:` section of a config); the stack must be started by the bench to take them.
+  ...(process.env.TANDEM_BENCH_STACK ? { stack: JSON.parse(process.env.TANDEM_BENCH_STACK) as Record<string, unknown> } : {}),
 };
 
 export const benchConfig: TandemConfig = parseConfig(rawBenchConfig, 'bench', {}, process.cwd()).config;

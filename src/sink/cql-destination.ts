@@ -2,7 +2,7 @@ import cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import type { TargetProfile } from '../config/index.js';
 import { readTableSchema, type ColumnSchema, type TableSchema } from '../cql/index.js';
-import { listAlreadyWritten, listKeyColumns, ListWriteTimesReader, nonFrozenLists, writesListElements } from './list-write-times.js';
+import { listAlreadyWritten, listKeyColumns, ListWriteTimesReader, nonFrozenLists, rowIdentity, writesListElements } from './list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
 import type { RowOperation } from '../records/index.js';
 import { bindValues, deleteCql, insertCql } from './statements.js';
@@ -33,6 +33,14 @@ export function warnListGuardUnavailable(log: Logger, destination: DestinationNa
       { destination, table: `${table.keyspace}.${table.table}`, err: error },
       'this cluster cannot read WRITETIME of a list; a record written twice (redelivered, replayed) may store its list elements twice',
     );
+}
+
+/** The operation with `columns` unset: not written. */
+function withoutLists(op: RowOperation & { kind: 'upsert' }, columns: readonly ColumnSchema[]): RowOperation {
+  if (columns.length === 0) return op;
+  const values = new Map(op.values);
+  for (const column of columns) values.set(column.name, undefined);
+  return { ...op, values };
 }
 
 /** Shared by every write rather than built per call on the hot path. */
@@ -67,38 +75,75 @@ export class CqlDestination implements Destination {
 
   async write(table: TableSchema, op: RowOperation): Promise<void> {
     this.checkSize(op);
-    const guarded = await this.withoutListsWritten(table, op);
-    await this.client.execute(this.statementFor(table, guarded), bindValues(table, guarded), writeOptions);
+    await this.guardingLists(table, [op], async ([guarded]) => {
+      await this.client.execute(this.statementFor(table, guarded!), bindValues(table, guarded!), writeOptions);
+    });
   }
 
   async writeBatch(table: TableSchema, ops: readonly RowOperation[]): Promise<void> {
     for (const op of ops) this.checkSize(op);
-    const guarded = await Promise.all(ops.map((op) => this.withoutListsWritten(table, op)));
-    await this.client.batch(
-      guarded.map((op) => ({ query: this.statementFor(table, op), params: bindValues(table, op) })),
-      batchOptions,
-    );
+    await this.guardingLists(table, ops, async (guarded) => {
+      await this.client.batch(
+        guarded.map((op) => ({ query: this.statementFor(table, op), params: bindValues(table, op) })),
+        batchOptions,
+      );
+    });
+  }
+
+  /** The latest write of each row's lists, by row: the next write of that row's lists waits for it, so its read sees it. */
+  private readonly listWrites = new Map<string, Promise<unknown>>();
+
+  /**
+   * Sends `ops` less the lists already written (list-write-times.ts). A record can arrive twice in
+   * a row (a producer's retry): within one request its lists go once, and a request writing lists of
+   * a row waits for the one before it that writes lists of that row, so the second read sees the first write.
+   */
+  private async guardingLists(table: TableSchema, ops: readonly RowOperation[], send: (guarded: readonly RowOperation[]) => Promise<void>): Promise<void> {
+    let lists = this.lists.get(table);
+    if (!lists) this.lists.set(table, (lists = nonFrozenLists(table)));
+    if (lists.length === 0) return send(ops);
+    const listColumns = lists;
+    const rows = ops.map((op) => (op.kind === 'upsert' && listColumns.some((c) => writesListElements(op.values.get(c.name))) ? rowIdentity(table, op.values) : undefined));
+    const distinct = [...new Set(rows.filter((row): row is string => row !== undefined))];
+    if (distinct.length === 0) return send(ops);
+    // Chained before any await, so two requests for one row can never both pass the same predecessor.
+    const before = distinct.flatMap((row) => this.listWrites.get(row) ?? []);
+    const work = (async () => {
+      await Promise.allSettled(before);
+      const written = new Set<string>();
+      const guarded = await Promise.all(
+        ops.map(async (op, i) => {
+          const row = rows[i];
+          if (row === undefined || op.kind !== 'upsert') return op;
+          const once = `${row}|${op.timestampUs}`;
+          const repeated = written.has(once);
+          written.add(once);
+          return repeated ? withoutLists(op, listColumns) : this.withoutListsWritten(table, op, listColumns);
+        }),
+      );
+      await send(guarded);
+    })();
+    for (const row of distinct) this.listWrites.set(row, work);
+    try {
+      await work;
+    } finally {
+      for (const row of distinct) if (this.listWrites.get(row) === work) this.listWrites.delete(row);
+    }
   }
 
   /** The operation less the lists the row already holds at its timestamp (a redelivered record's): unset, so not written again. */
-  private async withoutListsWritten(table: TableSchema, op: RowOperation): Promise<RowOperation> {
-    if (op.kind !== 'upsert') return op;
-    let lists = this.lists.get(table);
-    if (!lists) this.lists.set(table, (lists = nonFrozenLists(table)));
-    if (lists.length === 0) return op;
+  private async withoutListsWritten(table: TableSchema, op: RowOperation & { kind: 'upsert' }, lists: readonly ColumnSchema[]): Promise<RowOperation> {
     // The decoder lets no upsert through without its whole primary key.
     const written = lists.filter((c) => writesListElements(op.values.get(c.name)));
-    if (written.length === 0) return op;
     const times = await this.listWriteTimes.read(
       table,
       written,
       listKeyColumns(table, written).map((c) => op.values.get(c.name)),
     );
-    const landed = written.filter((c) => listAlreadyWritten(times, c.name, op.timestampUs));
-    if (landed.length === 0) return op;
-    const values = new Map(op.values);
-    for (const column of landed) values.set(column.name, undefined);
-    return { ...op, values };
+    return withoutLists(
+      op,
+      written.filter((c) => listAlreadyWritten(times, c.name, op.timestampUs)),
+    );
   }
 
   /**

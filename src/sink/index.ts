@@ -2,4 +2,4 @@ export { runSinkWorker, consumerGroupOf, splitTable, type SinkWorkerOptions } fr
 export { CqlDestination, destinationNames, keyspacesRowLimitBytes, warnListGuardUnavailable, type Destination, type DestinationName } from './cql-destination.js';
 export { SinkCounters, sinkStates, type SinkState } from './sink-counters.js';
 export { deadLetterHeaders, deadLetterTopicOf, deadLetterReplayGroup } from './dead-letter.js';
-export { ListWriteTimesReader, listAlreadyWritten, listKeyColumns, listWriteTimesCql, listWriteTimesOf, nonFrozenLists, writesListElements, type ListWriteTimes } from './list-write-times.js';
+export { ListWriteTimesReader, listAlreadyWritten, listKeyColumns, listWriteTimesCql, listWriteTimesOf, nonFrozenLists, rowIdentity, writesListElements, type ListWriteTimes } from './list-write-times.js';

@@ -48,6 +48,14 @@ describe('non-frozen lists written more than once at one timestamp', () => {
     expect(row.get('wt')).toBe(t0);
   });
 
+  it('keeps each element once when copies of a record are written at the same moment (a producer retry: adjacent duplicates)', async () => {
+    const record = upsert({ pk: 'd', ck: 1, l: [4, 5], sl: ['t'] }, t0);
+    await Promise.all([destination.write(table, record), destination.writeBatch(table, [record, record]), destination.write(table, record), destination.writeBatch(table, [record])]);
+    const row = await read('d');
+    expect(row.get('l')).toEqual([4, 5]);
+    expect(row.get('sl')).toEqual(['t']);
+  });
+
   it('still converges by timestamp: a newer list replaces it, an older one never does', async () => {
     await destination.write(table, upsert({ pk: 'b', ck: 1, l: [1, 2] }, t0));
     await destination.write(table, upsert({ pk: 'b', ck: 1, l: [9] }, t0 + 10n));

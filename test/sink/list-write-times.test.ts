@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildTableSchema } from '../../src/cql/index.js';
-import { listAlreadyWritten, listKeyColumns, listWriteTimesCql, listWriteTimesOf, nonFrozenLists, writesListElements } from '../../src/sink/index.js';
+import { listAlreadyWritten, listKeyColumns, listWriteTimesCql, listWriteTimesOf, nonFrozenLists, rowIdentity, writesListElements } from '../../src/sink/index.js';
 
 const column = (name: string, kind: string, type: string, position = -1) => ({ column_name: name, kind, position, type, clustering_order: kind === 'clustering' ? 'asc' : 'none' });
 const table = buildTableSchema(
@@ -46,5 +46,17 @@ describe('list write times', () => {
     expect(writesListElements([])).toBe(false);
     expect(writesListElements(null)).toBe(false);
     expect(writesListElements(undefined)).toBe(false);
+  });
+
+  it('tells rows apart by their whole primary key, whatever its types', () => {
+    const id = (pk: unknown, ck: unknown) => rowIdentity(table, new Map([['pk', pk], ['ck', ck], ['l', [1]]]));
+    expect(id('a', 1)).toBe(id('a', 1));
+    expect(id('a', 1)).not.toBe(id('a', 2));
+    expect(id('a', 1)).not.toBe(id('a', '1'));
+    expect(id(Buffer.from('ab'), 1)).toBe(id(Buffer.from('ab'), 1));
+    expect(id(Buffer.from('ab'), 1)).not.toBe(id(Buffer.from('ac'), 1));
+    expect(id(new Date(1_000), 1)).not.toBe(id(new Date(1_001), 1));
+    expect(id(10n, 1)).not.toBe(id(10, 1));
+    expect(id(new Map([['k', 1]]), 1)).not.toBe(id(new Map([['k', 2]]), 1));
   });
 });
