@@ -68,8 +68,13 @@ async function pollUntilFound(client: cassandra.Client, query: string, id: strin
     const wait = readLimiter.reserve();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const issuedAt = performance.now();
-    const found = (await client.execute(query, [id], { prepare: true })).rowLength > 0;
+    // A read that times out (a server busy flushing) proves nothing either way: poll again.
+    const found = await client.execute(query, [id], { prepare: true }).then((r) => (r.rowLength > 0 ? true : false), () => undefined);
     const answeredAt = performance.now();
+    if (found === undefined) {
+      if (answeredAt > deadline) return undefined;
+      continue;
+    }
     if (found) return { second: 0, lowerMs: Math.max(0, lastMissIssuedAt - sentAt), upperMs: answeredAt - sentAt };
     if (answeredAt > deadline) return undefined;
     lastMissIssuedAt = issuedAt;
