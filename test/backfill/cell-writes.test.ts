@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { cellWrites, keyspacesTimestampFloorUs, type CellWriteOptions, type SourceRow, type Ttls, type WriteTimes } from '../../src/backfill/index.js';
 import { buildTableSchema } from '../../src/cql/index.js';
 import { RecordRejectedError } from '../../src/errors.js';
-import { userActivity } from '../helpers/tables.js';
+import { column, userActivity } from '../helpers/tables.js';
 
-const column = (name: string, kind: string, type: string, position = -1) => ({ column_name: name, kind, position, type, clustering_order: kind === 'clustering' ? 'asc' : 'none' });
 
 /** Every column shape the backfill meets; columns order as pk, ck, then a, b, fl, fu, l, m, s, st, tp, u. */
 const rich = buildTableSchema(

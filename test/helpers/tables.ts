@@ -1,4 +1,9 @@
-import { buildTableSchema } from '../../src/cql/index.js';
+import { buildTableSchema, type ColumnRow } from '../../src/cql/index.js';
+
+/** One column as system_schema.columns describes it. */
+export function column(name: string, kind: string, type: string, position = -1, order: 'asc' | 'desc' = 'asc'): ColumnRow {
+  return { column_name: name, kind, position, type, clustering_order: kind === 'clustering' ? order : 'none' };
+}
 
 /** The reference design's table (fixtures/user_activity.cql, copied from ../shared/fixtures) as system_schema describes it. */
 export const userActivity = buildTableSchema(

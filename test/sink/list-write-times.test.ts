@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildTableSchema } from '../../src/cql/index.js';
+import { column } from '../helpers/tables.js';
 import { listAlreadyWritten, listKeyColumns, listWriteTimesCql, listWriteTimesOf, nonFrozenLists, rowIdentity, writesListElements } from '../../src/sink/index.js';
 
-const column = (name: string, kind: string, type: string, position = -1) => ({ column_name: name, kind, position, type, clustering_order: kind === 'clustering' ? 'asc' : 'none' });
 const table = buildTableSchema(
   'Ks',
   't',

@@ -2,10 +2,7 @@ import type { WriteTimes } from '../../src/backfill/index.js';
 import { buildTableSchema, type ColumnRow, type TableSchema, type TypeRow } from '../../src/cql/index.js';
 import type { ScannedRow } from '../../src/validate/index.js';
 
-/** One system_schema.columns row; clustering columns default to ASC. */
-export function column(name: string, kind: string, type: string, position = -1, order: 'asc' | 'desc' = 'asc'): ColumnRow {
-  return { column_name: name, kind, position, type, clustering_order: kind === 'clustering' ? order : 'none' };
-}
+export { column } from '../helpers/tables.js';
 
 export function table(columns: readonly ColumnRow[], types: readonly TypeRow[] = []): TableSchema {
   return buildTableSchema('ks', 't', columns, types);
