@@ -86,6 +86,10 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
       counters.lastError = describeError(error);
       log.warn({ err: error, restart: restarts }, 'the Kafka consumer failed; starting a fresh one from the committed offsets');
       await abortableDelay(1_000, signal).catch(() => undefined);
+      if (signal.aborted) {
+        counters.state = 'stopped';
+        return counters;
+      }
     }
   }
 }
