@@ -23,12 +23,21 @@ async function settle(scenario: FaultScenario): Promise<{ recoveryMs: number; di
   return { recoveryMs, differences };
 }
 
+/** A scenario with its table, topic and both sink processes running; closed whatever the body does. */
+async function withRunningSinks(body: (scenario: FaultScenario) => Promise<void>): Promise<void> {
+  const scenario = new FaultScenario(config, dataDir);
+  try {
+    await scenario.create();
+    scenario.startSinks();
+    await body(scenario);
+  } finally {
+    await scenario.close();
+  }
+}
+
 describe.each(faultRounds)('the pipeline under faults, round %i', (round) => {
-  it.skipIf(shortForm)('Kafka broker killed with kill -9 mid-stream and restarted', async () => {
-    const scenario = new FaultScenario(config, dataDir);
-    try {
-      await scenario.create();
-      scenario.startSinks();
+  it.skipIf(shortForm)('Kafka broker killed with kill -9 mid-stream and restarted', () =>
+    withRunningSinks(async (scenario) => {
       let restarting: Promise<void> | undefined;
       let downMs = 0;
       await scenario.stream(30_000, 2_000, 3_000, async (produced) => {
@@ -42,16 +51,11 @@ describe.each(faultRounds)('the pipeline under faults, round %i', (round) => {
       await restarting;
       const { recoveryMs, differences } = await settle(scenario);
       report('broker kill -9', round, { records: scenario.produced, 'broker down (ms)': downMs, 'sink restarts': scenario.sinkRestarts, 'producer stalled (ms)': scenario.produceStalledMs, 'drained after stream (ms)': recoveryMs, differences });
-    } finally {
-      await scenario.close();
-    }
-  });
+    }),
+  );
 
-  it('sinks killed with kill -9 ten times, every two seconds, under load', async () => {
-    const scenario = new FaultScenario(config, dataDir);
-    try {
-      await scenario.create();
-      scenario.startSinks();
+  it('sinks killed with kill -9 ten times, every two seconds, under load', () =>
+    withRunningSinks(async (scenario) => {
       let kills = 0;
       const killing = (async () => {
         await sleep(3_000);
@@ -69,16 +73,11 @@ describe.each(faultRounds)('the pipeline under faults, round %i', (round) => {
       await killing;
       const { recoveryMs, differences } = await settle(scenario);
       report('sink kill -9 loop', round, { records: scenario.produced, kills, 'drained after stream (ms)': recoveryMs, differences });
-    } finally {
-      await scenario.close();
-    }
-  });
+    }),
+  );
 
-  it.skipIf(shortForm)('source Cassandra killed with kill -9 mid-stream and restarted; the target sink goes on meanwhile', async () => {
-    const scenario = new FaultScenario(config, dataDir);
-    try {
-      await scenario.create();
-      scenario.startSinks();
+  it.skipIf(shortForm)('source Cassandra killed with kill -9 mid-stream and restarted; the target sink goes on meanwhile', () =>
+    withRunningSinks(async (scenario) => {
       let restarting: Promise<void> | undefined;
       let downMs = 0;
       let targetProgress = 0n;
@@ -99,16 +98,11 @@ describe.each(faultRounds)('the pipeline under faults, round %i', (round) => {
       expect(targetProgress).toBeGreaterThan(0n);
       const { recoveryMs, differences } = await settle(scenario);
       report('source kill -9', round, { records: scenario.produced, 'source down (ms)': downMs, 'target records written meanwhile': String(targetProgress), 'drained after stream (ms)': recoveryMs, differences });
-    } finally {
-      await scenario.close();
-    }
-  });
+    }),
+  );
 
-  it('broker paused with SIGSTOP for 15 s (no fetch, no commit) and resumed', async () => {
-    const scenario = new FaultScenario(config, dataDir);
-    try {
-      await scenario.create();
-      scenario.startSinks();
+  it('broker paused with SIGSTOP for 15 s (no fetch, no commit) and resumed', () =>
+    withRunningSinks(async (scenario) => {
       let resuming: Promise<void> | undefined;
       await scenario.stream(30_000, 2_000, 3_000, async (produced) => {
         if (produced < 10_000 || resuming) return;
@@ -119,8 +113,6 @@ describe.each(faultRounds)('the pipeline under faults, round %i', (round) => {
       await resuming;
       const { recoveryMs, differences } = await settle(scenario);
       report('broker SIGSTOP 15 s', round, { records: scenario.produced, 'producer stalled (ms)': scenario.produceStalledMs, 'drained after stream (ms)': recoveryMs, differences });
-    } finally {
-      await scenario.close();
-    }
-  });
+    }),
+  );
 });
