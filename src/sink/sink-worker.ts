@@ -222,6 +222,7 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
     return write(route, route.table!, op, message);
   };
 
+  log.info({ groupId }, 'joining consumer group');
   const stream = await consumer.consume({
     topics: [...routes.keys()],
     mode: 'committed',
@@ -229,7 +230,10 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
     autocommit: false,
   });
   const stop = () => void stream.close();
-  signal.addEventListener('abort', stop, { once: true });
+  // A stop that came while the consumer was joining its group (which waits out a dead member's
+  // session) has already fired: it would never be heard again.
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
   counters.state = 'running';
   log.info(
     { groupId, topics: [...routes.keys()], maxInFlight: sink.maxInFlight, maxRequests: batcher.maxRequests, lingerMs, batchAcrossPartitions: acrossPartitions, maxWritesPerSecond: options.maxWritesPerSecond },

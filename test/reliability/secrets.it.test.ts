@@ -70,7 +70,11 @@ async function runWhile(args: readonly string[], env: NodeJS.ProcessEnv, during:
     await during();
   } finally {
     child.kill('SIGTERM');
-    await exited;
+    const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000))]);
+    if (!stopped) {
+      child.kill('SIGKILL');
+      throw new Error(`tandem ${args[0]} still ran 30 s after SIGTERM:\n${output.slice(-3000)}`);
+    }
   }
   return output;
 }
@@ -137,7 +141,7 @@ describe('passwords never appear', () => {
 
   it('in tandem status --json, nor in /api/status, / and /metrics of the sink and the dashboard', { timeout: 120_000 }, async () => {
     const statusPort = await freePort();
-    const configFile = writeConfig('references', { topics: [topic], status: { host: '127.0.0.1', port: statusPort } });
+    const configFile = writeConfig('references', { topics: [topic], status: { host: '127.0.0.1', port: statusPort }, sink: { groupIdPrefix: uniqueName('secrets') } });
     await expectCleanRuns('references', [['status', '--config', configFile, '--json']]);
 
     const pages: string[] = [];

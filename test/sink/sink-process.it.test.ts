@@ -97,6 +97,18 @@ describe('tandem sink as a process', () => {
       ['target', 0],
     ]);
     expect(sinks[0]!.partitions.length).toBeGreaterThan(0);
+
+    // A sink stopped while it joins its group, here waiting out a killed member's session (10 s),
+    // with nothing left to read: the stop once went unheard and it ran on until killed.
+    const idle = startSink(configFile, '--status-port', '0');
+    expect(await eventually(async () => idle.stderr().split('sink started').length > 2, Boolean, 30_000, 50)).toBe(true);
+    idle.child.kill('SIGKILL');
+    await idle.exited;
+    const stoppedWhileJoining = startSink(configFile, '--status-port', '0');
+    expect(await eventually(async () => stoppedWhileJoining.stderr().includes('joining consumer group'), Boolean, 30_000, 50)).toBe(true);
+    stoppedWhileJoining.child.kill('SIGTERM');
+    const exitCode = await Promise.race([stoppedWhileJoining.exited, new Promise((r) => setTimeout(() => r('still running 30 s after SIGTERM'), 30_000))]);
+    expect(exitCode, stoppedWhileJoining.stderr()).toBe(0);
   });
 
   it('serves Prometheus metrics: counts per destination, lag, and the delay of records that waited an hour in Kafka', async () => {
