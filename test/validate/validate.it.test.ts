@@ -45,7 +45,7 @@ describe('tandem validate', () => {
     const target = clients.connect(stack.target);
     const keyspace = await referenceKeyspaceOn([source, target], 'val');
     const table = `${keyspace}.user_activity`;
-    await seedReferenceRows(source, keyspace, 100_000);
+    await seedReferenceRows(source, keyspace, 20_000);
     const configFile = writeConfig('val');
     const backfill = await runTandem(['backfill', '--config', configFile, '--table', table, '--splits', '64']);
     expect(backfill.code, backfill.stderr).toBe(0);
@@ -57,7 +57,7 @@ describe('tandem validate', () => {
     };
     const clean = await validate();
     expect(clean.code).toBe(0);
-    expect(clean.report).toMatchObject({ sourceRows: 100_000, targetRows: 100_000, clean: true, differences: { missing: 0, extra: 0, mismatched: 0 } });
+    expect(clean.report).toMatchObject({ sourceRows: 20_000, targetRows: 20_000, clean: true, differences: { missing: 0, extra: 0, mismatched: 0 } });
 
     const at = (i: number) => [`user${i % 5000}`, new Date(1_683_720_000_000 + i)];
     const later = baseUs + 10_000_000_000n;
@@ -65,7 +65,7 @@ describe('tandem validate', () => {
     const missing = Array.from({ length: 25 }, (_, j) => 200_000 + j);
     for (const i of missing) await source.execute(`INSERT INTO ${table} (user_id, activity_time, activity_type) VALUES (?, ?, 'late') USING TIMESTAMP ?`, [...at(i), later], { prepare: true });
     // Mismatched: 25 rows whose newer activity_type reached only the source.
-    const mismatched = Array.from({ length: 25 }, (_, j) => 1 + j * 997);
+    const mismatched = Array.from({ length: 25 }, (_, j) => 1 + j * 797);
     for (const i of mismatched) await source.execute(`UPDATE ${table} USING TIMESTAMP ? SET activity_type = 'changed' WHERE user_id = ? AND activity_time = ?`, [later, ...at(i)], { prepare: true });
     // Extra on the target: 10 rows the source never had.
     const extra = Array.from({ length: 10 }, (_, j) => 300_000 + j);
@@ -134,7 +134,7 @@ describe('tandem validate', () => {
     const target = clients.connect(stack.target);
     const keyspace = await referenceKeyspaceOn([source, target], 'valjob');
     const table = `${keyspace}.user_activity`;
-    await seedReferenceRows(source, keyspace, 40_000);
+    await seedReferenceRows(source, keyspace, 10_000);
     const configFile = writeConfig('valjob');
     const backfill = await runTandem(['backfill', '--config', configFile, '--table', table, '--splits', '64']);
     expect(backfill.code, backfill.stderr).toBe(0);
@@ -166,10 +166,10 @@ describe('tandem validate', () => {
     const second = await runTandem(['validate', ...slow, '--job', job]);
     expect(second.code, second.stderr).toBe(1);
     const resumed = JSON.parse(second.stdout) as Report & { job: string; rangesCompared: number; thisProcess: { ranges: number } };
-    expect(resumed).toMatchObject({ job, rangesCompared: total, sourceRows: 40_000, targetRows: 40_005, differences: { missing: 0, extra: 5, mismatched: 0 }, clean: false });
+    expect(resumed).toMatchObject({ job, rangesCompared: total, sourceRows: 10_000, targetRows: 10_005, differences: { missing: 0, extra: 5, mismatched: 0 }, clean: false });
     expect(resumed.thisProcess.ranges).toBe(total - doneAtKill);
     const finished = await openLog(job);
-    expect(finished.result).toMatchObject({ job, table, clean: false, rowsCompared: 40_000, remaining: { missing: 0, extra: 5, mismatched: 0 } });
+    expect(finished.result).toMatchObject({ job, table, clean: false, rowsCompared: 10_000, remaining: { missing: 0, extra: 5, mismatched: 0 } });
     await finished.close();
 
     const shared = uniqueName('valworkers');
@@ -179,7 +179,7 @@ describe('tandem validate', () => {
     ]);
     for (const run of [planner, worker]) {
       expect(run.code, run.stderr).toBe(1);
-      expect(JSON.parse(run.stdout)).toMatchObject({ sourceRows: 40_000, differences: { missing: 0, extra: 5, mismatched: 0 } });
+      expect(JSON.parse(run.stdout)).toMatchObject({ sourceRows: 10_000, differences: { missing: 0, extra: 5, mismatched: 0 } });
     }
     const sharedLog = await openLog(shared);
     const byWorker = new Set([...sharedLog.done.values()].map((d) => d.worker));
