@@ -8,6 +8,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Pure modules: one import per worker instead of one per file (the import was most of its minute).
+          isolate: false,
           include: ['test/**/*.test.ts'],
           // Integration files run on the suite's stack; fault files on their own (vitest.faults.config.ts).
           exclude: ['test/**/*.it.test.ts', 'test/**/*.fault.test.ts'],
