@@ -23,7 +23,7 @@ export interface RowGroupLimits {
  * group travels alone.
  *
  * @example
- *   groupRows(rows, { maxRows: 30, maxBytes: 32_768, acrossPartitions: false })
+ *   groupRows(rows, { maxRows: 30, maxBytes: 4_096, acrossPartitions: false })
  *   // [[a1, a2, a3], [b1], [c1, c2]] for partitions a, b and c
  */
 export function groupRows<Row>(rows: readonly GroupableRow<Row>[], limits: RowGroupLimits): GroupableRow<Row>[][] {

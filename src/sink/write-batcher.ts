@@ -53,7 +53,7 @@ interface Pending {
  * others; a batch that timed out fails each row, and the caller retries each.
  *
  * @example
- *   const batcher = new WriteBatcher(destination, { maxRequests: 64, maxRows: 20, maxBytes: 32_768, acrossPartitions: mayBatchAcrossPartitions('auto', destination) });
+ *   const batcher = new WriteBatcher(destination, { maxRequests: 64, maxRows: 20, maxBytes: 4_096, acrossPartitions: mayBatchAcrossPartitions('auto', destination) });
  *   await batcher.submit(table, op); // resolves when the row is written
  */
 export class WriteBatcher {
