@@ -1,14 +1,18 @@
 /**
  * npm run bench:latency -- [--rates 1000,5000,20000] [--seconds 60] [--warmup-seconds 10] [--samples-per-second 200] [--poll-ms 2]
  *                           [--destinations source,target] [--linger-ms 0,2]
- *                           [--max-reads-per-second 2000] [--keep-stack]
+ *                           [--max-reads-per-second 2000] [--no-baseline] [--keep-stack]
  *
  * How far each destination trails the application: a producer paced at a steady rate publishes
  * rows with unique keys; a checker samples some of them and polls each sampled row on BOTH
  * destinations until it is there. The checker is armed before the send, so each delay has an exact
  * lower bound (the last poll that did not find the row was issued before it landed) and upper
  * bound (the first poll that found it had answered); their gap is the resolution. The sink runs
- * as its own process with its default settings. The last line is one JSON object.
+ * as its own process with its default settings. Before the sink, each rate runs once as a baseline
+ * in the same run: the same rows written straight into each destination with the driver (256 in
+ * flight, no Kafka, no sink) under the same checker, i.e. what the database itself allows on this
+ * machine at that moment; the sink's percentiles are also given as ratios to it. The last line is
+ * one JSON object.
  */
 import { parseArgs } from 'node:util';
 import { Producer, stringSerializer } from '@platformatic/kafka';
@@ -37,6 +41,7 @@ const { values: args } = parseArgs({
     /** Seconds at the rate before sampling starts: the servers and the sink warm up (JIT, first flushes). */
     'warmup-seconds': { type: 'string', default: '10' },
     'keep-stack': { type: 'boolean', default: false },
+    'no-baseline': { type: 'boolean', default: false },
   },
 });
 const rates = (args.rate ?? args.rates).split(',').map(Number);
@@ -89,17 +94,54 @@ function percentile(sorted: readonly number[], q: number): number {
 
 interface RateResult {
   rate: number;
+  /** `direct`: the baseline, rows written by the driver itself; `sink`: through Kafka and the sink. */
+  path: 'direct' | 'sink';
   lingerMs: number | 'default';
   achievedRate: number;
   destinations: Partial<Record<DestinationName, Record<string, number>>>;
 }
 
-async function runRate(rate: number, lingerMs: number | undefined, keyspace: string, clients: Record<DestinationName, cassandra.Client>): Promise<RateResult> {
-  const topic = `latency-${rate}-${Date.now()}`;
-  await ensureTopics(benchConfig.kafka.brokers, [topic]);
+/** The baseline's writer: each row straight into every measured destination, `inFlight` writes out per destination. */
+function directWriter(keyspace: string, clients: Record<DestinationName, cassandra.Client>, inFlight = 256) {
+  const insert = `INSERT INTO ${keyspace}.probe (id, sent_ms, payload) VALUES (?, ?, ?)`;
+  const queues = new Map(measured.map((name) => [name, [] as unknown[][]]));
+  const running = new Map(measured.map((name) => [name, 0]));
+  const pump = (name: DestinationName) => {
+    const queue = queues.get(name)!;
+    while (running.get(name)! < inFlight && queue.length > 0) {
+      const params = queue.shift()!;
+      running.set(name, running.get(name)! + 1);
+      const again = () => {
+        running.set(name, running.get(name)! - 1);
+        pump(name);
+      };
+      // A write that fails goes back in the queue: the checker waits for every sampled row.
+      clients[name].execute(insert, params, { prepare: true }).then(again, () => {
+        queue.push(params);
+        again();
+      });
+    }
+  };
+  return {
+    send(messages: readonly { value: string }[]) {
+      for (const name of measured) {
+        for (const m of messages) {
+          const row = JSON.parse(m.value) as { id: string; sent_ms: number; payload: string };
+          queues.get(name)!.push([row.id, BigInt(row.sent_ms), row.payload]);
+        }
+        pump(name);
+      }
+    },
+  };
+}
+
+async function runRate(rate: number, lingerMs: number | undefined, keyspace: string, clients: Record<DestinationName, cassandra.Client>, path: 'direct' | 'sink'): Promise<RateResult> {
+  const topic = `latency-${rate}-${path}-${Date.now()}`;
+  if (path === 'sink') await ensureTopics(benchConfig.kafka.brokers, [topic]);
+  const direct = path === 'direct' ? directWriter(keyspace, clients) : undefined;
   // One sink process per destination, as deployed: neither shares the other's event loop.
   const sinks = await Promise.all(
-    measured.map(async (name) => {
+    (direct ? [] : measured).map(async (name) => {
       const statusPort = await freePort();
       return { name, statusPort, process: spawnSink({ topics: [{ topic, table: `${keyspace}.probe` }], sink: { groupIdPrefix: topic, ...(lingerMs === undefined ? {} : { lingerMs }) }, status: { port: statusPort } }, name) };
     }),
@@ -111,10 +153,12 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
     partitioner: compatibilityPartitioner,
   });
   const query = `SELECT id FROM ${keyspace}.probe WHERE id = ?`;
+  const send = (messages: { topic: string; key: string; value: string }[]) => (direct ? direct.send(messages) : producer.send({ acks: 1, messages }));
   try {
     // Warm-up: the sink joins its groups and prepares its statements before anything is timed.
-    await producer.send({ acks: 1, messages: [{ topic, key: 'warmup', value: JSON.stringify({ id: 'warmup', sent_ms: Date.now() }) }] });
-    for (const name of measured) await pollUntilFound(clients[name], query, 'warmup', performance.now());
+    const warmup = `warmup-${topic}`;
+    await send([{ topic, key: warmup, value: JSON.stringify({ id: warmup, sent_ms: Date.now(), payload: '' }) }]);
+    for (const name of measured) await pollUntilFound(clients[name], query, warmup, performance.now());
 
     const samples: Record<DestinationName, Sample[]> = { source: [], target: [] };
     const checks: Promise<void>[] = [];
@@ -145,12 +189,13 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
           });
           checks.push(Promise.all(both).then(() => void (open -= 1)));
         }
-        await producer.send({ acks: 1, messages });
+        await send(messages);
       }
       await new Promise((resolve) => setTimeout(resolve, tickMs));
     }
     const achievedRate = sent / ((performance.now() - began) / 1000);
     await Promise.all(checks);
+    const noSink = { p50: Number.NaN, p99: Number.NaN };
     const sinkDelays = new Map(await Promise.all(sinks.map(async (sink) => [sink.name, await sinkReportedDelay(sink.statusPort, sink.name)] as const)));
 
     const destinations = Object.fromEntries(
@@ -177,13 +222,13 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
             lastSampleMs: round(last ? (last.lowerMs + last.upperMs) / 2 : Number.NaN),
             firstWindowP99: round(windowP99[0] ?? Number.NaN),
             lastWindowP99: round(windowP99.at(-1) ?? Number.NaN),
-            sinkReportedP50: sinkDelays.get(name)!.p50,
-            sinkReportedP99: sinkDelays.get(name)!.p99,
+            sinkReportedP50: (sinkDelays.get(name) ?? noSink).p50,
+            sinkReportedP99: (sinkDelays.get(name) ?? noSink).p99,
           },
         ];
       }),
     ) as Partial<Record<DestinationName, Record<string, number>>>;
-    return { rate, lingerMs: lingerMs ?? 'default', achievedRate: Math.round(achievedRate), destinations };
+    return { rate, path, lingerMs: lingerMs ?? 'default', achievedRate: Math.round(achievedRate), destinations };
   } finally {
     await producer.close();
     await Promise.all(sinks.map((sink) => sink.process.stop()));
@@ -214,17 +259,28 @@ async function main(): Promise<void> {
   const results: RateResult[] = [];
   try {
     for (const rate of rates) {
-      for (const lingerMs of lingers) {
-      const result = await runRate(rate, lingerMs, keyspace, clients);
-      results.push(result);
-      for (const name of measured) {
-        const d = result.destinations[name]!;
-        console.log(
-          `${rate}/s, linger ${result.lingerMs} (achieved ${result.achievedRate}/s) ${name}: ${d.samples} samples, send → visible p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms ` +
-            `(midpoints of bounds ${d.medianResolution} ms apart at the median); p99 first 10 s ${d.firstWindowP99} ms, last 10 s ${d.lastWindowP99} ms; last sample ${d.lastSampleMs} ms; ` +
-            `sink's own histogram: p50 ≤ ${d.sinkReportedP50} ms, p99 ≤ ${d.sinkReportedP99} ms`,
-        );
+      const baseline = args['no-baseline'] ? undefined : await runRate(rate, undefined, keyspace, clients, 'direct');
+      if (baseline) {
+        results.push(baseline);
+        for (const name of measured) {
+          const d = baseline.destinations[name]!;
+          console.log(`${rate}/s baseline, driver writes straight in (achieved ${baseline.achievedRate}/s) ${name}: ${d.samples} samples, p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms; p99 last 10 s ${d.lastWindowP99} ms`);
+        }
       }
+      for (const lingerMs of lingers) {
+        const result = await runRate(rate, lingerMs, keyspace, clients, 'sink');
+        results.push(result);
+        for (const name of measured) {
+          const d = result.destinations[name]!;
+          const base = baseline?.destinations[name];
+          if (base) Object.assign(d, { p50VsBaseline: round(d.p50! / base.p50!), p99VsBaseline: round(d.p99! / base.p99!) });
+          console.log(
+            `${rate}/s, linger ${result.lingerMs} (achieved ${result.achievedRate}/s) ${name}: ${d.samples} samples, send → visible p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms ` +
+              `(midpoints of bounds ${d.medianResolution} ms apart at the median); p99 first 10 s ${d.firstWindowP99} ms, last 10 s ${d.lastWindowP99} ms; last sample ${d.lastSampleMs} ms; ` +
+              `sink's own histogram: p50 ≤ ${d.sinkReportedP50} ms, p99 ≤ ${d.sinkReportedP99} ms` +
+              (base ? `; ×${d.p50VsBaseline} the baseline's p50, ×${d.p99VsBaseline} its p99` : ''),
+          );
+        }
       }
     }
   } finally {
