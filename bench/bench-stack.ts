@@ -32,13 +32,17 @@ export function clusterOf(name: DestinationName): ClusterConfig {
   return name === 'source' ? benchConfig.source : benchConfig.target;
 }
 
+/** Whether this process started the bench stack: one it found running (kept by `--keep-stack`) is left running. */
+let startedHere = false;
+
 export async function startBenchStack(): Promise<string> {
   const up = await startStack(stackSpecFromConfig(benchConfig, { dataDir: benchDataDir }));
-  return `stack ${up.alreadyRunning ? 'reused' : 'started'} (${benchDataDir})`;
+  startedHere = !up.alreadyRunning;
+  return `stack ${up.alreadyRunning ? 'reused, and left running' : 'started'} (${benchDataDir})`;
 }
 
 export async function stopBenchStack(): Promise<void> {
-  await stopStack(benchDataDir, { purge: true, graceMs: 10_000 });
+  if (startedHere) await stopStack(benchDataDir, { purge: true, graceMs: 10_000 });
 }
 
 /** Runs the statements on both clusters, e.g. to create the bench's keyspace and table on each. */
