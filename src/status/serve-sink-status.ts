@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { TandemConfig } from '../config/index.js';
 import { PortInUseError } from '../errors.js';
 import { consumerGroupLag } from '../kafka/index.js';
@@ -23,6 +23,9 @@ export async function serveSinkStatus(config: TandemConfig, port: number, counte
   };
   const registry = new Registry();
   registerSinkMetrics(registry, counters, lagOf);
+  // The process's own: event-loop delay, GC pauses, heap, CPU and RSS. A record's delay that the
+  // sink adds shows there first (an event loop that answers late receives and acknowledges late).
+  collectDefaultMetrics({ register: registry });
   const localSinks = async (): Promise<RunningSink[]> => {
     const delays = await delaySummaries(registry);
     return counters.map((c) => ({ ...c.snapshot(), ...(delays.has(c.destination) ? { delay: delays.get(c.destination)! } : {}) }));

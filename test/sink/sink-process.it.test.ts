@@ -38,7 +38,7 @@ function writeConfig(name: string, config: Record<string, unknown>): string {
 /** Value of one sample in Prometheus text format, e.g. `tandem_sink_records_written_total{destination="source"}`. */
 function sample(metrics: string, name: string, labels: Record<string, string>): number | undefined {
   for (const line of metrics.split('\n')) {
-    const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
     const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
@@ -148,6 +148,9 @@ describe('tandem sink as a process', () => {
       expect(sample(metrics, 'tandem_sink_records_dead_lettered_total', { destination })).toBe(0);
       expect(sample(metrics, 'tandem_sink_state', { destination, state: 'running' })).toBe(1);
     }
+    // The process's own health beside them: event-loop delay (what a sink adds to a record's delay first) and memory.
+    expect(sample(metrics, 'nodejs_eventloop_lag_p99_seconds', {})).toBeGreaterThan(0);
+    expect(sample(metrics, 'process_resident_memory_bytes', {})).toBeGreaterThan(10 * 1024 * 1024);
     const lagDrained = await eventually(scrape, (m) => sample(m, 'tandem_sink_lag_records', { destination: 'target' }) === 0, 30_000, 250);
     expect(sample(lagDrained, 'tandem_sink_lag_records', { destination: 'source' })).toBe(0);
 
