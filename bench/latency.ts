@@ -238,6 +238,7 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
             lastWindowP99: round(windowP99.at(-1) ?? Number.NaN),
             sinkReportedP50: (sinkDelays.get(name) ?? noSink).p50,
             sinkReportedP99: (sinkDelays.get(name) ?? noSink).p99,
+            sinkEventLoopDelayP99: round(after.get(name)?.eventLoopP99Ms ?? Number.NaN),
           },
         ];
       }),
@@ -260,10 +261,13 @@ interface Bucket {
 }
 
 /** The sink's own delay histogram (Kafka record time to write acknowledged) as its `/metrics` serves it. */
-async function sinkDelayBuckets(statusPort: number, name: DestinationName): Promise<Bucket[]> {
+async function sinkDelayBuckets(statusPort: number, name: DestinationName): Promise<Bucket[] & { eventLoopP99Ms?: number }> {
   const text = await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text();
+  // Node resets its event-loop delay histogram at each scrape: this is the p99 since the one before.
+  const eventLoop = /^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text);
   const pattern = new RegExp(`^tandem_sink_delay_seconds_bucket\\{(?=.*destination="${name}")(?=.*le="([^"]+)").*\\} (\\d+)$`, 'gm');
-  return [...text.matchAll(pattern)].map((m) => ({ le: m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), count: Number(m[2]) }));
+  const buckets = [...text.matchAll(pattern)].map((m) => ({ le: m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), count: Number(m[2]) }));
+  return Object.assign(buckets, eventLoop ? { eventLoopP99Ms: Number(eventLoop[1]) * 1000 } : {});
 }
 
 /**
@@ -305,7 +309,7 @@ async function main(): Promise<void> {
           console.log(
             `${rate}/s, linger ${result.lingerMs} (achieved ${result.achievedRate}/s) ${name}: ${d.samples} samples (${d.unseenAfterAMinute} not visible after a minute), send → visible p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms ` +
               `(midpoints of bounds ${d.medianResolution} ms apart at the median); p99 first 10 s ${d.firstWindowP99} ms, last 10 s ${d.lastWindowP99} ms; last sample ${d.lastSampleMs} ms; ` +
-              `sink's own histogram over the same span: p50 ≤ ${d.sinkReportedP50} ms, p99 ≤ ${d.sinkReportedP99} ms` +
+              `sink's own histogram over the same span: p50 ≤ ${d.sinkReportedP50} ms, p99 ≤ ${d.sinkReportedP99} ms, its event loop's delay p99 ${d.sinkEventLoopDelayP99} ms` +
               (base ? `; ×${d.p50VsBaseline} the baseline's p50, ×${d.p99VsBaseline} its p99` : ''),
           );
         }
