@@ -12,7 +12,7 @@ import { consumerGroupOf, destinationNames, type DestinationName } from '../../s
 import { startStack, stackSpecFromConfig, type ServerName } from '../../src/stack/index.js';
 import { readState } from '../../src/stack/stack-state.js';
 import { Clients, eventually, uniqueName } from '../helpers/cql.js';
-import { isRunning } from '../helpers/processes.js';
+import { exitedWithin, isRunning } from '../helpers/processes.js';
 import { runTandem } from '../helpers/run-cli.js';
 
 const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'tandem.js');
@@ -261,7 +261,7 @@ export class FaultScenario {
         const exited = new Promise((done) => child.once('exit', done));
         child.kill('SIGTERM');
         // A sink stops within its 15 s shutdown timeout and a last commit; one that does not is noted and killed.
-        const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((done) => setTimeout(() => done(false), 30_000))]);
+        const stopped = await exitedWithin(exited, 30_000);
         if (!stopped) {
           this.slowStops += 1;
           console.log(`[fault] the ${name} sink did not stop within 30 s of SIGTERM; killed`);

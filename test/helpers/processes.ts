@@ -1,5 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
+/** Whether a child's `exited` promise settles within `ms`: false for one still running then. */
+export async function exitedWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((done) => (timer = setTimeout(() => done(false), ms)));
+  try {
+    return await Promise.race([exited.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** PIDs of live processes whose command line contains `fragment` (e.g. a stack's data dir). */
 export function processesMentioning(fragment: string): number[] {
   if (!existsSync('/proc')) throw new Error('needs /proc');

@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { quoteIdentifier, quoteString } from '../../src/cql/index.js';
 import { Clients, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { freePort } from '../helpers/free-port.js';
+import { exitedWithin } from '../helpers/processes.js';
 import { runTandem, type CliResult } from '../helpers/run-cli.js';
 import { seedReferenceRows } from '../helpers/activity-rows.js';
 
@@ -70,7 +71,7 @@ async function runWhile(args: readonly string[], env: NodeJS.ProcessEnv, during:
     await during();
   } finally {
     child.kill('SIGTERM');
-    const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000))]);
+    const stopped = await exitedWithin(exited, 30_000);
     if (!stopped) {
       child.kill('SIGKILL');
       throw new Error(`tandem ${args[0]} still ran 30 s after SIGTERM:\n${output.slice(-3000)}`);

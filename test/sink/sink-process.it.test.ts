@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { Clients, countRows, eventually, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { runTandem } from '../helpers/run-cli.js';
 import { produceRaw } from '../helpers/sinks.js';
+import { exitedWithin } from '../helpers/processes.js';
 import { freePort } from '../helpers/free-port.js';
 
 const stack = inject('stackConfig');
@@ -107,8 +108,8 @@ describe('tandem sink as a process', () => {
     const stoppedWhileJoining = startSink(configFile, '--status-port', '0');
     expect(await eventually(async () => stoppedWhileJoining.stderr().includes('joining consumer group'), Boolean, 30_000, 50)).toBe(true);
     stoppedWhileJoining.child.kill('SIGTERM');
-    const exitCode = await Promise.race([stoppedWhileJoining.exited, new Promise((r) => setTimeout(() => r('still running 30 s after SIGTERM'), 30_000))]);
-    expect(exitCode, stoppedWhileJoining.stderr()).toBe(0);
+    expect(await exitedWithin(stoppedWhileJoining.exited, 30_000), `still running 30 s after SIGTERM:\n${stoppedWhileJoining.stderr()}`).toBe(true);
+    expect(await stoppedWhileJoining.exited, stoppedWhileJoining.stderr()).toBe(0);
   });
 
   it('serves Prometheus metrics: counts per destination, lag, and the delay of records that waited an hour in Kafka', async () => {
