@@ -184,8 +184,8 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
     const sampleFrom = began + warmupSeconds * 1000;
     const sampleEvery = Math.max(1, Math.round(rate / samplesPerSecond));
     // The sink's histogram counts from its start: its buckets at the end of the warm-up are taken off.
-    let bucketsAtSampleStart: Promise<Map<DestinationName, Bucket[]>> | undefined;
-    const sinkBuckets = async () => new Map(await Promise.all(sinks.map(async (sink) => [sink.name, await sinkDelayBuckets(sink.statusPort, sink.name)] as const)));
+    let bucketsAtSampleStart: Promise<Map<DestinationName, SinkReading>> | undefined;
+    const sinkBuckets = async () => new Map(await Promise.all(sinks.map(async (sink) => [sink.name, await readSink(sink.statusPort, sink.name)] as const)));
     while (performance.now() - began < (warmupSeconds + seconds) * 1000) {
       if (!bucketsAtSampleStart && performance.now() >= sampleFrom) bucketsAtSampleStart = sinkBuckets();
       const due = Math.floor(((performance.now() - began) / 1000) * rate);
@@ -217,7 +217,7 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
     await Promise.all(checks);
     const noSink = { p50: Number.NaN, p99: Number.NaN };
     const [before, after] = await Promise.all([bucketsAtSampleStart ?? sinkBuckets(), sinkBuckets()]);
-    const sinkDelays = new Map([...after].map(([name, buckets]) => [name, delayBounds(buckets, before.get(name) ?? [])] as const));
+    const sinkDelays = new Map([...after].map(([name, reading]) => [name, delayBounds(reading.buckets, before.get(name)?.buckets ?? [])] as const));
 
     const destinations = Object.fromEntries(
       measured.map((name) => {
@@ -268,14 +268,20 @@ interface Bucket {
   readonly count: number;
 }
 
-/** The sink's own delay histogram (Kafka record time to write acknowledged) as its `/metrics` serves it. */
-async function sinkDelayBuckets(statusPort: number, name: DestinationName): Promise<Bucket[] & { eventLoopP99Ms?: number }> {
+interface SinkReading {
+  /** Its delay histogram (Kafka record time to write acknowledged). */
+  readonly buckets: Bucket[];
+  readonly eventLoopP99Ms: number;
+}
+
+/** What one sink's `/metrics` serves that the bench reports. */
+async function readSink(statusPort: number, name: DestinationName): Promise<SinkReading> {
   const text = await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text();
   // Node resets its event-loop delay histogram at each scrape: this is the p99 since the one before.
   const eventLoop = /^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text);
   const pattern = new RegExp(`^tandem_sink_delay_seconds_bucket\\{(?=.*destination="${name}")(?=.*le="([^"]+)").*\\} (\\d+)$`, 'gm');
   const buckets = [...text.matchAll(pattern)].map((m) => ({ le: m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), count: Number(m[2]) }));
-  return Object.assign(buckets, eventLoop ? { eventLoopP99Ms: Number(eventLoop[1]) * 1000 } : {});
+  return { buckets, eventLoopP99Ms: eventLoop ? Number(eventLoop[1]) * 1000 : Number.NaN };
 }
 
 /**
