@@ -70,6 +70,12 @@ export async function produceJsonLines(options: ProduceOptions): Promise<Produce
     bootstrapBrokers: [...options.brokers],
     serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
     partitioner: compatibilityPartitioner,
+    // The client sends a retried request whole (e.g. after NOT_LEADER_OR_FOLLOWER from a topic
+    // created a moment ago): without idempotence every partition that took it the first time would
+    // take it twice. Batches go one at a time, as they must: @platformatic/kafka 1.x numbers an
+    // idempotent batch when it builds the request and advances the number only on the answer, so
+    // two sends in flight share a sequence and Kafka drops the second as a duplicate.
+    idempotent: true,
   });
   const clock = options.clock ?? new MicrosecondClock();
   const batchSize = options.batchSize ?? 500;

@@ -74,7 +74,7 @@ describe('local stack', () => {
     const topic = `stack-test-${randomUUID()}`;
     const bootstrapBrokers = [...config.kafka.brokers];
     const admin = new Admin({ clientId: 'stack-test', bootstrapBrokers });
-    const producer = new Producer({ clientId: 'stack-test', bootstrapBrokers, serializers: stringSerializers });
+    const producer = new Producer({ clientId: 'stack-test', bootstrapBrokers, serializers: stringSerializers, idempotent: true });
     const consumer = new Consumer({ clientId: 'stack-test', groupId: `group-${topic}`, bootstrapBrokers, deserializers: stringDeserializers });
     try {
       await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1 });

@@ -50,6 +50,7 @@ function liveStream(brokers: readonly string[], topic: string, perSecond: number
   const producer = new Producer<string, string, string, string>({
     clientId: 'test-live',
     bootstrapBrokers: [...brokers],
+    idempotent: true,
     serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
   });
   let stopped = false;
