@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { Consumer, stringDeserializer } from '@platformatic/kafka';
 import { retryWhileKafkaIsAway } from '../kafka/index.js';
 import type { Logger } from 'pino';
+import { onAbort } from '../on-abort.js';
 import { OffsetCommitter } from '../sink/offset-committer.js';
 import { OffsetTracker } from '../sink/offset-tracker.js';
 import { WriteWindow } from '../sink/write-window.js';
@@ -43,8 +44,7 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
 
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
-  const stopOuter = () => controller.abort();
-  outerSignal.addEventListener('abort', stopOuter, { once: true });
+  const stopListeningOuter = onAbort(outerSignal, () => controller.abort());
   const signal = controller.signal;
   const runRange = options.start(signal);
 
@@ -109,9 +109,8 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
 
   try {
     const stream = await consumer.consume({ topics: [jobLog.topics.ranges], mode: 'committed', fallbackMode: 'earliest', autocommit: false, highWaterMark: options.concurrency });
-    const closeStream = () => void stream.close().catch(() => undefined);
-    if (signal.aborted) closeStream();
-    else signal.addEventListener('abort', closeStream, { once: true });
+    // The inner signal aborts at the end whatever happens, so this listener needs no removal.
+    onAbort(signal, () => void stream.close().catch(() => undefined));
     for await (const message of stream) {
       const waiting = window.acquire();
       if (waiting) await waiting;
@@ -145,7 +144,7 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
     await window.drained(30_000);
     await committer.close();
     await consumer.close(true as boolean | undefined).catch((error: unknown) => log.warn({ err: error }, 'closing the consumer failed'));
-    outerSignal.removeEventListener('abort', stopOuter);
+    stopListeningOuter();
     await allDone;
   }
   if (fatal) throw fatal;

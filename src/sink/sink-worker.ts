@@ -5,6 +5,7 @@ import type { SinkConfig, TopicConfig } from '../config/index.js';
 import type { TableSchema } from '../cql/index.js';
 import { ensureTopics, fetchMaxBytesPerPartition, retryWhileKafkaIsAway } from '../kafka/index.js';
 import { abortableDelay } from '../abortable-delay.js';
+import { onAbort } from '../on-abort.js';
 import { ConfigError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import { checkMapping, createRecordDecoder, defaultMapping, MappingError, parseMapping, type RecordDecoder, type RowOperation } from '../records/index.js';
 import type { Destination, DestinationName } from './cql-destination.js';
@@ -229,11 +230,8 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
     fallbackMode: 'earliest',
     autocommit: false,
   });
-  const stop = () => void stream.close();
-  // A stop that came while the consumer was joining its group (which waits out a dead member's
-  // session) has already fired: it would never be heard again.
-  if (signal.aborted) stop();
-  else signal.addEventListener('abort', stop, { once: true });
+  // A stop may have come while the consumer was joining its group (which waits out a dead member's session).
+  const stopListening = onAbort(signal, () => void stream.close());
   counters.state = 'running';
   log.info(
     { groupId, topics: [...routes.keys()], maxInFlight: sink.maxInFlight, maxRequests: batcher.maxRequests, lingerMs, batchAcrossPartitions: acrossPartitions, maxWritesPerSecond: options.maxWritesPerSecond },
@@ -267,7 +265,7 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
       );
     }
   } finally {
-    signal.removeEventListener('abort', stop);
+    stopListening();
     const drained = await window.drained(sink.shutdownTimeoutMs);
     if (!drained) log.warn({ inFlight: window.inFlight }, 'stopping with writes still in flight; they will be redelivered');
     await committer.close();
@@ -281,20 +279,6 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
   }
   if (fatal) throw fatal;
   return counters;
-}
-
-/** Waits `ms`, or less if `signal` aborts first; never rejects. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function splitKey(key: string): [string, number] {
@@ -328,7 +312,7 @@ async function prepareRoutes(options: SinkWorkerOptions, counters: SinkCounters,
         counters.retrying((error as Error).message);
         if (attempt % 10 === 0) log.warn({ err: error }, `cannot read the schema of ${topic.table}; retrying`);
       }
-      await pause(Math.min(5_000, 200 * 2 ** attempt), signal);
+      await abortableDelay(Math.min(5_000, 200 * 2 ** attempt), signal).catch(() => undefined);
     }
     if (!checked) break;
     if (!table) {
