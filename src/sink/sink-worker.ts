@@ -85,8 +85,9 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
       restarts += 1;
       counters.state = 'retrying';
       counters.lastError = describeError(error);
-      // `reason` names the innermost errors, which the serialized `err` elides past a few levels.
-      log.warn({ err: error, reason: counters.lastError, restart: restarts }, 'the Kafka consumer failed; starting a fresh one from the committed offsets');
+      // `reason` names the innermost errors, which the serialized `err` elides past a few levels;
+      // first, so a log line cut short (as the fault suite prints them) still holds it.
+      log.warn({ reason: counters.lastError, restart: restarts, err: error }, 'the Kafka consumer failed; starting a fresh one from the committed offsets');
       await abortableDelay(1_000, signal).catch(() => undefined);
       if (signal.aborted) {
         counters.state = 'stopped';
