@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -7,6 +7,7 @@ import { parseConfig, type ClusterConfig, type TandemConfig } from '../src/confi
 import { createCqlClient } from '../src/cql/index.js';
 import { destinationNames, type DestinationName } from '../src/sink/index.js';
 import { startStack, stackSpecFromConfig, stopStack } from '../src/stack/index.js';
+import { processesMentioning } from '../test/helpers/processes.js';
 
 /** The benches' own stack, on ports below 32768 and apart from a user's or the tests' stack. */
 export const benchDataDir = '.tandem-bench';
@@ -41,28 +42,15 @@ export async function startBenchStack(): Promise<string> {
   const others = otherTandemServers(resolve(benchDataDir));
   // Measured here, 5,000/s on the target: with an idle test stack left running (three JVMs) the
   // sink's p99 was 42-57 ms and the driver baseline's 79-230 ms; without it, 26-37 and 29-44 ms.
-  if (others.length > 0) console.warn(`WARNING: other Tandem servers are running on this machine (${others.join(', ')}); they take CPU from the bench: stop them for figures worth comparing`);
+  if (others.length > 0) console.warn(`WARNING: other Tandem servers are running on this machine (pids ${others.join(', ')}); they take CPU from the bench: stop them for figures worth comparing`);
   return `stack ${up.alreadyRunning ? 'reused, and left running' : 'started'} (${benchDataDir})`;
 }
 
-/** Servers of other local stacks (`-Dtandem.server=<dir>` on their command line), by directory. Linux only. */
-function otherTandemServers(benchDir: string): string[] {
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return [];
-  }
-  const servers: string[] = [];
-  for (const pid of pids) {
-    try {
-      const server = /-Dtandem\.server=([^\0]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'latin1'))?.[1];
-      if (server && !server.startsWith(benchDir)) servers.push(server);
-    } catch {
-      // Gone meanwhile, or not ours to read.
-    }
-  }
-  return servers;
+/** PIDs of other local stacks' servers (`-Dtandem.server=<dir>` on their command line). Linux only. */
+function otherTandemServers(benchDir: string): number[] {
+  if (!existsSync('/proc')) return [];
+  const ours = new Set(processesMentioning(benchDir));
+  return processesMentioning('-Dtandem.server=').filter((pid) => !ours.has(pid));
 }
 
 export async function stopBenchStack(): Promise<void> {
