@@ -2,6 +2,7 @@ import cassandra from 'cassandra-driver';
 import { positionalValues, type TableSchema } from '../cql/index.js';
 import { listKeyColumns, nonFrozenLists, writesListElements, type ListWriteTimes, type ListWriteTimesReader } from '../sink/list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
+import { mutationDataSize } from '../schema/mutation-size.js';
 import { measureRow } from '../schema/row-size.js';
 import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
 import { retryTransient } from '../sink/write-errors.js';
@@ -96,14 +97,14 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
       const key = () => describeKey(table, source);
       if (partition !== lastPartition && hasStatic) {
         // The partition's static cells travel on their own, so a refused row cannot take them along.
-        rows.push({ row: { source: staticPartOf(table, source), includeStatic: true, isRow: false, key }, partition, bytes: measure.staticBytes });
+        rows.push({ row: { source: staticPartOf(table, source), includeStatic: true, isRow: false, key }, partition, bytes: batchBytes(table, source, 'static') });
       }
       lastPartition = partition;
       if (options.rowLimitBytes !== undefined && measure.rowBytes > options.rowLimitBytes) {
         reject({ key: key(), reason: `the row is about ${measure.rowBytes} bytes; Amazon Keyspaces stores at most ${keyspacesRowLimitBytes}` });
         continue;
       }
-      rows.push({ row: { source, includeStatic: false, isRow: true, key }, partition, bytes: measure.rowBytes });
+      rows.push({ row: { source, includeStatic: false, isRow: true, key }, partition, bytes: batchBytes(table, source, 'row') });
     }
     rowsRead += result.rows.length;
 
@@ -193,6 +194,20 @@ async function readPage(
 
 
 /** The row with its clustering columns cleared: cellWrites then writes its partition's static cells only. */
+/**
+ * What a copied row (or its partition's static part) weighs in a batch as Cassandra counts it
+ * (mutation-size.ts): its live cells, counted as expiring, the larger, whether they are or not.
+ */
+function batchBytes(table: TableSchema, row: SourceRow, part: 'row' | 'static'): number {
+  const written = new Map<string, unknown>();
+  for (const column of table.columns) {
+    const value = row.values.get(column.name);
+    if (value === null || value === undefined || (column.kind === 'static') !== (part === 'static')) continue;
+    written.set(column.name, value);
+  }
+  return mutationDataSize(table, written, true);
+}
+
 function staticPartOf(table: TableSchema, row: SourceRow): SourceRow {
   const values = new Map(row.values);
   for (const c of table.clustering) values.set(c.name, null);

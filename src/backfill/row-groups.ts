@@ -3,14 +3,14 @@ export interface GroupableRow<Row> {
   readonly row: Row;
   /** Equal for rows of one partition (see partitionKeyOf). */
   readonly partition: string;
-  /** Estimated encoded size. */
+  /** Its size in a batch as Cassandra counts it (src/schema/mutation-size.ts). */
   readonly bytes: number;
 }
 
 export interface RowGroupLimits {
   /** Rows per group; each row is usually one statement (Keyspaces takes at most 30 per batch). */
   readonly maxRows: number;
-  /** Estimated bytes per group; Cassandra refuses batches over 50 KiB by default. */
+  /** Bytes per group as Cassandra counts a batch: it warns past 5 KiB and refuses past 50 KiB by default. */
   readonly maxBytes: number;
   /** Whether rows of different partitions may share a group (a one-node cluster or Keyspaces). */
   readonly acrossPartitions: boolean;
@@ -23,7 +23,7 @@ export interface RowGroupLimits {
  * group travels alone.
  *
  * @example
- *   groupRows(rows, { maxRows: 30, maxBytes: 4_096, acrossPartitions: false })
+ *   groupRows(rows, { maxRows: 30, maxBytes: 5_120, acrossPartitions: false })
  *   // [[a1, a2, a3], [b1], [c1, c2]] for partitions a, b and c
  */
 export function groupRows<Row>(rows: readonly GroupableRow<Row>[], limits: RowGroupLimits): GroupableRow<Row>[][] {

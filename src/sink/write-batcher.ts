@@ -1,5 +1,6 @@
 import type { TableSchema } from '../cql/index.js';
 import type { RowOperation } from '../records/index.js';
+import { deletionDataSize, mutationDataSize } from '../schema/mutation-size.js';
 import { classifyWriteError } from './write-errors.js';
 
 /** Where batched writes go: one row, or several in one unlogged batch. */
@@ -22,7 +23,10 @@ export interface WriteBatcherOptions {
   /** Requests (single writes or batches) sent and not yet answered. */
   readonly maxRequests: number;
   readonly maxRows: number;
-  /** Estimated bytes per batch; Cassandra refuses batches over 50 KiB by default. */
+  /**
+   * Bytes per batch as Cassandra counts them (mutation-size.ts): past `batch_size_warn_threshold`
+   * (5 KiB) the server logs a warning for every batch, past `batch_size_fail_threshold` (50 KiB) it refuses it.
+   */
   readonly maxBytes: number;
   /** Rows of different partitions may share a batch (see `mayBatchAcrossPartitions`); else a batch holds one partition. */
   readonly acrossPartitions: boolean;
@@ -53,7 +57,7 @@ interface Pending {
  * others; a batch that timed out fails each row, and the caller retries each.
  *
  * @example
- *   const batcher = new WriteBatcher(destination, { maxRequests: 64, maxRows: 20, maxBytes: 4_096, acrossPartitions: mayBatchAcrossPartitions('auto', destination) });
+ *   const batcher = new WriteBatcher(destination, { maxRequests: 64, maxRows: 20, maxBytes: 5_120, acrossPartitions: mayBatchAcrossPartitions('auto', destination) });
  *   await batcher.submit(table, op); // resolves when the row is written
  */
 export class WriteBatcher {
@@ -78,7 +82,8 @@ export class WriteBatcher {
 
   submit(table: TableSchema, op: RowOperation): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const pending: Pending = { table, op, bytes: op.kind === 'upsert' ? op.estimatedBytes : 64, resolve, reject };
+      const bytes = op.kind === 'upsert' ? mutationDataSize(table, op.values, (op.ttlSeconds ?? 0) > 0) : deletionDataSize(table, op.key);
+      const pending: Pending = { table, op, bytes, resolve, reject };
       const lingerMs = this.options.lingerMs ?? 0;
       const slotFree = this.requests < this.options.maxRequests;
       if (slotFree && this.waiting === 0 && lingerMs <= 0) {
