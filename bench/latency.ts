@@ -5,7 +5,9 @@
  *
  * How far each destination trails the application: a producer paced at a steady rate publishes
  * rows with unique keys; a checker samples some of them and polls each sampled row on BOTH
- * destinations until it is there. The checker is armed before the send, so each delay has an exact
+ * destinations until it is there: every sampled row not seen yet, in one query per destination at
+ * a time, so no sample is ever skipped however slow a destination gets (skipping them while many
+ * were open, as this bench once did, left the stalls out and made p99 look several times better). The checker is armed before the send, so each delay has an exact
  * lower bound (the last poll that did not find the row was issued before it landed) and upper
  * bound (the first poll that found it had answered); their gap is the resolution. The sink runs
  * as its own process with its default settings. Before the sink, each rate runs once as a baseline
@@ -54,10 +56,10 @@ const measured = args.destinations.split(',').map((name) => {
   if (!(destinationNames as readonly string[]).includes(name)) throw new Error(`--destinations: ${name} is not source or target`);
   return name as DestinationName;
 });
-/** Samples being polled at once; beyond it a sample is skipped, so the checker's reads stay bounded. */
-const maxOpenSamples = 16;
 const readLimiter = new RateLimiter(Number(args['max-reads-per-second']));
 const tickMs = 5;
+/** Sampled rows named in one poll (one `IN` query); more wait for the next poll. */
+const maxIdsPerPoll = 100;
 
 interface Sample {
   readonly second: number;
@@ -66,25 +68,88 @@ interface Sample {
   readonly upperMs: number;
 }
 
-async function pollUntilFound(client: cassandra.Client, query: string, id: string, sentAt: number): Promise<Sample | undefined> {
-  let lastMissIssuedAt = sentAt;
-  const deadline = sentAt + 60_000;
-  for (;;) {
-    const wait = readLimiter.reserve();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const issuedAt = performance.now();
-    // A read that times out (a server busy flushing) proves nothing either way: poll again.
-    const found = await client.execute(query, [id], { prepare: true }).then((r) => (r.rowLength > 0 ? true : false), () => undefined);
-    const answeredAt = performance.now();
-    if (found === undefined) {
-      if (answeredAt > deadline) return undefined;
-      continue;
-    }
-    if (found) return { second: 0, lowerMs: Math.max(0, lastMissIssuedAt - sentAt), upperMs: answeredAt - sentAt };
-    if (answeredAt > deadline) return undefined;
-    lastMissIssuedAt = issuedAt;
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+interface OpenSample {
+  readonly id: string;
+  readonly second: number;
+  readonly sentAt: number;
+  /** When the last poll that did not find the row was issued (the send, before the first poll). */
+  lastMissIssuedAt: number;
+}
+
+/**
+ * Polls one destination for every sampled row not seen yet, all in one `IN` query at a time, so
+ * a sample is never skipped however slow the destination is (skipping while many are open would
+ * leave stalls out of the percentiles). The reads count each row named against the shared cap:
+ * while rows are slow to appear, polls come further apart and the bounds widen, which the
+ * resolution figures show.
+ */
+class DestinationChecker {
+  readonly samples: Sample[] = [];
+  /** Sampled rows not visible within a minute: a backlog the percentiles would otherwise hide. */
+  unseen = 0;
+  private readonly open: OpenSample[] = [];
+  private stopping = false;
+  private readonly running: Promise<void>;
+
+  constructor(
+    private readonly client: cassandra.Client,
+    private readonly keyspace: string,
+  ) {
+    this.running = this.loop();
   }
+
+  /** Armed before the send, so the first poll's miss is no earlier than the send. */
+  arm(id: string, sentAt: number, second: number): void {
+    this.open.push({ id, second, sentAt, lastMissIssuedAt: sentAt });
+  }
+
+  /** Resolves when every armed sample is seen or given up on. */
+  async finish(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping || this.open.length > 0) {
+      if (this.open.length === 0) {
+        await sleep(pollMs);
+        continue;
+      }
+      const polled = this.open.slice(0, maxIdsPerPoll);
+      const wait = readLimiter.reserve(polled.length);
+      if (wait > 0) await sleep(wait);
+      const issuedAt = performance.now();
+      // A read that times out (a server busy flushing) proves nothing either way: poll again.
+      const found = await this.client
+        .execute(`SELECT id FROM ${this.keyspace}.probe WHERE id IN ?`, [polled.map((p) => p.id)], { prepare: true })
+        .then((result) => new Set(result.rows.map((row) => String(row.get('id')))), () => undefined);
+      const answeredAt = performance.now();
+      const done = new Set<OpenSample>();
+      for (const sample of polled) {
+        if (found?.has(sample.id)) {
+          this.samples.push({ second: sample.second, lowerMs: Math.max(0, sample.lastMissIssuedAt - sample.sentAt), upperMs: answeredAt - sample.sentAt });
+          done.add(sample);
+        } else if (answeredAt - sample.sentAt > 60_000) {
+          this.unseen += 1;
+          done.add(sample);
+        } else if (found) {
+          sample.lastMissIssuedAt = issuedAt;
+        }
+      }
+      if (done.size > 0) this.open.splice(0, this.open.length, ...this.open.filter((sample) => !done.has(sample)));
+      await sleep(pollMs);
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `id` alone until it is there (the warm-up row). */
+async function waitUntilVisible(client: cassandra.Client, keyspace: string, id: string): Promise<void> {
+  const checker = new DestinationChecker(client, keyspace);
+  checker.arm(id, performance.now(), 0);
+  await checker.finish();
+  if (checker.unseen > 0) throw new Error(`the warm-up row ${id} was not visible within a minute`);
 }
 
 function percentile(sorted: readonly number[], q: number): number {
@@ -165,19 +230,14 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
     serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
     partitioner: compatibilityPartitioner,
   });
-  const query = `SELECT id FROM ${keyspace}.probe WHERE id = ?`;
   const send = (messages: { topic: string; key: string; value: string }[]) => (direct ? direct.send(messages) : producer.send({ acks: 1, messages }));
   try {
     // Warm-up: the sink joins its groups and prepares its statements before anything is timed.
     const warmup = `warmup-${topic}`;
     await send([{ topic, key: warmup, value: JSON.stringify({ id: warmup, sent_ms: Date.now(), payload: '' }) }]);
-    for (const name of measured) await pollUntilFound(clients[name], query, warmup, performance.now());
+    for (const name of measured) await waitUntilVisible(clients[name], keyspace, warmup);
 
-    const samples: Record<DestinationName, Sample[]> = { source: [], target: [] };
-    /** Sampled rows not visible within a minute: a backlog the percentiles would otherwise hide. */
-    const unseen: Record<DestinationName, number> = { source: 0, target: 0 };
-    const checks: Promise<void>[] = [];
-    let open = 0;
+    const checkers = new Map(measured.map((name) => [name, new DestinationChecker(clients[name], keyspace)] as const));
     let sent = 0;
     const began = performance.now();
     // Sampled only after the warm-up: steady state is what a cutover is planned on.
@@ -192,36 +252,29 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
       const messages = [];
       const sampled: string[] = [];
       for (; sent < due; sent++) {
-        const id = `r${rate}-${sent}`;
+        // Unique across runs: a row left by an earlier run (the baseline, another linger) would be found at the first poll.
+        const id = `${topic}-${sent}`;
         messages.push({ topic, key: id, value: JSON.stringify({ id, sent_ms: Date.now(), payload: 'x'.repeat(100) }) });
-        if (sent % sampleEvery === 0 && open < maxOpenSamples && performance.now() >= sampleFrom) sampled.push(id);
+        if (sent % sampleEvery === 0 && performance.now() >= sampleFrom) sampled.push(id);
       }
       if (messages.length > 0) {
         // Armed before the send: the poll's clock starts no later than the record leaves.
         const sentAt = performance.now();
         const second = Math.floor((sentAt - sampleFrom) / 1000);
-        for (const id of sampled) {
-          open += 1;
-          const both = measured.map(async (name) => {
-            const sample = await pollUntilFound(clients[name], query, id, sentAt);
-            if (sample) samples[name].push({ ...sample, second });
-            else unseen[name] += 1;
-          });
-          checks.push(Promise.all(both).then(() => void (open -= 1)));
-        }
+        for (const id of sampled) for (const checker of checkers.values()) checker.arm(id, sentAt, second);
         await send(messages);
       }
-      await new Promise((resolve) => setTimeout(resolve, tickMs));
+      await sleep(tickMs);
     }
     const achievedRate = sent / ((performance.now() - began) / 1000);
-    await Promise.all(checks);
+    await Promise.all([...checkers.values()].map((checker) => checker.finish()));
     const noSink = { p50: Number.NaN, p99: Number.NaN };
     const [before, after] = await Promise.all([bucketsAtSampleStart ?? sinkBuckets(), sinkBuckets()]);
     const sinkDelays = new Map([...after].map(([name, reading]) => [name, delayBounds(reading.buckets, before.get(name)?.buckets ?? [])] as const));
 
     const destinations = Object.fromEntries(
       measured.map((name) => {
-        const list = samples[name];
+        const list = checkers.get(name)!.samples;
         const mids = list.map((s) => (s.lowerMs + s.upperMs) / 2).sort((a, b) => a - b);
         const resolutions = list.map((s) => s.upperMs - s.lowerMs).sort((a, b) => a - b);
         const windows = new Map<number, number[]>();
@@ -235,7 +288,7 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
           name,
           {
             samples: list.length,
-            unseenAfterAMinute: unseen[name],
+            unseenAfterAMinute: checkers.get(name)!.unseen,
             p50: round(percentile(mids, 0.5)),
             p90: round(percentile(mids, 0.9)),
             p99: round(percentile(mids, 0.99)),
