@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { Producer, stringSerializer } from '@platformatic/kafka';
 import type cassandra from 'cassandra-driver';
 import { createCqlClient } from '../src/cql/index.js';
-import { compatibilityPartitioner, ensureTopics } from '../src/kafka/index.js';
+import { compatibilityPartitioner, ensureTopics, retryWhileKafkaIsAway } from '../src/kafka/index.js';
 import { destinationNames, type DestinationName } from '../src/sink/index.js';
 import { RateLimiter } from '../src/sink/rate-limiter.js';
 import { quantileUpperBound } from '../src/status/index.js';
@@ -227,6 +227,8 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
   const producer = new Producer<string, string, string, string>({
     clientId: 'bench-latency',
     bootstrapBrokers: [...benchConfig.kafka.brokers],
+    // At 20,000/s on two cores a produce can time out; retried, a row may land twice, which the checker does not mind.
+    ...retryWhileKafkaIsAway,
     serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
     partitioner: compatibilityPartitioner,
   });
