@@ -193,7 +193,6 @@ async function readPage(
 }
 
 
-/** The row with its clustering columns cleared: cellWrites then writes its partition's static cells only. */
 /**
  * What a copied row (or its partition's static part) weighs in a batch as Cassandra counts it
  * (mutation-size.ts): its live cells, counted as expiring, the larger, whether they are or not.
@@ -208,6 +207,7 @@ function batchBytes(table: TableSchema, row: SourceRow, part: 'row' | 'static'):
   return mutationDataSize(table, written, true);
 }
 
+/** The row with its clustering columns cleared: cellWrites then writes its partition's static cells only. */
 function staticPartOf(table: TableSchema, row: SourceRow): SourceRow {
   const values = new Map(row.values);
   for (const c of table.clustering) values.set(c.name, null);
