@@ -1,5 +1,5 @@
 import type { ColumnSchema, CqlType, TableSchema } from '../cql/index.js';
-import { estimateValueSize } from './row-size.js';
+import { entries, estimateValueSize, iterate, sum } from './row-size.js';
 
 /**
  * Bytes Cassandra 5.0 counts for one partition's update whatever it holds (PartitionUpdate.dataSize):
@@ -68,17 +68,17 @@ function cellsSize(value: unknown, type: CqlType): number {
   switch (type.kind) {
     case 'list':
       if (type.frozen) break;
-      return complexDeletionBytes + sumOf(elementsOf(value), (element) => cellBytes + listPathBytes + encodedSize(element, type.element));
+      return complexDeletionBytes + sum(iterate(value), (element) => cellBytes + listPathBytes + encodedSize(element, type.element));
     case 'set':
       if (type.frozen) break;
-      return complexDeletionBytes + sumOf(elementsOf(value), (element) => cellBytes + encodedSize(element, type.element));
+      return complexDeletionBytes + sum(iterate(value), (element) => cellBytes + encodedSize(element, type.element));
     case 'map':
       if (type.frozen) break;
-      return complexDeletionBytes + sumOf(entriesOf(value), ([key, item]) => cellBytes + encodedSize(key, type.key) + encodedSize(item, type.value));
+      return complexDeletionBytes + sum(entries(value), ([key, item]) => cellBytes + encodedSize(key, type.key) + encodedSize(item, type.value));
     case 'udt': {
       if (type.frozen) break;
       const fields = (value ?? {}) as Record<string, unknown>;
-      return complexDeletionBytes + sumOf(type.fields, (field) => cellBytes + udtFieldPathBytes + encodedSize(fields[field.name], field.type));
+      return complexDeletionBytes + sum(type.fields, (field) => cellBytes + udtFieldPathBytes + encodedSize(fields[field.name], field.type));
     }
     default:
       break;
@@ -99,28 +99,13 @@ function encodedSize(value: unknown, type: CqlType): number {
   switch (type.kind) {
     case 'list':
     case 'set':
-      return 4 + sumOf(elementsOf(value), (element) => 4 + encodedSize(element, type.element));
+      return 4 + sum(iterate(value), (element) => 4 + encodedSize(element, type.element));
     case 'map':
-      return 4 + sumOf(entriesOf(value), ([key, item]) => 8 + encodedSize(key, type.key) + encodedSize(item, type.value));
+      return 4 + sum(entries(value), ([key, item]) => 8 + encodedSize(key, type.key) + encodedSize(item, type.value));
     case 'tuple':
     case 'udt':
       return estimateValueSize(value, type) + 4 * (type.kind === 'tuple' ? type.elements.length : type.fields.length);
     default:
       return estimateValueSize(value, type);
   }
-}
-
-function elementsOf(value: unknown): Iterable<unknown> {
-  return Array.isArray(value) || value instanceof Set ? value : [];
-}
-
-function entriesOf(value: unknown): Iterable<[unknown, unknown]> {
-  if (value instanceof Map) return value.entries();
-  return value !== null && typeof value === 'object' ? Object.entries(value) : [];
-}
-
-function sumOf<T>(items: Iterable<T>, size: (item: T) => number): number {
-  let total = 0;
-  for (const item of items) total += size(item);
-  return total;
 }

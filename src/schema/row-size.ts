@@ -81,12 +81,14 @@ function integerBytes(digits: string): number {
   return Math.floor(bits / 8) + 1;
 }
 
-function iterate(value: unknown): Iterable<unknown> {
+/** The elements of a list, set or vector value as the driver decodes it; nothing for anything else. */
+export function iterate(value: unknown): Iterable<unknown> {
   if (Array.isArray(value) || value instanceof Set || ArrayBuffer.isView(value)) return value as Iterable<unknown>;
   return [];
 }
 
-function entries(value: unknown): Iterable<[unknown, unknown]> {
+/** The entries of a map (or a UDT's fields as an object); nothing for anything else. */
+export function entries(value: unknown): Iterable<[unknown, unknown]> {
   if (value instanceof Map) return value.entries();
   return value !== null && typeof value === 'object' ? Object.entries(value) : [];
 }
@@ -98,7 +100,7 @@ function tupleValues(value: unknown): readonly unknown[] {
   return Array.isArray(elements) ? elements : [];
 }
 
-function sum<T>(items: Iterable<T>, size: (item: T) => number): number {
+export function sum<T>(items: Iterable<T>, size: (item: T) => number): number {
   let total = 0;
   for (const item of items) total += size(item);
   return total;
