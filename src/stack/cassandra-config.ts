@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
+import { gcLogOption } from './gc-log.js';
 
 export interface CassandraNodeSpec {
   /** `source` or `target`: also the folder name under the data dir. */
@@ -147,6 +148,7 @@ export function cassandraJavaArgs(node: CassandraNodeSpec, libDir: string, marke
     '-XX:MaxGCPauseMillis=300',
     '-XX:+PerfDisableSharedMem',
     `-XX:ErrorFile=${join(node.dir, 'logs', 'hs_err_%p.log')}`,
+    gcLogOption(join(node.dir, 'logs')),
     '-Djava.net.preferIPv4Stack=true',
     ...jvm17ModuleOptions,
     `-Dcassandra.config=${fileUrl(join(node.dir, 'conf', 'cassandra.yaml'))}`,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gcLogOption } from './gc-log.js';
 
 export interface KafkaNodeSpec {
   readonly host: string;
@@ -111,6 +112,7 @@ export function kafkaJavaArgs(node: KafkaNodeSpec, libDir: string, marker: strin
     '-XX:+PerfDisableSharedMem',
     '-Djava.awt.headless=true',
     `-XX:ErrorFile=${join(node.dir, 'logs', 'hs_err_%p.log')}`,
+    gcLogOption(join(node.dir, 'logs')),
     ...node.extraJvmArgs,
     ...classPathAndLogging(node, libDir),
     'kafka.Kafka',

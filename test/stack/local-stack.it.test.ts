@@ -1,6 +1,8 @@
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import cassandra from 'cassandra-driver';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ClusterConfig } from '../../src/config/index.js';
 import { createCqlClient } from '../../src/cql/index.js';
@@ -94,6 +96,12 @@ describe('local stack', () => {
       await producer.close();
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
       await admin.close();
+    }
+  });
+
+  it('each server logs its garbage-collection pauses to logs/gc.log, which a latency tail is lined up with', () => {
+    for (const server of ['source', 'target', 'kafka']) {
+      expect(readFileSync(join(dataDir, server, 'logs', 'gc.log'), 'utf8'), server).toMatch(/Using G1/);
     }
   });
 

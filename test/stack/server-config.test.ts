@@ -83,6 +83,7 @@ describe('cassandra JVM arguments', () => {
   it('skip the waits a single node does not need, and end with the classpath and the daemon', () => {
     expect(args).toEqual(expect.arrayContaining(['-Dcassandra.skip_wait_for_gossip_to_settle=0', '-Dcassandra.superuser_setup_delay_ms=0', '-Dcassandra-foreground=yes', '-Dcassandra.jmx.local.port=9044']));
     expect(args).toContain('-Dcassandra.config=file:///w/.tandem/source/conf/cassandra.yaml');
+    expect(args).toContain('-Xlog:gc:file="/w/.tandem/source/logs/gc.log":time,uptime:filecount=3,filesize=10m');
     expect(args.slice(-3)).toEqual(['-cp', '/w/.tandem/source/conf:/c/cassandra-5.0.9/lib/*', 'org.apache.cassandra.service.CassandraDaemon']);
   });
 
@@ -125,6 +126,7 @@ describe('kafka', () => {
     expect(args[0]).toBe('-Dtandem.server=/w/.tandem/kafka');
     expect(args).toContain('-Dlog4j2.configurationFile=file:///w/.tandem/kafka/conf/log4j2.properties');
     expect(args).toContain('-Dextra=1');
+    expect(args).toContain('-Xlog:gc:file="/w/.tandem/kafka/logs/gc.log":time,uptime:filecount=3,filesize=10m');
     expect(args.slice(-2)).toEqual(['kafka.Kafka', '/w/.tandem/kafka/conf/server.properties']);
   });
 
