@@ -1,7 +1,7 @@
 /**
- * npm run bench:latency -- [--rates 1000,5000,20000] [--seconds 60] [--warmup-seconds 10] [--samples-per-second 200] [--poll-ms 2]
+ * npm run bench:latency -- [--rates 1000,5000,20000] [--seconds 60] [--warmup-seconds 10] [--samples-per-second 200] [--poll-ms 2] [--samples-out samples.csv]
  *                           [--destinations source,target] [--linger-ms 0,2]
- *                           [--max-reads-per-second 2000] [--no-baseline] [--keep-stack]
+ *                           [--max-reads-per-second 2000] [--sink '{"batchMaxRows": 1}'] [--no-baseline] [--keep-stack]
  *
  * How far each destination trails the application: a producer paced at a steady rate publishes
  * rows with unique keys; a checker samples some of them and polls each sampled row on BOTH
@@ -16,6 +16,8 @@
  * machine at that moment; the sink's percentiles are also given as ratios to it. The last line is
  * one JSON object.
  */
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { inspect, parseArgs } from 'node:util';
 import { Producer, stringSerializer } from '@platformatic/kafka';
 import type cassandra from 'cassandra-driver';
@@ -44,6 +46,10 @@ const { values: args } = parseArgs({
     'warmup-seconds': { type: 'string', default: '10' },
     'keep-stack': { type: 'boolean', default: false },
     'no-baseline': { type: 'boolean', default: false },
+    /** Other sink settings to try, as JSON (the `sink:` section of a config), e.g. '{"batchMaxRows": 1}'. */
+    sink: { type: 'string', default: '{}' },
+    /** A CSV of every sample (run, destination, wall-clock send time, bounds), to line the tail up with server logs. */
+    'samples-out': { type: 'string' },
   },
 });
 const rates = (args.rate ?? args.rates).split(',').map(Number);
@@ -56,6 +62,7 @@ const measured = args.destinations.split(',').map((name) => {
   if (!(destinationNames as readonly string[]).includes(name)) throw new Error(`--destinations: ${name} is not source or target`);
   return name as DestinationName;
 });
+const sinkSettings = JSON.parse(args.sink) as Record<string, unknown>;
 const readLimiter = new RateLimiter(Number(args['max-reads-per-second']));
 const tickMs = 5;
 /** ~1,000 records of ~170 bytes: a produce request well under Kafka's 1 MB limit. */
@@ -65,6 +72,8 @@ const maxIdsPerPoll = 100;
 
 interface Sample {
   readonly second: number;
+  /** Wall-clock milliseconds of the send. */
+  readonly sentEpochMs: number;
   /** Milliseconds from the send to the row: the last poll that missed it, the first that found it. */
   readonly lowerMs: number;
   readonly upperMs: number;
@@ -129,7 +138,7 @@ class DestinationChecker {
       const done = new Set<OpenSample>();
       for (const sample of polled) {
         if (found?.has(sample.id)) {
-          this.samples.push({ second: sample.second, lowerMs: Math.max(0, sample.lastMissIssuedAt - sample.sentAt), upperMs: answeredAt - sample.sentAt });
+          this.samples.push({ second: sample.second, sentEpochMs: performance.timeOrigin + sample.sentAt, lowerMs: Math.max(0, sample.lastMissIssuedAt - sample.sentAt), upperMs: answeredAt - sample.sentAt });
           done.add(sample);
         } else if (answeredAt - sample.sentAt > 60_000) {
           this.unseen += 1;
@@ -165,6 +174,8 @@ interface RateResult {
   path: 'direct' | 'sink';
   lingerMs: number | 'default';
   achievedRate: number;
+  /** The bench's own event-loop delay p99 over the sampled span: a stall of the instrument lengthens upper bounds. */
+  benchEventLoopDelayP99Ms: number;
   destinations: Partial<Record<DestinationName, Record<string, number>>>;
 }
 
@@ -223,7 +234,7 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
   const sinks = await Promise.all(
     (direct ? [] : measured).map(async (name) => {
       const statusPort = await freePort();
-      return { name, statusPort, process: spawnSink({ topics: [{ topic, table: `${keyspace}.probe` }], sink: { groupIdPrefix: topic, ...(lingerMs === undefined ? {} : { lingerMs }) }, status: { port: statusPort } }, name) };
+      return { name, statusPort, process: spawnSink({ topics: [{ topic, table: `${keyspace}.probe` }], sink: { ...sinkSettings, groupIdPrefix: topic, ...(lingerMs === undefined ? {} : { lingerMs }) }, status: { port: statusPort } }, name) };
     }),
   );
   const producer = new Producer<string, string, string, string>({
@@ -247,11 +258,15 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
     // Sampled only after the warm-up: steady state is what a cutover is planned on.
     const sampleFrom = began + warmupSeconds * 1000;
     const sampleEvery = Math.max(1, Math.round(rate / samplesPerSecond));
+    const ownLoop = monitorEventLoopDelay({ resolution: 5 });
     // The sink's histogram counts from its start: its buckets at the end of the warm-up are taken off.
     let bucketsAtSampleStart: Promise<Map<DestinationName, SinkReading>> | undefined;
     const sinkBuckets = async () => new Map(await Promise.all(sinks.map(async (sink) => [sink.name, await readSink(sink.statusPort, sink.name)] as const)));
     while (performance.now() - began < (warmupSeconds + seconds) * 1000) {
-      if (!bucketsAtSampleStart && performance.now() >= sampleFrom) bucketsAtSampleStart = sinkBuckets();
+      if (!bucketsAtSampleStart && performance.now() >= sampleFrom) {
+        bucketsAtSampleStart = sinkBuckets();
+        ownLoop.enable();
+      }
       const due = Math.floor(((performance.now() - began) / 1000) * rate);
       const messages = [];
       const sampled: string[] = [];
@@ -274,10 +289,13 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
     }
     const achievedRate = sent / ((performance.now() - began) / 1000);
     await Promise.all([...checkers.values()].map((checker) => checker.finish()));
+    ownLoop.disable();
+    const benchEventLoopDelayP99Ms = round(ownLoop.percentile(99) / 1e6);
     const noSink = { p50: Number.NaN, p99: Number.NaN };
     const [before, after] = await Promise.all([bucketsAtSampleStart ?? sinkBuckets(), sinkBuckets()]);
     const sinkDelays = new Map([...after].map(([name, reading]) => [name, delayBounds(reading.buckets, before.get(name)?.buckets ?? [])] as const));
 
+    if (args['samples-out']) writeSamples(args['samples-out'], `${rate}/s ${path} linger ${lingerMs ?? 'default'}`, checkers);
     const destinations = Object.fromEntries(
       measured.map((name) => {
         const list = checkers.get(name)!.samples;
@@ -310,7 +328,7 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
         ];
       }),
     ) as Partial<Record<DestinationName, Record<string, number>>>;
-    return { rate, path, lingerMs: lingerMs ?? 'default', achievedRate: Math.round(achievedRate), destinations };
+    return { rate, path, lingerMs: lingerMs ?? 'default', achievedRate: Math.round(achievedRate), benchEventLoopDelayP99Ms, destinations };
   } finally {
     await producer.close();
     await direct?.stop();
@@ -319,6 +337,14 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
+
+function writeSamples(file: string, run: string, checkers: ReadonlyMap<DestinationName, DestinationChecker>): void {
+  if (!existsSync(file)) writeFileSync(file, 'run,destination,sent_at,lower_ms,upper_ms\n');
+  const lines = [...checkers].flatMap(([name, checker]) =>
+    checker.samples.map((s) => `${run},${name},${new Date(s.sentEpochMs).toISOString()},${s.lowerMs.toFixed(1)},${s.upperMs.toFixed(1)}\n`),
+  );
+  appendFileSync(file, lines.join(''));
+}
 
 interface Bucket {
   /** Seconds; Infinity for +Inf. */
@@ -369,7 +395,7 @@ async function main(): Promise<void> {
         results.push(baseline);
         for (const name of measured) {
           const d = baseline.destinations[name]!;
-          console.log(`${rate}/s baseline, driver writes straight in (achieved ${baseline.achievedRate}/s) ${name}: ${d.samples} samples (${d.unseenAfterAMinute} not visible after a minute), p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms; p99 last 10 s ${d.lastWindowP99} ms`);
+          console.log(`${rate}/s baseline, driver writes straight in (achieved ${baseline.achievedRate}/s) ${name}: ${d.samples} samples (${d.unseenAfterAMinute} not visible after a minute), p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms; p99 last 10 s ${d.lastWindowP99} ms; the bench's own event loop's delay p99 ${baseline.benchEventLoopDelayP99Ms} ms`);
         }
       }
       for (const lingerMs of lingers) {
@@ -382,7 +408,7 @@ async function main(): Promise<void> {
           console.log(
             `${rate}/s, linger ${result.lingerMs} (achieved ${result.achievedRate}/s) ${name}: ${d.samples} samples (${d.unseenAfterAMinute} not visible after a minute), send → visible p50 ${d.p50} ms, p90 ${d.p90} ms, p99 ${d.p99} ms, max ${d.max} ms ` +
               `(midpoints of bounds ${d.medianResolution} ms apart at the median); p99 first 10 s ${d.firstWindowP99} ms, last 10 s ${d.lastWindowP99} ms; last sample ${d.lastSampleMs} ms; ` +
-              `sink's own histogram over the same span: p50 ≤ ${d.sinkReportedP50} ms, p99 ≤ ${d.sinkReportedP99} ms, its event loop's delay p99 ${d.sinkEventLoopDelayP99} ms` +
+              `sink's own histogram over the same span: p50 ≤ ${d.sinkReportedP50} ms, p99 ≤ ${d.sinkReportedP99} ms, its event loop's delay p99 ${d.sinkEventLoopDelayP99} ms; the bench's own p99 ${result.benchEventLoopDelayP99Ms} ms` +
               (base ? `; ×${d.p50VsBaseline} the baseline's p50, ×${d.p99VsBaseline} its p99` : ''),
           );
         }
