@@ -62,7 +62,13 @@ const measured = args.destinations.split(',').map((name) => {
   if (!(destinationNames as readonly string[]).includes(name)) throw new Error(`--destinations: ${name} is not source or target`);
   return name as DestinationName;
 });
-const sinkSettings = JSON.parse(args.sink) as Record<string, unknown>;
+const sinkSettings = ((): Record<string, unknown> => {
+  try {
+    return JSON.parse(args.sink) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`--sink: not a JSON object of sink settings (${(error as Error).message})`);
+  }
+})();
 const readLimiter = new RateLimiter(Number(args['max-reads-per-second']));
 const tickMs = 5;
 /** ~1,000 records of ~170 bytes: a produce request well under Kafka's 1 MB limit. */
