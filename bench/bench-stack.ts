@@ -74,6 +74,15 @@ export interface SinkProcess {
   stop(): Promise<void>;
 }
 
+/** A bench's `--sink` option: sink settings (the config's `sink:` section) as a JSON object, to compare tunings. */
+export function parseSinkOption(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`--sink: not a JSON object of sink settings (${(error as Error).message})`);
+  }
+}
+
 /**
  * Runs the real `tandem sink` as its own process (from dist/, so build first), so its memory and
  * CPU are the product's alone. TANDEM_BENCH_NODE_ARGS passes flags to its node, e.g. --cpu-prof.

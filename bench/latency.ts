@@ -26,7 +26,7 @@ import { compatibilityPartitioner, ensureTopics, retryWhileKafkaIsAway } from '.
 import { destinationNames, type DestinationName } from '../src/sink/index.js';
 import { RateLimiter } from '../src/sink/rate-limiter.js';
 import { quantileUpperBound } from '../src/status/index.js';
-import { benchConfig, clusterOf, onBothClusters, spawnSink, startBenchStack, stopBenchStack } from './bench-stack.js';
+import { benchConfig, clusterOf, onBothClusters, parseSinkOption, spawnSink, startBenchStack, stopBenchStack } from './bench-stack.js';
 import { freePort } from '../test/helpers/free-port.js';
 
 const { values: args } = parseArgs({
@@ -62,13 +62,7 @@ const measured = args.destinations.split(',').map((name) => {
   if (!(destinationNames as readonly string[]).includes(name)) throw new Error(`--destinations: ${name} is not source or target`);
   return name as DestinationName;
 });
-const sinkSettings = ((): Record<string, unknown> => {
-  try {
-    return JSON.parse(args.sink) as Record<string, unknown>;
-  } catch (error) {
-    throw new Error(`--sink: not a JSON object of sink settings (${(error as Error).message})`);
-  }
-})();
+const sinkSettings = parseSinkOption(args.sink);
 const readLimiter = new RateLimiter(Number(args['max-reads-per-second']));
 const tickMs = 5;
 /** ~1,000 records of ~170 bytes: a produce request well under Kafka's 1 MB limit. */

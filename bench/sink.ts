@@ -12,7 +12,7 @@ import { createCqlClient, readTableSchema } from '../src/cql/index.js';
 import { destinationNames, type DestinationName } from '../src/sink/index.js';
 import { insertCql } from '../src/sink/statements.js';
 import { produceRaw } from '../test/helpers/sinks.js';
-import { benchConfig, clusterOf, cpuSeconds, onBothClusters, rssMbOf, spawnSink, startBenchStack, stopBenchStack } from './bench-stack.js';
+import { benchConfig, clusterOf, cpuSeconds, onBothClusters, parseSinkOption, rssMbOf, spawnSink, startBenchStack, stopBenchStack } from './bench-stack.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,7 +24,7 @@ const { values: args } = parseArgs({
   },
 });
 const total = Number(args.records);
-const sinkSettings = JSON.parse(args.sink) as Record<string, unknown>;
+const sinkSettings = parseSinkOption(args.sink);
 const rounds = Number(args.rounds);
 const config = benchConfig;
 const cluster = clusterOf;
