@@ -7,7 +7,7 @@ import { connectCluster, createCqlClient, readTableSchema, type TableSchema } fr
 import { ListWriteTimesReader } from '../sink/list-write-times.js';
 import { ConfigError } from '../errors.js';
 import { keyspacesRowLimitBytes, warnListGuardUnavailable } from '../sink/cql-destination.js';
-import { splitTable } from '../sink/sink-worker.js';
+import { splitTable } from '../sink/topic-routes.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks } from '../jobs/index.js';
 import { BackfillWriter, type RowRejection } from './backfill-writer.js';
 import type { BackfillResult, JobPlan, RangeDone } from './backfill-records.js';

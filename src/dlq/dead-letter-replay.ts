@@ -9,7 +9,7 @@ import { CqlDestination, warnListGuardUnavailable, type DestinationName } from '
 import { deadLetterReplayGroup, deadLetterTopicOf, publishDeadLetter } from '../sink/dead-letter.js';
 import { OffsetCommitter } from '../sink/offset-committer.js';
 import { OffsetTracker } from '../sink/offset-tracker.js';
-import { splitTable, topicDecoder } from '../sink/sink-worker.js';
+import { splitTable, topicDecoder } from '../sink/topic-routes.js';
 import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
 import { parseDeadLetter, type DeadLetterRecord } from './dead-letter-record.js';
 import { deadLetterConsumer, readSpans, undrainedSpans } from './dead-letter-topic.js';

@@ -21,6 +21,11 @@ export type RowOperation =
       readonly ttlSeconds: number | undefined;
       /** What the row weighs, as Keyspaces counts toward its 1 MB limit (names plus values). */
       readonly estimatedBytes: number;
+      /**
+       * A value field no column takes (the first one), left out as `unknownFields: ignore` says. Under
+       * the default mapping it may name a column added since the table was read.
+       */
+      readonly unmappedField?: string | undefined;
     }
   | { readonly kind: 'delete'; readonly key: ReadonlyMap<string, unknown>; readonly timestampUs: bigint };
 
@@ -83,9 +88,15 @@ export function createRecordDecoder(table: TableSchema, mapping: TopicMapping, o
       return { kind: 'delete', key: keyValues, timestampUs };
     }
 
-    if (value && options.unknownFields === 'reject') {
-      const unknown = Object.keys(value).find((field) => !mappedValueFields.has(field));
-      if (unknown !== undefined) throw new RecordRejectedError('unknown-field', `field "${unknown}" maps to no column of ${table.keyspace}.${table.table}`);
+    let unmappedField: string | undefined;
+    for (const field in value) {
+      if (!mappedValueFields.has(field)) {
+        unmappedField = field;
+        break;
+      }
+    }
+    if (unmappedField !== undefined && options.unknownFields === 'reject') {
+      throw new RecordRejectedError('unknown-field', `field "${unmappedField}" maps to no column of ${table.keyspace}.${table.table}`);
     }
 
     const values = new Map<string, unknown>();
@@ -108,7 +119,7 @@ export function createRecordDecoder(table: TableSchema, mapping: TopicMapping, o
     if (options.deletesEnabled && hasRegular && allRegularNull) {
       return { kind: 'delete', key: new Map(keyColumns.map((c) => [c, values.get(c)])), timestampUs };
     }
-    return { kind: 'upsert', values, timestampUs, ttlSeconds: ttlOf(value!, keyObject, record.headers, mapping, options), estimatedBytes };
+    return { kind: 'upsert', values, timestampUs, ttlSeconds: ttlOf(value!, keyObject, record.headers, mapping, options), estimatedBytes, unmappedField };
   };
 
   function coerce(raw: unknown, column: string): unknown {

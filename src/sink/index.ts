@@ -1,4 +1,5 @@
-export { runSinkWorker, consumerGroupOf, splitTable, type SinkWorkerOptions } from './sink-worker.js';
+export { runSinkWorker, consumerGroupOf, type SinkWorkerOptions } from './sink-worker.js';
+export { splitTable, schemaRecheckIntervalMs } from './topic-routes.js';
 export { CqlDestination, destinationNames, keyspacesRowLimitBytes, warnListGuardUnavailable, type Destination, type DestinationName } from './cql-destination.js';
 export { SinkCounters, sinkStates, type SinkState } from './sink-counters.js';
 export { deadLetterHeaders, deadLetterTopicOf, deadLetterReplayGroup } from './dead-letter.js';

@@ -2,20 +2,20 @@ import { setMaxListeners } from 'node:events';
 import { Consumer, Producer, stringDeserializer, stringSerializer, type Message } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
-import type { TableSchema } from '../cql/index.js';
 import { ensureTopics, fetchMaxBytesPerPartition, retryWhileKafkaIsAway } from '../kafka/index.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { onAbort } from '../on-abort.js';
-import { ConfigError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
-import { checkMapping, createRecordDecoder, defaultMapping, MappingError, parseMapping, type RecordDecoder, type RowOperation } from '../records/index.js';
+import { describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
+import type { KafkaRecordView } from '../records/index.js';
 import type { Destination, DestinationName } from './cql-destination.js';
-import { deadLetterTopicOf, publishDeadLetter } from './dead-letter.js';
+import { publishDeadLetter } from './dead-letter.js';
 import { OffsetCommitter } from './offset-committer.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { RateLimiter } from './rate-limiter.js';
 import { mayBatchAcrossPartitions, WriteBatcher } from './write-batcher.js';
 import { SinkCounters } from './sink-counters.js';
-import { backoffMs, classifyWriteError } from './write-errors.js';
+import { prepareRoutes, type TopicRoute } from './topic-routes.js';
+import { backoffMs, classifyWriteError, mayBeStaleStatement } from './write-errors.js';
 import { WriteWindow } from './write-window.js';
 
 export interface SinkWorkerOptions {
@@ -30,14 +30,6 @@ export interface SinkWorkerOptions {
 }
 
 type SinkMessage = Message<Buffer, Buffer, string, Buffer>;
-
-interface TopicRoute {
-  readonly config: TopicConfig;
-  /** Absent when the table does not exist on the destination and `missingTable` is `dead-letter`. */
-  readonly table: TableSchema | undefined;
-  readonly decode: RecordDecoder;
-  readonly deadLetterTopic: string;
-}
 
 class Aborted extends Error {}
 
@@ -63,7 +55,7 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
   // Every write waiting on backoff or the rate limit listens for the abort; thousands may wait at once.
   setMaxListeners(0, signal);
   const log = logger.child({ destination: destination.name });
-  const routes = await prepareRoutes(options, counters, log, signal);
+  const routes = await prepareRoutes(destination, options.topics, options.sink, counters, log, signal);
   if (signal.aborted) {
     counters.state = 'stopped';
     return counters;
@@ -193,8 +185,21 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
     }
   };
 
-  const write = async (route: TopicRoute, table: TableSchema, op: RowOperation, message: SinkMessage) => {
+  /** Decodes and writes one record until it is written or dead-lettered. */
+  const handle = async (message: SinkMessage) => {
+    const route = routes.get(message.topic)!;
+    const record: KafkaRecordView = { key: message.key, value: message.value, headers: message.headers, timestampMs: message.timestamp };
     for (let attempt = 0; ; attempt++) {
+      let decoded;
+      try {
+        decoded = await route.decode(record);
+      } catch (error) {
+        if (!(error instanceof RecordRejectedError)) throw error;
+        return deadLetter(message, route, error.reason, error.message);
+      }
+      // A route without a table has a decoder that always rejects, so here the table exists.
+      const { op } = decoded;
+      const table = decoded.table!;
       const wait = limiter?.reserve() ?? 0;
       if (wait > 0) await sleep(wait);
       try {
@@ -203,6 +208,8 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
         return;
       } catch (error) {
         if (error instanceof RecordRejectedError) return deadLetter(message, route, error.reason, error.message);
+        // A column dropped since the table was read: every INSERT naming it fails until the table is read again.
+        if (mayBeStaleStatement(error) && (await route.schemaMovedOn(table))) continue;
         const verdict = classifyWriteError(error);
         if (verdict.action === 'reject') return deadLetter(message, route, 'server-rejected', verdict.reason);
         counters.retrying(verdict.reason);
@@ -210,19 +217,6 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
         await sleep(backoffMs(attempt));
       }
     }
-  };
-
-  const handle = async (message: SinkMessage) => {
-    const route = routes.get(message.topic)!;
-    let op: RowOperation;
-    try {
-      op = route.decode({ key: message.key, value: message.value, headers: message.headers, timestampMs: message.timestamp });
-    } catch (error) {
-      if (!(error instanceof RecordRejectedError)) throw error;
-      return deadLetter(message, route, error.reason, error.message);
-    }
-    // A route without a table has a decoder that always rejects, so here the table exists.
-    return write(route, route.table!, op, message);
   };
 
   log.info({ groupId }, 'joining consumer group');
@@ -286,81 +280,4 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
 function splitKey(key: string): [string, number] {
   const at = key.lastIndexOf(':');
   return [key.slice(0, at), Number(key.slice(at + 1))];
-}
-
-/**
- * Reads each topic's table from the destination's live schema and builds its decoder. A table that
- * is not there yet (schema not copied) or a destination that is down is waited for, not fatal: the
- * other destination's sink runs meanwhile. A mapping that can never fit the table is fatal.
- */
-async function prepareRoutes(options: SinkWorkerOptions, counters: SinkCounters, log: Logger, signal: AbortSignal): Promise<Map<string, TopicRoute>> {
-  const routes = new Map<string, TopicRoute>();
-  for (const topic of options.topics) {
-    const [keyspace, tableName] = splitTable(topic.table);
-    let table: TableSchema | undefined;
-    let checked = false;
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      try {
-        table = await options.destination.tableSchema(keyspace, tableName);
-        checked = true;
-        if (table) break;
-        if (options.sink.missingTable === 'dead-letter') {
-          log.warn({ table: topic.table }, `table does not exist on ${options.destination.name}; its records will be dead-lettered`);
-          break;
-        }
-        counters.retrying(`table ${topic.table} does not exist on ${options.destination.name}`);
-        if (attempt % 10 === 0) log.warn({ table: topic.table }, `table does not exist on ${options.destination.name}; run \`tandem schema\`. Waiting for it`);
-      } catch (error) {
-        counters.retrying((error as Error).message);
-        if (attempt % 10 === 0) log.warn({ err: error }, `cannot read the schema of ${topic.table}; retrying`);
-      }
-      await abortableDelay(Math.min(5_000, 200 * 2 ** attempt), signal).catch(() => undefined);
-    }
-    if (!checked) break;
-    if (!table) {
-      const missing = `table ${topic.table} does not exist on ${options.destination.name}`;
-      routes.set(topic.topic, {
-        config: topic,
-        table: undefined,
-        decode: () => {
-          throw new RecordRejectedError('unknown-table', missing);
-        },
-        deadLetterTopic: deadLetterTopicOf(topic),
-      });
-      continue;
-    }
-    const decode = topicDecoder(topic, table, options.topics.indexOf(topic));
-    routes.set(topic.topic, { config: topic, table, decode, deadLetterTopic: deadLetterTopicOf(topic) });
-  }
-  return routes;
-}
-
-/**
- * How a topic's records become rows of `table`: its mapping (or the default one) checked against
- * the table's columns. A mapping that can never fit is a config error naming `topics[index]`.
- */
-export function topicDecoder(topic: TopicConfig, table: TableSchema, index: number): RecordDecoder {
-  let mapping;
-  try {
-    mapping = topic.mapping ? parseMapping(topic.mapping) : defaultMapping(table);
-    checkMapping(mapping, table);
-  } catch (error) {
-    if (error instanceof MappingError) throw new ConfigError(`topics[${index}].mapping ${error.message}`, { cause: error });
-    throw error;
-  }
-  return createRecordDecoder(table, mapping, {
-    timestamp: topic.timestamp,
-    ttl: topic.ttl,
-    unknownFields: topic.unknownFields,
-    nullToUnset: topic.nullToUnset,
-    deletesEnabled: topic.deletesEnabled,
-  });
-}
-
-/** `ks.table` or `"Ks"."Table"` into its two names, unquoted. */
-export function splitTable(qualified: string): [string, string] {
-  const match = /^("(?:[^"]|"")+"|[^."]+)\.("(?:[^"]|"")+"|[^."]+)$/.exec(qualified);
-  if (!match) throw new ConfigError(`table ${qualified} is not keyspace.table`);
-  const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase());
-  return [unquote(match[1]!), unquote(match[2]!)];
 }

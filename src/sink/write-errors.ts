@@ -44,6 +44,20 @@ export function classifyWriteError(error: unknown): WriteErrorAction {
   return { action: 'retry', reason: message };
 }
 
+/**
+ * Whether a write failed as a statement prepared before the table was altered fails: the server
+ * refuses a column the table no longer has (`Undefined column name x`), or, as the driver meets it,
+ * forgot the statement and refused to prepare it again (the driver then reports every host as
+ * failed with "Prepared query ... not found"). A re-read of the table may fix it.
+ */
+export function mayBeStaleStatement(error: unknown): boolean {
+  if (error instanceof cassandra.errors.NoHostAvailableError) {
+    const inner = Object.values(error.innerErrors as Record<string, unknown>);
+    return inner.length > 0 && inner.every((e) => e instanceof cassandra.errors.ResponseError && e.code === codes.unprepared);
+  }
+  return error instanceof cassandra.errors.ResponseError && error.code === codes.invalid && /undefined column name/i.test(error.message);
+}
+
 /** Exponential backoff with full jitter: attempt 0 waits up to `baseMs`, never more than `capMs`. */
 export function backoffMs(attempt: number, random: () => number = Math.random, baseMs = 50, capMs = 10_000): number {
   return Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20)));

@@ -13,7 +13,8 @@ import { ConfigError, RecordRejectedError, ValidationIncompleteError } from '../
 import { abortableDelay } from '../abortable-delay.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks, type DoneFields } from '../jobs/index.js';
 import { warnListGuardUnavailable } from '../sink/cql-destination.js';
-import { consumerGroupOf, splitTable } from '../sink/sink-worker.js';
+import { consumerGroupOf } from '../sink/sink-worker.js';
+import { splitTable } from '../sink/topic-routes.js';
 import { classifyWriteError, retryTransient } from '../sink/write-errors.js';
 import { SinkProgressWatch } from './sink-progress.js';
 import { formatCqlValue, formatPrimaryKey } from './format-primary-key.js';

@@ -119,6 +119,13 @@ describe('record decoder', () => {
     expect(decoder({ unknownFields: 'reject', timestamp: 'field:ts' })(record({ ...fixture, ts: 5 })).kind).toBe('upsert');
   });
 
+  it('names the first field it ignored, so the sink can tell a column added since it read the table', () => {
+    expect(decoder()(record({ ...fixture, extra: 1, more: 2 }))).toMatchObject({ kind: 'upsert', unmappedField: 'extra' });
+    expect(decoder()(record(fixture))).toMatchObject({ kind: 'upsert', unmappedField: undefined });
+    // A field the timestamp is read from is taken, though no column is.
+    expect(decoder({ timestamp: 'field:ts' })(record({ ...fixture, ts: 5 }))).toMatchObject({ unmappedField: undefined });
+  });
+
   it('refuses counter tables: their updates cannot be replayed', () => {
     const counters = buildTableSchema('ks', 'hits', [
       { column_name: 'k', kind: 'partition_key', position: 0, type: 'text', clustering_order: 'none' },

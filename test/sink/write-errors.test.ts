@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
-import { backoffMs, classifyWriteError, retryTransient } from '../../src/sink/write-errors.js';
+import { backoffMs, classifyWriteError, mayBeStaleStatement, retryTransient } from '../../src/sink/write-errors.js';
 
 const codes = cassandra.types.responseErrorCodes;
 const response = (code: number, message: string) => new cassandra.errors.ResponseError(code, message);
@@ -21,6 +21,19 @@ describe('classifyWriteError', () => {
     ['an unencodable value', new TypeError('Expected Number, obtained string'), 'reject'],
   ])('%s → %s', (_what, error, action) => {
     expect(classifyWriteError(error).action).toBe(action);
+  });
+});
+
+describe('mayBeStaleStatement', () => {
+  const unprepared = () => response(codes.unprepared, 'Prepared query with ID 0a not found');
+  it.each([
+    ['a dropped column named by the statement', response(codes.invalid, 'Undefined column name activity_details in table ks.t'), true],
+    ['every host forgot the statement and would not prepare it again', new cassandra.errors.NoHostAvailableError({ '127.0.0.1:9042': unprepared(), '127.0.0.2:9042': unprepared() }), true],
+    ['hosts down', new cassandra.errors.NoHostAvailableError({ '127.0.0.1:9042': new Error('ECONNREFUSED') }), false],
+    ['no host tried', new cassandra.errors.NoHostAvailableError({}), false],
+    ['a bad value', response(codes.invalid, 'Invalid unset value for column v'), false],
+  ])('%s → %s', (_what, error, stale) => {
+    expect(mayBeStaleStatement(error)).toBe(stale);
   });
 });
 
