@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { describe, expect, inject, it } from 'vitest';
 import { countRows, eventually } from '../helpers/cql.js';
-import { faultRounds, FaultScenario, killServer, report, restartStack, shortForm } from './harness.js';
+import { faultRounds, FaultScenario, killServer, report, restartStack, serverPid, shortForm } from './harness.js';
 
 const config = inject('faultStackConfig');
 const dataDir = inject('faultStackDataDir');
@@ -47,4 +47,54 @@ describe.each(faultRounds)('the backfill under faults, round %i', (round) => {
       await scenario.close();
     }
   });
+
+  /**
+   * A backfill slow enough that `fault` comes mid-job, while ranges are claimed, worked on and
+   * recorded through Kafka: it must carry on and complete, every row on the target.
+   */
+  const backfillThroughKafkaFault = async (name: string, fault: () => Promise<void>) => {
+    const scenario = new FaultScenario(config, dataDir);
+    try {
+      await scenario.create();
+      const rows = 30_000;
+      const params = Array.from({ length: rows }, (_, i) => [`h${i}`, i, `history ${i}`, 1_700_000_000_000_000n + BigInt(i)]);
+      await cassandra.concurrent.executeConcurrent(scenario.source, `INSERT INTO ${scenario.table} (id, version, payload) VALUES (?, ?, ?) USING TIMESTAMP ?`, params, { concurrencyLevel: 256 });
+      for (const [id, version, payload] of params) scenario.expected.set(id as string, { version: version as number, payload: payload as string });
+
+      const backfill = spawn(process.execPath, [bin, 'backfill', '--config', scenario.configFile, '--table', scenario.table, '--splits', '64', '--concurrency', '2', '--max-rows-per-second', '1000', '--json'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
+      });
+      let stdout = '';
+      let stderr = '';
+      backfill.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      backfill.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((done) => backfill.once('exit', done));
+
+      await eventually(() => countRows(scenario.target, scenario.table), (n) => n >= 5_000, 120_000, 200);
+      const faultAt = Date.now();
+      await fault();
+      expect(await exited, `${stdout}\n${stderr.slice(-4_000)}`).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ complete: true });
+      expect(await scenario.differencesOn(scenario.target)).toEqual([]);
+      report(name, round, { rows, 'backfill finished after the fault began (ms)': Date.now() - faultAt, differences: 0 });
+    } finally {
+      await scenario.close();
+    }
+  };
+
+  it('broker paused with SIGSTOP for 15 s mid-backfill and resumed: the backfill carries on and completes', () =>
+    backfillThroughKafkaFault('broker SIGSTOP 15 s mid-backfill', async () => {
+      const pid = serverPid(dataDir, 'kafka');
+      process.kill(pid, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 15_000));
+      process.kill(pid, 'SIGCONT');
+    }));
+
+  it.skipIf(shortForm)('broker killed with kill -9 mid-backfill and restarted: the backfill carries on and completes', () =>
+    backfillThroughKafkaFault('broker kill -9 mid-backfill', async () => {
+      await killServer(dataDir, 'kafka');
+      await new Promise((r) => setTimeout(r, 5_000));
+      await restartStack(config, dataDir);
+    }));
 });
