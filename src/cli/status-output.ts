@@ -51,7 +51,8 @@ export function formatStatusReport(r: MigrationStatusReport): string[] {
         : j.result.clean
           ? 'CLEAN'
           : `DIFFERS: ${j.result.differences.missing} missing, ${j.result.differences.extra} extra, ${j.result.differences.mismatched} mismatched, ${j.result.remaining} remaining`;
-      return [j.job, j.table, `${j.result?.rowsCompared ?? j.rowsCompared} rows compared`, verdict];
+      const compared = `${j.result?.rowsCompared ?? j.rowsCompared} rows compared${j.samplePercent === undefined ? '' : ` (${j.samplePercent}% sample)`}`;
+      return [j.job, j.table, compared, verdict];
     });
     lines.push(...table(rows).map((l) => `  ${l}`));
   }

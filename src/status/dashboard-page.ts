@@ -140,7 +140,7 @@ const script = `
     validation.replaceChildren.apply(validation, checks.length === 0 ? [el('p', { class: 'muted' }, ['no validation yet'])] : checks.map(function (j) {
       var r = j.result;
       var verdict = r ? (r.clean ? 'CLEAN' : r.differences.missing + ' missing, ' + r.differences.extra + ' extra, ' + r.differences.mismatched + ' mismatched') : 'running';
-      var line = j.table + ' — ' + (r ? num(r.rowsCompared) : num(j.rowsCompared)) + ' rows compared' + (j.rangesTotal ? ', ' + j.rangesDone + '/' + j.rangesTotal + ' ranges' : '');
+      var line = j.table + ' — ' + (r ? num(r.rowsCompared) : num(j.rowsCompared)) + ' rows compared' + (j.samplePercent !== undefined ? ' (' + j.samplePercent + '% sample)' : '') + (j.rangesTotal ? ', ' + j.rangesDone + '/' + j.rangesTotal + ' ranges' : '');
       return el('div', { class: 'job', 'data-validation': j.job, 'data-clean': r ? String(r.clean) : 'running' }, [
         el('span', { class: 'badge ' + (r && r.clean ? 'pass' : r ? 'fail' : '') , style: r ? '' : 'background:#8c959f' }, [verdict === 'CLEAN' ? 'CLEAN' : r ? 'DIFFERS' : 'RUNNING']),
         el('strong', {}, [j.job]), ' ', el('span', { class: 'muted' }, [line + (r && !r.clean ? ' — ' + verdict : '')]), j.cells.length ? strip(j.cells) : ''

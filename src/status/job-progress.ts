@@ -52,6 +52,8 @@ export interface ValidationJobStatus {
   readonly planId?: string;
   readonly plannedAtMs?: number;
   readonly compare?: string;
+  /** Percent of the ring's ranges the plan compares, when it sampled them (`--sample`); absent: every range. */
+  readonly samplePercent?: number;
   readonly rangesTotal: number;
   readonly rangesDone: number;
   readonly cells: readonly number[];
@@ -121,6 +123,7 @@ interface Plan {
   readonly plannedAtMs: number;
   readonly rangesTotal: number;
   readonly compare: string | undefined;
+  readonly samplePercent: number | undefined;
 }
 
 /** The first plan of a log wins: a planner that lost the race to be first wrote a plan nobody works on. */
@@ -128,7 +131,8 @@ function planOf(record: Record<string, unknown>, timestampMs: number): Plan | un
   const planId = text(record.planId);
   const table = text(record.table);
   if (!planId || !table || !Array.isArray(record.ranges)) return undefined;
-  return { planId, table, plannedAtMs: typeof record.plannedAtMs === 'number' ? record.plannedAtMs : timestampMs, rangesTotal: record.ranges.length, compare: text(record.compare) };
+  return { planId, table, plannedAtMs: typeof record.plannedAtMs === 'number' ? record.plannedAtMs : timestampMs, rangesTotal: record.ranges.length, compare: text(record.compare),
+    samplePercent: typeof record.samplePercent === 'number' && record.samplePercent < 100 ? record.samplePercent : undefined };
 }
 
 /** Done records of the plan, each range counted once. */
@@ -233,6 +237,7 @@ export class ValidationProgressFold {
       table: plan?.table ?? table,
       ...(plan ? { planId: plan.planId, plannedAtMs: plan.plannedAtMs } : {}),
       ...(plan?.compare ? { compare: plan.compare } : {}),
+      ...(plan?.samplePercent !== undefined ? { samplePercent: plan.samplePercent } : {}),
       rangesTotal: plan?.rangesTotal ?? 0,
       rangesDone: this.ranges.done.size,
       cells: plan ? this.ranges.cells(plan) : [],

@@ -26,6 +26,11 @@ function report(over: Partial<MigrationStatusReport> = {}): MigrationStatusRepor
 }
 
 describe('tandem status output', () => {
+  it('marks a validation that compared a sample of the ranges', () => {
+    const sampled = { job: 's1', table: 'ks.t', samplePercent: 5, rangesTotal: 1, rangesDone: 1, cells: [], rowsCompared: 3, differences: noDifferences, result: { finishedAtMs: 3, clean: true, rowsCompared: 3, differences: noDifferences, remaining: 0 } };
+    expect(formatStatusReport(report({ validation: [sampled] }))).toContain('  s1  ks.t  3 rows compared (5% sample)  CLEAN');
+  });
+
   it('shows phase, stack, sinks with throughput and the process counters, jobs and gates', () => {
     const lines = formatStatusReport(report());
     expect(lines[0]).toBe('Migration phase: backfilling (3 of 4 cutover gates fail)');

@@ -56,12 +56,22 @@ describe('backfill progress', () => {
 describe('validation progress', () => {
   const differences = { missing: 1, extra: 0, mismatched: 2, writetime: 0 };
 
+  it('knows a plan that sampled the ranges', () => {
+    const sampled = new ValidationProgressFold('v');
+    sampled.apply(plan('p', 2, { compare: 'values', samplePercent: 10 }), 10);
+    expect(sampled.status()).toMatchObject({ samplePercent: 10 });
+    const whole = new ValidationProgressFold('w');
+    whole.apply(plan('p', 2, { compare: 'values', samplePercent: 100 }), 10);
+    expect(whole.status()!.samplePercent).toBeUndefined();
+  });
+
   it('sums the ranges compared, then takes the result of its plan', () => {
     const fold = new ValidationProgressFold('v');
     fold.apply(plan('p', 2, { compare: 'values' }), 10);
     fold.apply(done('p', 0, { rowsCompared: 50, differences }), 11);
     expect(fold.status()).toMatchObject({ job: 'v', table: 'ks.t', compare: 'values', rangesTotal: 2, rangesDone: 1, rowsCompared: 50, differences });
     expect(fold.status()!.result).toBeUndefined();
+    expect(fold.status()!.samplePercent).toBeUndefined();
     fold.apply(done('p', 1, { rowsCompared: 50, differences: { missing: 0 } }), 12);
     fold.apply(JSON.stringify({ type: 'result', planId: 'other', job: 'v', table: 'ks.t', finishedAtMs: 5, clean: true, rowsCompared: 1, differences: {}, remaining: 0 }), 13);
     expect(fold.status()!.result).toBeUndefined();

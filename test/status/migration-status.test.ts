@@ -92,6 +92,24 @@ describe('migration phase and gates', () => {
     expect(gateOf(running, 'validation-clean').reason).toBe('ks.t: no finished validation; job v9 running, 1/4 ranges');
   });
 
+  it('takes a clean sampled validation as a spot check: the gate rests on the last validation of every range', () => {
+    const spot = validation({ job: 's1', samplePercent: 5 }, 5_000);
+    expect(gateOf({ ...ready, validation: [spot] }, 'validation-clean')).toMatchObject({
+      pass: false,
+      reason: 'ks.t: clean on a 5% sample of the ranges (job s1), but no validation of every range: validate without --sample',
+    });
+    // A clean full validation after the backfill, then a clean sample: passes, on the full one.
+    expect(gateOf({ ...ready, validation: [validation(), spot] }, 'validation-clean')).toMatchObject({ pass: true, reason: 'ks.t: clean, 100 rows compared (job v1)' });
+    expect(gateOf({ ...ready, validation: [validation({}, 3_000, false), spot] }, 'validation-clean')).toMatchObject({
+      pass: false,
+      reason: 'ks.t: clean on a 5% sample of the ranges (job s1), but the last validation of every range (job v1) was not clean: validate again',
+    });
+    // The full one must still be newer than the backfill.
+    expect(gateOf({ ...ready, validation: [validation({}, 1_500), spot] }, 'validation-clean').pass).toBe(false);
+    // A sample that finds differences fails the gate whatever came before.
+    expect(gateOf({ ...ready, validation: [validation(), validation({ job: 's2', samplePercent: 5 }, 5_000, false)] }, 'validation-clean').pass).toBe(false);
+  });
+
   it('holds the backfill gate for rows the target refused', () => {
     expect(gateOf({ ...ready, backfill: [backfill({ rowsRejected: 3 })] }, 'backfill-complete')).toMatchObject({ pass: false, reason: 'ks.t: 3 rows refused by the target (job b1)' });
   });
