@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
-import { Consumer, stringDeserializer } from '@platformatic/kafka';
-import { retryWhileKafkaIsAway } from '../kafka/index.js';
+import { Consumer, stringDeserializer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
+import { abortableDelay } from '../abortable-delay.js';
+import { describeError } from '../errors.js';
+import { isKafkaClientError, maxConsumerRestarts, retryWhileKafkaIsAway } from '../kafka/index.js';
 import { onAbort } from '../on-abort.js';
 import { OffsetCommitter } from '../sink/offset-committer.js';
 import { OffsetTracker } from '../sink/offset-tracker.js';
@@ -78,72 +80,107 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
     }
   };
 
-  const consumer = new Consumer<string, string, string, string>({
-    clientId: `tandem-${jobLog.topics.group}`,
-    groupId: jobLog.topics.group,
-    bootstrapBrokers: [...options.brokers],
-    deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-    ...retryWhileKafkaIsAway,
-  });
-  const tracker = new OffsetTracker();
-  const owned = new Set<number>();
-  consumer.on('consumer:group:join', ({ assignments }) => {
-    const now = new Set((assignments ?? []).flatMap((a) => a.partitions));
-    for (const partition of [...owned]) {
-      if (!now.has(partition)) {
-        tracker.forget(jobLog.topics.ranges, partition);
-        owned.delete(partition);
-      }
-    }
-    for (const partition of now) owned.add(partition);
-    log.info({ job: plan.job, partitions: now.size }, 'joined the job');
-  });
-  const committer = new OffsetCommitter(consumer, tracker, 1_000, {
-    onFailed: (error) => log.warn({ err: error }, 'committing finished ranges failed; will retry'),
-  });
   const window = new WriteWindow(options.concurrency);
   let fatal: unknown;
   const allDone = jobLog.waitForAllDone(signal).then(() => controller.abort());
 
-  try {
-    const stream = await consumer.consume({ topics: [jobLog.topics.ranges], mode: 'committed', fallbackMode: 'earliest', autocommit: false, highWaterMark: options.concurrency });
-    // The inner signal aborts at the end whatever happens, so this listener needs no removal.
-    onAbort(signal, () => void stream.close().catch(() => undefined));
-    for await (const message of stream) {
-      const waiting = window.acquire();
-      if (waiting) await waiting;
-      if (signal.aborted || fatal) {
-        window.release();
-        break;
+  /**
+   * One consumer's share of the tasks, until the work stops (resolves) or the consumer fails
+   * (rejects). Work it started goes on past its failure: the next consumer gets the uncommitted
+   * tasks again and joins that work rather than starting it twice.
+   */
+  const consumeTasks = async () => {
+    const consumer = new Consumer<string, string, string, string>({
+      clientId: `tandem-${jobLog.topics.group}`,
+      groupId: jobLog.topics.group,
+      bootstrapBrokers: [...options.brokers],
+      deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      ...retryWhileKafkaIsAway,
+    });
+    const tracker = new OffsetTracker();
+    const owned = new Set<number>();
+    consumer.on('consumer:group:join', ({ assignments }) => {
+      const now = new Set((assignments ?? []).flatMap((a) => a.partitions));
+      for (const partition of [...owned]) {
+        if (!now.has(partition)) {
+          tracker.forget(jobLog.topics.ranges, partition);
+          owned.delete(partition);
+        }
       }
-      const tracked = tracker.started(message.topic, message.partition, message.offset);
-      const task = parseTask(message.value);
-      const finish = () => {
-        if (tracked) tracker.finished(message.topic, message.partition, message.offset);
-        window.release();
-      };
-      if (!task || task.planId !== plan.planId || plan.ranges[task.index] === undefined) {
-        // A task of a plan that lost the race to be the job's, or not a task at all: nothing to do.
-        if (!task) log.warn({ partition: message.partition, offset: String(message.offset) }, 'skipping a range task that is not valid JSON');
-        finish();
-        continue;
-      }
-      workOnce(task.index).then(finish, (error: unknown) => {
-        window.release();
-        // Work cut short by the stop is redone by whoever takes the range next.
-        if (signal.aborted) return;
-        fatal ??= error;
-        log.error({ err: error, range: task.index }, `${plan.job} failed; stopping`);
-        controller.abort();
+      for (const partition of now) owned.add(partition);
+      log.info({ job: plan.job, partitions: now.size }, 'joined the job');
+    });
+    const committer = new OffsetCommitter(consumer, tracker, 1_000, {
+      onFailed: (error) => log.warn({ err: error }, 'committing finished ranges failed; will retry'),
+    });
+    let stopListening: () => void = () => {};
+    try {
+      const stream: MessagesStream<string, string, string, string> = await consumer.consume({
+        topics: [jobLog.topics.ranges],
+        mode: 'committed',
+        fallbackMode: 'earliest',
+        autocommit: false,
+        highWaterMark: options.concurrency,
       });
+      stopListening = onAbort(signal, () => void stream.close().catch(() => undefined));
+      for await (const message of stream) {
+        const waiting = window.acquire();
+        if (waiting) await waiting;
+        if (signal.aborted || fatal) {
+          window.release();
+          break;
+        }
+        const tracked = tracker.started(message.topic, message.partition, message.offset);
+        const task = parseTask(message.value);
+        const finish = () => {
+          if (tracked) tracker.finished(message.topic, message.partition, message.offset);
+          window.release();
+        };
+        if (!task || task.planId !== plan.planId || plan.ranges[task.index] === undefined) {
+          // A task of a plan that lost the race to be the job's, or not a task at all: nothing to do.
+          if (!task) log.warn({ partition: message.partition, offset: String(message.offset) }, 'skipping a range task that is not valid JSON');
+          finish();
+          continue;
+        }
+        workOnce(task.index).then(finish, (error: unknown) => {
+          window.release();
+          // Work cut short by the stop is redone by whoever takes the range next.
+          if (signal.aborted) return;
+          fatal ??= error;
+          log.error({ err: error, range: task.index }, `${plan.job} failed; stopping`);
+          controller.abort();
+        });
+      }
+    } finally {
+      stopListening();
+      // Commits what finished; work still running is committed by the next consumer, which gets its task again.
+      if (signal.aborted) await window.drained(30_000);
+      await committer.close();
+      await consumer.close(true as boolean | undefined).catch((error: unknown) => log.warn({ err: error }, 'closing the consumer failed'));
+    }
+  };
+
+  try {
+    // Up to `maxConsumerRestarts` fresh consumers in a row without a range finished in between.
+    for (let restarts = 0; ; ) {
+      const doneBefore = jobLog.done.size;
+      try {
+        await consumeTasks();
+        break;
+      } catch (error) {
+        if (jobLog.done.size > doneBefore) restarts = 0;
+        if (signal.aborted || !isKafkaClientError(error) || restarts >= maxConsumerRestarts) throw error;
+        restarts += 1;
+        log.warn({ reason: describeError(error), restart: restarts, err: error }, 'the Kafka consumer of range tasks failed; starting a fresh one from the committed offsets');
+        await abortableDelay(1_000, signal).catch(() => undefined);
+        if (signal.aborted) break;
+      }
     }
   } finally {
     controller.abort();
     await window.drained(30_000);
-    await committer.close();
-    await consumer.close(true as boolean | undefined).catch((error: unknown) => log.warn({ err: error }, 'closing the consumer failed'));
     stopListeningOuter();
     await allDone;
   }

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { Consumer, Producer, stringDeserializer, stringSerializer, type Message } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
-import { ensureTopics, fetchMaxBytesPerPartition, retryWhileKafkaIsAway } from '../kafka/index.js';
+import { ensureTopics, fetchMaxBytesPerPartition, isKafkaClientError, maxConsumerRestarts, retryWhileKafkaIsAway } from '../kafka/index.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { onAbort } from '../on-abort.js';
 import { describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
@@ -87,14 +87,6 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
       }
     }
   }
-}
-
-/** Fresh Kafka clients replacing failed ones, in a row, before the worker gives up (see runSinkWorker). */
-const maxConsumerRestarts = 5;
-
-/** An error of the Kafka client itself (its codes start with PLT_KFK_), not of a destination or a record. */
-function isKafkaClientError(error: unknown): boolean {
-  return typeof (error as { code?: unknown } | null)?.code === 'string' && (error as { code: string }).code.startsWith('PLT_KFK_');
 }
 
 /** One Kafka consumer's life: reads, writes and commits until `signal` aborts or the consumer fails. */

@@ -56,7 +56,7 @@ describe.each(faultRounds)('the backfill under faults, round %i', (round) => {
     const scenario = new FaultScenario(config, dataDir);
     try {
       await scenario.create();
-      const rows = 30_000;
+      const rows = 15_000;
       const params = Array.from({ length: rows }, (_, i) => [`h${i}`, i, `history ${i}`, 1_700_000_000_000_000n + BigInt(i)]);
       await cassandra.concurrent.executeConcurrent(scenario.source, `INSERT INTO ${scenario.table} (id, version, payload) VALUES (?, ?, ?) USING TIMESTAMP ?`, params, { concurrencyLevel: 256 });
       for (const [id, version, payload] of params) scenario.expected.set(id as string, { version: version as number, payload: payload as string });
@@ -77,7 +77,12 @@ describe.each(faultRounds)('the backfill under faults, round %i', (round) => {
       expect(await exited, `${stdout}\n${stderr.slice(-4_000)}`).toBe(0);
       expect(JSON.parse(stdout)).toMatchObject({ complete: true });
       expect(await scenario.differencesOn(scenario.target)).toEqual([]);
-      report(name, round, { rows, 'backfill finished after the fault began (ms)': Date.now() - faultAt, differences: 0 });
+      report(name, round, {
+        rows,
+        'backfill finished after the fault began (ms)': Date.now() - faultAt,
+        'Kafka consumers replaced': (stderr.match(/starting a fresh one/g) ?? []).length,
+        differences: 0,
+      });
     } finally {
       await scenario.close();
     }
