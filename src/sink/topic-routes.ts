@@ -33,7 +33,7 @@ export class TopicRoute {
   #table: TableSchema | undefined;
   #decode: RecordDecoder;
   #refreshing: Promise<boolean> | undefined;
-  #checkedAt = Number.NEGATIVE_INFINITY;
+  #checkedAt: number;
 
   constructor(
     readonly config: TopicConfig,
