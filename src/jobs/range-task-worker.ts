@@ -2,9 +2,8 @@ import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { Consumer, stringDeserializer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import { abortableDelay } from '../abortable-delay.js';
 import { describeError } from '../errors.js';
-import { isKafkaClientError, maxConsumerRestarts, retryWhileKafkaIsAway } from '../kafka/index.js';
+import { retryWhileKafkaIsAway, withConsumerReplacement } from '../kafka/index.js';
 import { onAbort } from '../on-abort.js';
 import { OffsetCommitter } from '../sink/offset-committer.js';
 import { OffsetTracker } from '../sink/offset-tracker.js';
@@ -163,21 +162,12 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
   };
 
   try {
-    // Up to `maxConsumerRestarts` fresh consumers in a row without a range finished in between.
-    for (let restarts = 0; ; ) {
-      const doneBefore = jobLog.done.size;
-      try {
-        await consumeTasks();
-        break;
-      } catch (error) {
-        if (jobLog.done.size > doneBefore) restarts = 0;
-        if (signal.aborted || !isKafkaClientError(error) || restarts >= maxConsumerRestarts) throw error;
-        restarts += 1;
-        log.warn({ reason: describeError(error), restart: restarts, err: error }, 'the Kafka consumer of range tasks failed; starting a fresh one from the committed offsets');
-        await abortableDelay(1_000, signal).catch(() => undefined);
-        if (signal.aborted) break;
-      }
-    }
+    await withConsumerReplacement(consumeTasks, {
+      signal,
+      progress: () => jobLog.done.size,
+      onReplace: (error, restart) =>
+        log.warn({ reason: describeError(error), restart, err: error }, 'the Kafka consumer of range tasks failed; starting a fresh one from the committed offsets'),
+    });
   } finally {
     controller.abort();
     await window.drained(30_000);

@@ -44,20 +44,6 @@ export const retryWhileKafkaIsAway = {
   },
 } as const;
 
-/**
- * Fresh Kafka consumers replacing failed ones, in a row, before long-running work gives up. A
- * consumer whose retries are spent (a broker away for over a minute) or that cannot recover its own
- * state (after a broker paused ~15 s, @platformatic/kafka 1.35 failed every fetch with "Out of
- * bounds", or re-sent a listOffsets with a stale leader epoch, until replaced) is replaced from the
- * committed offsets, as a process restart would be.
- */
-export const maxConsumerRestarts = 5;
-
-/** An error of the Kafka client itself (its codes start with PLT_KFK_), not of a destination or a record. */
-export function isKafkaClientError(error: unknown): boolean {
-  return typeof (error as { code?: unknown } | null)?.code === 'string' && (error as { code: string }).code.startsWith('PLT_KFK_');
-}
-
 /** Whether the error (or one it wraps) is the client failing to parse a response. */
 export function isUnparsableResponse(error: unknown): boolean {
   return anyInChain(error, (e) => e.code === 'OUT_OF_BOUNDS' || e.code === 'PLT_KFK_OUT_OF_BOUNDS');

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { Consumer, Producer, stringDeserializer, stringSerializer, type Message } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
-import { ensureTopics, fetchMaxBytesPerPartition, isKafkaClientError, maxConsumerRestarts, retryWhileKafkaIsAway } from '../kafka/index.js';
+import { ensureTopics, fetchMaxBytesPerPartition, retryWhileKafkaIsAway, withConsumerReplacement } from '../kafka/index.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { onAbort } from '../on-abort.js';
 import { describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
@@ -61,32 +61,20 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
     return counters;
   }
 
-  // A Kafka client whose retries are spent (a broker away for over a minute, or a client that cannot
-  // recover its own state: after a broker paused ~15 s, @platformatic/kafka 1.35 failed every fetch
-  // with "Out of bounds" until restarted) is replaced by a fresh one from the committed offsets, as a
-  // process restart would; nothing is lost, as nothing uncommitted was acknowledged. Up to
-  // `maxConsumerRestarts` in a row without a record written in between; then the error ends the worker.
-  let restarts = 0;
-  for (;;) {
-    const writtenBefore = counters.written + counters.deleted + counters.deadLettered;
-    try {
-      return await consumeAndWrite(options, routes, counters, log, signal);
-    } catch (error) {
-      if (counters.written + counters.deleted + counters.deadLettered > writtenBefore) restarts = 0;
-      if (signal.aborted || !isKafkaClientError(error) || restarts >= maxConsumerRestarts) throw error;
-      restarts += 1;
+  const result = await withConsumerReplacement(() => consumeAndWrite(options, routes, counters, log, signal), {
+    signal,
+    progress: () => counters.written + counters.deleted + counters.deadLettered,
+    onReplace: (error, restart) => {
       counters.state = 'retrying';
       counters.lastError = describeError(error);
       // `reason` names the innermost errors, which the serialized `err` elides past a few levels;
       // first, so a log line cut short (as the fault suite prints them) still holds it.
-      log.warn({ reason: counters.lastError, restart: restarts, err: error }, 'the Kafka consumer failed; starting a fresh one from the committed offsets');
-      await abortableDelay(1_000, signal).catch(() => undefined);
-      if (signal.aborted) {
-        counters.state = 'stopped';
-        return counters;
-      }
-    }
-  }
+      log.warn({ reason: counters.lastError, restart, err: error }, 'the Kafka consumer failed; starting a fresh one from the committed offsets');
+    },
+  });
+  if (result) return result;
+  counters.state = 'stopped';
+  return counters;
 }
 
 /** One Kafka consumer's life: reads, writes and commits until `signal` aborts or the consumer fails. */
