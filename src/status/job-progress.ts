@@ -131,8 +131,14 @@ function planOf(record: Record<string, unknown>, timestampMs: number): Plan | un
   const planId = text(record.planId);
   const table = text(record.table);
   if (!planId || !table || !Array.isArray(record.ranges)) return undefined;
-  return { planId, table, plannedAtMs: typeof record.plannedAtMs === 'number' ? record.plannedAtMs : timestampMs, rangesTotal: record.ranges.length, compare: text(record.compare),
-    samplePercent: typeof record.samplePercent === 'number' && record.samplePercent < 100 ? record.samplePercent : undefined };
+  return {
+    planId,
+    table,
+    plannedAtMs: typeof record.plannedAtMs === 'number' ? record.plannedAtMs : timestampMs,
+    rangesTotal: record.ranges.length,
+    compare: text(record.compare),
+    samplePercent: typeof record.samplePercent === 'number' && record.samplePercent < 100 ? record.samplePercent : undefined,
+  };
 }
 
 /** Done records of the plan, each range counted once. */

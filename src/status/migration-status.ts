@@ -136,24 +136,24 @@ function validationGate(inputs: MigrationInputs, tables: readonly string[]): Gat
   if (!inputs.kafkaReachable || !jobs || !backfills) return gate('validation-clean', false, unknownJobs(inputs));
   if (tables.length === 0) return gate('validation-clean', false, 'no tables configured and no validation jobs');
   const verdicts = tables.map((table) => {
-    let job = latestValidationResult(jobs, table);
+    const latest = latestValidationResult(jobs, table);
     const running = jobs.find((j) => j.table === table && !j.result);
     const runningNote = running ? `; job ${running.job} running, ${running.rangesDone}/${running.rangesTotal} ranges` : '';
-    if (!job) return { pass: false, reason: `${table}: no finished validation${runningNote}` };
-    let result = job.result!;
-    if (!result.clean) {
-      const d = result.differences;
-      return { pass: false, reason: `${table}: ${d.missing} missing, ${d.extra} extra, ${d.mismatched} mismatched, ${result.remaining} remaining (job ${job.job})${runningNote}` };
+    if (!latest) return { pass: false, reason: `${table}: no finished validation${runningNote}` };
+    if (!latest.result!.clean) {
+      const { differences: d, remaining } = latest.result!;
+      return { pass: false, reason: `${table}: ${d.missing} missing, ${d.extra} extra, ${d.mismatched} mismatched, ${remaining} remaining (job ${latest.job})${runningNote}` };
     }
-    if (job.samplePercent !== undefined) {
+    let job = latest;
+    if (latest.samplePercent !== undefined) {
       // A clean sample is a spot check, not proof: the gate rests on the last validation of every range.
-      const sampled = `clean on a ${job.samplePercent}% sample of the ranges (job ${job.job})`;
+      const sampled = `clean on a ${latest.samplePercent}% sample of the ranges (job ${latest.job})`;
       const whole = latestValidationResult(jobs.filter((j) => j.samplePercent === undefined), table);
       if (!whole) return { pass: false, reason: `${table}: ${sampled}, but no validation of every range: validate without --sample${runningNote}` };
       if (!whole.result!.clean) return { pass: false, reason: `${table}: ${sampled}, but the last validation of every range (job ${whole.job}) was not clean: validate again${runningNote}` };
       job = whole;
-      result = whole.result!;
     }
+    const result = job.result!;
     const backfill = latestBackfill(backfills, table);
     if (backfill?.completedAtMs === undefined) return { pass: false, reason: `${table}: clean, but no completed backfill before it (job ${job.job})` };
     if (result.finishedAtMs < backfill.completedAtMs) {

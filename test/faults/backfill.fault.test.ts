@@ -9,24 +9,35 @@ const config = inject('faultStackConfig');
 const dataDir = inject('faultStackDataDir');
 const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'tandem.js');
 
+/** History on the source only, each row with its own write time, and what the target must hold after. */
+async function seedHistory(scenario: FaultScenario, rows: number): Promise<void> {
+  const params = Array.from({ length: rows }, (_, i) => [`h${i}`, i, `history ${i}`, 1_700_000_000_000_000n + BigInt(i)]);
+  await cassandra.concurrent.executeConcurrent(scenario.source, `INSERT INTO ${scenario.table} (id, version, payload) VALUES (?, ?, ?) USING TIMESTAMP ?`, params, { concurrencyLevel: 256 });
+  for (const [id, version, payload] of params) scenario.expected.set(id as string, { version: version as number, payload: payload as string });
+}
+
+/** `tandem backfill --json` of the scenario's table as its own process, paced at `maxRowsPerSecond`. */
+function startBackfill(scenario: FaultScenario, maxRowsPerSecond: number) {
+  const backfill = spawn(
+    process.execPath,
+    [bin, 'backfill', '--config', scenario.configFile, '--table', scenario.table, '--splits', '64', '--concurrency', '2', '--max-rows-per-second', String(maxRowsPerSecond), '--json'],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' } },
+  );
+  const output = { stdout: '', stderr: '' };
+  backfill.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  backfill.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((done) => backfill.once('exit', done));
+  return { output, exited };
+}
+
 describe.each(faultRounds)('the backfill under faults, round %i', (round) => {
   it.skipIf(shortForm)('target killed with kill -9 mid-backfill and restarted: the backfill waits, resumes and completes', async () => {
     const scenario = new FaultScenario(config, dataDir);
     try {
       await scenario.create();
-      // History on the source only, each row with its own write time.
       const rows = 40_000;
-      const params = Array.from({ length: rows }, (_, i) => [`h${i}`, i, `history ${i}`, 1_700_000_000_000_000n + BigInt(i)]);
-      await cassandra.concurrent.executeConcurrent(scenario.source, `INSERT INTO ${scenario.table} (id, version, payload) VALUES (?, ?, ?) USING TIMESTAMP ?`, params, { concurrencyLevel: 256 });
-      for (const [id, version, payload] of params) scenario.expected.set(id as string, { version: version as number, payload: payload as string });
-
-      const backfill = spawn(process.execPath, [bin, 'backfill', '--config', scenario.configFile, '--table', scenario.table, '--splits', '64', '--concurrency', '2', '--max-rows-per-second', '8000', '--json'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
-      });
-      let stdout = '';
-      backfill.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      const exited = new Promise<number | null>((done) => backfill.once('exit', done));
+      await seedHistory(scenario, rows);
+      const { output, exited } = startBackfill(scenario, 8000);
 
       await eventually(() => countRows(scenario.target, scenario.table), (n) => n >= 10_000, 120_000, 200);
       const killedAt = Date.now();
@@ -35,8 +46,8 @@ describe.each(faultRounds)('the backfill under faults, round %i', (round) => {
       await restartStack(config, dataDir);
       const downMs = Date.now() - killedAt;
       // The suite's clients reconnect on their own; the backfill retries its writes until the target is back.
-      expect(await exited, stdout).toBe(0);
-      const summary = JSON.parse(stdout) as { complete: boolean; rowsWritten: number; thisProcess: { retries: number } };
+      expect(await exited, output.stdout).toBe(0);
+      const summary = JSON.parse(output.stdout) as { complete: boolean; rowsWritten: number; thisProcess: { retries: number } };
       expect(summary).toMatchObject({ complete: true });
       const recoveryMs = Date.now() - killedAt - downMs;
       expect(await scenario.differencesOn(scenario.target)).toEqual([]);
@@ -57,30 +68,19 @@ describe.each(faultRounds)('the backfill under faults, round %i', (round) => {
     try {
       await scenario.create();
       const rows = 15_000;
-      const params = Array.from({ length: rows }, (_, i) => [`h${i}`, i, `history ${i}`, 1_700_000_000_000_000n + BigInt(i)]);
-      await cassandra.concurrent.executeConcurrent(scenario.source, `INSERT INTO ${scenario.table} (id, version, payload) VALUES (?, ?, ?) USING TIMESTAMP ?`, params, { concurrencyLevel: 256 });
-      for (const [id, version, payload] of params) scenario.expected.set(id as string, { version: version as number, payload: payload as string });
-
-      const backfill = spawn(process.execPath, [bin, 'backfill', '--config', scenario.configFile, '--table', scenario.table, '--splits', '64', '--concurrency', '2', '--max-rows-per-second', '1000', '--json'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' },
-      });
-      let stdout = '';
-      let stderr = '';
-      backfill.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      backfill.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<number | null>((done) => backfill.once('exit', done));
+      await seedHistory(scenario, rows);
+      const { output, exited } = startBackfill(scenario, 1000);
 
       await eventually(() => countRows(scenario.target, scenario.table), (n) => n >= 5_000, 120_000, 200);
       const faultAt = Date.now();
       await fault();
-      expect(await exited, `${stdout}\n${stderr.slice(-4_000)}`).toBe(0);
-      expect(JSON.parse(stdout)).toMatchObject({ complete: true });
+      expect(await exited, `${output.stdout}\n${output.stderr.slice(-4_000)}`).toBe(0);
+      expect(JSON.parse(output.stdout)).toMatchObject({ complete: true });
       expect(await scenario.differencesOn(scenario.target)).toEqual([]);
       report(name, round, {
         rows,
         'backfill finished after the fault began (ms)': Date.now() - faultAt,
-        'Kafka consumers replaced': (stderr.match(/starting a fresh one/g) ?? []).length,
+        'Kafka consumers replaced': (output.stderr.match(/starting a fresh one/g) ?? []).length,
         differences: 0,
       });
     } finally {
