@@ -8,9 +8,11 @@ import { startStack, stackSpecFromConfig, stopStack } from '../src/stack/index.j
 /**
  * Starts the stack once per test run on ports a user's own stack never uses, and stops it after,
  * whether tests passed or not. TANDEM_TEST_KEEP_STACK=1 keeps it running in ./.tandem-test between
- * runs (a second `up` finds it and reuses it), for a fast edit-test loop.
+ * runs (a second `up` finds it and reuses it), for a fast edit-test loop. TANDEM_TEST_PORT_BASE
+ * (default 19000) moves every port, so two checkouts can each run their suite on one machine.
  */
-export const testPorts = { kafka: 19092, source: 19042, target: 19142 } as const;
+const portBase = Number(process.env.TANDEM_TEST_PORT_BASE ?? 19_000);
+export const testPorts = { kafka: portBase + 92, source: portBase + 42, target: portBase + 142 } as const;
 
 declare module 'vitest' {
   export interface ProvidedContext {
