@@ -14,7 +14,8 @@ export const consoleOutput: Output = {
 };
 
 /** Exit codes shared by every command. */
-export const exitCodes = { ok: 0, failed: 1, error: 2 } as const;
+/** Exit codes shared by every command; `unsettled`: validate could not judge rows while the sinks were behind. */
+export const exitCodes = { ok: 0, failed: 1, error: 2, unsettled: 3 } as const;
 
 /**
  * Ends a command with a chosen exit code, after reporting `error` if there is one: e.g. validate

@@ -21,6 +21,7 @@ interface ValidateCommandOptions {
   compare: string;
   repair?: boolean;
   repairExtra?: boolean;
+  sourceWins?: boolean;
   job?: string;
   worker?: boolean;
   sample: string;
@@ -45,6 +46,10 @@ export function registerValidateCommand(program: Command, output: Output): void 
       '--repair-extra',
       'also delete rows only the target holds, each at the newest write time it holds there, so a newer write on its way still wins',
     )
+    .option(
+      '--source-wins',
+      'with --repair (and --repair-extra): for rows the target holds a newer value or delete of, write the source version above it (above now for a delete), listing each row and the timestamp used; refused while the sinks are behind',
+    )
     .option('--job <name>', 'job name: progress is kept in Kafka under it, so the same name resumes or joins it (default: a new job, validate-<keyspace>.<table>-<time>)')
     .option('--worker', 'join a job planned by another `tandem validate --job NAME` instead of planning it')
     .option('--sample <percent>', 'compare this share of the ranges, picked at random', '100')
@@ -57,13 +62,15 @@ export function registerValidateCommand(program: Command, output: Output): void 
       [
         '',
         'Rows that differ are read again on both sides before they are reported, so a validation while the sinks run does not report rows they were writing.',
-        'Repair never overwrites a newer value or delete on the target. Extra rows on the target are reported and left alone unless --repair-extra.',
+        'Repair never overwrites a newer value or delete on the target, unless --source-wins says so. Extra rows on the target are reported and left alone unless --repair-extra.',
+        'A row that differs while the sinks have not yet written what Kafka held when it was seen is "unsettled": never reported as a difference, never repaired.',
         'The comparison is a job kept in Kafka: stopped, it resumes with the same --job; --worker processes share its ranges.',
-        'Exits 0 when both sides hold the same rows, 1 when differences remain, 2 on an error.',
+        'Exits 0 when both sides hold the same rows, 1 when differences remain, 3 when the only differences are unsettled (run again once the sinks caught up), 2 on an error.',
         '',
         'Examples:',
         '  $ tandem validate --table msk_ks_cass_blog.user_activity',
         '  $ tandem validate --table msk_ks_cass_blog.user_activity --compare values+writetime --repair',
+        '  $ tandem validate --table msk_ks_cass_blog.user_activity --repair --source-wins   # the source version wins over hand damage on the target',
         '  $ tandem validate --table msk_ks_cass_blog.user_activity --job ua-check --splits 1024   # on one machine',
         '  $ tandem validate --table msk_ks_cass_blog.user_activity --job ua-check --worker        # on each other machine',
       ].join('\n'),
@@ -78,7 +85,7 @@ export function registerValidateCommand(program: Command, output: Output): void 
       if (!report) return;
       if (options.json) output.info(JSON.stringify(report, null, 2));
       else for (const line of formatReport(report)) output.info(line);
-      if (!report.clean) throw new CommandExit(exitCodes.failed);
+      if (!report.clean) throw new CommandExit(differencesLeft(report) > 0 ? exitCodes.failed : exitCodes.unsettled);
     });
 }
 
@@ -92,6 +99,9 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
   const { config, secrets } = loaded;
   const job = options.job ?? newValidationJobName(splitTable(options.table).join('.'));
   jobTopics(job, 'validate');
+  if (options.sourceWins && !options.repair && !options.repairExtra) {
+    throw new ConfigError('--source-wins decides what repair does: use it with --repair (and --repair-extra for rows only the target holds)');
+  }
   const settings = {
     config,
     table: options.table,
@@ -103,6 +113,7 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
     compare: compareMode(options.compare),
     repair: options.repair ?? false,
     repairExtra: options.repairExtra ?? false,
+    sourceWins: options.sourceWins ?? false,
     samplePercent: wholeNumber('--sample', options.sample, 1, 100),
     maxExamples: wholeNumber('--examples', options.examples, 0, 100_000),
     dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : timeOption('--dual-writes-since', options.dualWritesSince),
@@ -141,16 +152,28 @@ export function formatReport(r: ValidationReport): string[] {
     `  extra in target:   ${d.extra}`,
     `  mismatched:        ${d.mismatched}`,
     `  changed while compared (read again, then equal): ${r.changedWhileCompared}`,
+    `  unsettled (the sinks were behind; not judged): ${r.unsettled}`,
   ];
   for (const e of r.examples) {
-    const columns = e.columns.map((c) => `${c.column}${c.kind === 'writetime' ? ' (write time)' : ''}: ${c.source} vs ${c.target}`).join('; ');
+    const columns = e.columns.map((c) => `${c.column}${c.kind === 'writetime' ? ' (write time)' : c.kind === 'ttl' ? ' (expires at)' : ''}: ${c.source} vs ${c.target}`).join('; ');
     lines.push(`  ${e.kind.padEnd(10)} ${e.key}${columns ? `  ${columns}` : ''}`);
   }
+  for (const e of r.unsettledExamples) lines.push(`  unsettled  ${e.key} (${e.kind}): ${e.reason ?? ''}`);
   if (r.repair) {
     lines.push(`  repair: ${r.repair.fixed} of ${r.repair.attempted} rows fixed`);
+    if (r.repair.sourceWins) {
+      lines.push(`  source wins: ${r.repair.sourceWon ?? r.repair.sourceWins.length} row(s) written over a newer target version`);
+      for (const w of r.repair.sourceWins) lines.push(`  source won ${w.key} (${w.kind}) at timestamp ${w.timestampUs} (${new Date(Number(BigInt(w.timestampUs) / 1000n)).toISOString()})`);
+    }
     for (const e of r.repair.notFixed) lines.push(`  not fixed  ${e.key} (${e.kind}): ${e.reason ?? ''}`);
   }
-  const left = r.remaining.missing + r.remaining.extra + r.remaining.mismatched;
-  lines.push(r.clean ? 'verdict: CLEAN, the target holds what the source holds' : `verdict: DIFFERENT, ${left} row(s) differ${r.repair ? ' after repair' : ''}`);
+  const left = differencesLeft(r);
+  if (r.clean) lines.push('verdict: CLEAN, the target holds what the source holds');
+  else if (left > 0) lines.push(`verdict: DIFFERENT, ${left} row(s) differ${r.repair ? ' after repair' : ''}${r.unsettled > 0 ? `, and ${r.unsettled} more are unsettled` : ''}`);
+  else lines.push(`verdict: UNSETTLED, ${r.unsettled} row(s) differ while the sinks are behind; nothing was judged or repaired for them: validate again once the sinks have caught up`);
   return lines;
+}
+
+function differencesLeft(r: ValidationReport): number {
+  return r.remaining.missing + r.remaining.extra + r.remaining.mismatched;
 }

@@ -44,6 +44,8 @@ export interface ValidationResult {
   readonly differences: ValidationDifferences;
   /** Differences left after repair (all of them without --repair). */
   readonly remaining: number;
+  /** Rows not judged because the sinks were behind (absent: none). */
+  readonly unsettled?: number;
 }
 
 export interface ValidationJobStatus {
@@ -229,6 +231,7 @@ export class ValidationProgressFold {
         rowsCompared: count(record.rowsCompared),
         differences: differencesOf(record.differences),
         remaining: remainingOf(record.remaining),
+        ...(count(record.unsettled) > 0 ? { unsettled: count(record.unsettled) } : {}),
       };
     }
   }

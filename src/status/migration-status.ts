@@ -141,8 +141,9 @@ function validationGate(inputs: MigrationInputs, tables: readonly string[]): Gat
     const runningNote = running ? `; job ${running.job} running, ${running.rangesDone}/${running.rangesTotal} ranges` : '';
     if (!latest) return { pass: false, reason: `${table}: no finished validation${runningNote}` };
     if (!latest.result!.clean) {
-      const { differences: d, remaining } = latest.result!;
-      return { pass: false, reason: `${table}: ${d.missing} missing, ${d.extra} extra, ${d.mismatched} mismatched, ${remaining} remaining (job ${latest.job})${runningNote}` };
+      const { differences: d, remaining, unsettled } = latest.result!;
+      const notJudged = unsettled ?  `, ${plural(unsettled, 'row')} unsettled (the sinks were behind)` : '';
+      return { pass: false, reason: `${table}: ${d.missing} missing, ${d.extra} extra, ${d.mismatched} mismatched, ${remaining} remaining${notJudged} (job ${latest.job})${runningNote}` };
     }
     let job = latest;
     if (latest.samplePercent !== undefined) {

@@ -12,5 +12,5 @@ export {
   type MergeCompareOptions,
 } from './merge-compare.js';
 export { formatPrimaryKey, formatCqlValue } from './format-primary-key.js';
-export { runValidation, newValidationJobName, type ValidateOptions, type ValidateProgress, type ValidationReport } from './validate-run.js';
+export { runValidation, newValidationJobName, type SourceWinsExample, type ValidateOptions, type ValidateProgress, type ValidationReport } from './validate-run.js';
 export type { DifferenceExample, DifferenceKind, DifferenceCounts, RangeComparison, ValidationPlan, ValidationResult } from './validation-records.js';

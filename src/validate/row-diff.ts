@@ -1,4 +1,4 @@
-import type { WriteTimes } from '../backfill/index.js';
+import type { Ttls, WriteTimes } from '../backfill/index.js';
 import type { ColumnSchema, TableSchema } from '../cql/index.js';
 import { cqlValuesEqual } from './cql-equal.js';
 import type { ScannedRow } from './scanned-row.js';
@@ -7,12 +7,24 @@ import type { ScannedRow } from './scanned-row.js';
 export const compareModes = ['values', 'values+writetime'] as const;
 export type CompareMode = (typeof compareModes)[number];
 
+/**
+ * How far apart the two sides' expiry instants of one cell may be and still match, in seconds.
+ * Each side counts TTL in whole seconds of its own clock, and the two sides are read moments
+ * apart; the backfill and the sinks keep expiry to the second (given clocks in step), so 2 s
+ * covers the rounding of both reads without hiding a TTL counted from the wrong moment (a sink
+ * that lagged by a minute would be a minute off).
+ */
+export const ttlToleranceSeconds = 2;
+
 /** One column that differs between the source and target copies of a row. */
 export interface ColumnDifference {
   readonly column: string;
-  /** `writetime`: the values match but their WRITETIMEs do not. */
-  readonly kind: 'value' | 'writetime';
-  /** The source's value (kind `value`) or WriteTimes (kind `writetime`); null for no value. */
+  /**
+   * `writetime`: the values match but their WRITETIMEs do not; `ttl`: values and write times match
+   * but the cells expire at different moments (or one never does).
+   */
+  readonly kind: 'value' | 'writetime' | 'ttl';
+  /** The source's value (kind `value`), WriteTimes (`writetime`) or expiry seconds since the epoch (`ttl`, null: never); null for no value. */
   readonly source: unknown;
   readonly target: unknown;
 }
@@ -33,12 +45,15 @@ export interface RowDiffOptions {
 
 /**
  * The static (when `includeStatic`) and regular columns whose values, or with `values+writetime`
- * whose WRITETIMEs, differ between two copies of one row. Primary key columns are not compared:
- * the rows were matched by them.
+ * whose WRITETIMEs or remaining TTLs, differ between two copies of one row. Primary key columns
+ * are not compared: the rows were matched by them.
  *
  * WRITETIMEs are compared per cell: one per single-cell column, one per element or field for a
  * non-frozen set, map or UDT. A non-frozen list is compared by its newest element's write time
  * only, because the backfill writes a list whole at that time (see readCells in backfill).
+ * TTLs are compared as the instant each cell expires (the row's read time plus its TTL), within
+ * `ttlToleranceSeconds`, per cell like write times; a non-frozen list by the longest TTL of its
+ * elements (none if any element has none), which is what the backfill gives the whole list.
  *
  * @example
  *   diffRow(userActivity, sourceRow, targetRow, { compare: 'values', includeStatic: true })
@@ -67,9 +82,28 @@ export function diffColumns(
     const [sourceTimes, targetTimes] = [source.writetimes.get(column.name) ?? null, target.writetimes.get(column.name) ?? null];
     if (!writeTimesMatch(column, sourceTimes, targetTimes, options.minTimestampUs)) {
       differences.push({ column: column.name, kind: 'writetime', source: sourceTimes, target: targetTimes });
+      continue;
     }
+    if (!source.ttls || !target.ttls) continue;
+    const [sourceExpiry, targetExpiry] = [expiries(column, source.ttls.get(column.name) ?? null, source.readAtMs), expiries(column, target.ttls.get(column.name) ?? null, target.readAtMs)];
+    if (!expiriesMatch(sourceExpiry, targetExpiry)) differences.push({ column: column.name, kind: 'ttl', source: sourceExpiry, target: targetExpiry });
   }
   return differences;
+}
+
+/** The second each cell expires at (null: never), one per element for a multi-cell column; a non-frozen list as one, as written. */
+function expiries(column: ColumnSchema, ttls: Ttls, readAtMs: number | undefined): number | null | readonly (number | null)[] {
+  const readSecond = Math.floor((readAtMs ?? 0) / 1000);
+  const expiry = (ttl: number | null | undefined) => (ttl == null ? null : readSecond + ttl);
+  if (!Array.isArray(ttls)) return expiry(ttls as number | null);
+  if (column.type.kind === 'list' && !column.type.frozen) return ttls.some((ttl) => ttl == null) ? null : expiry(Math.max(...(ttls as number[])));
+  return ttls.map(expiry);
+}
+
+function expiriesMatch(source: number | null | readonly (number | null)[], target: number | null | readonly (number | null)[]): boolean {
+  const one = (s: number | null | undefined, t: number | null | undefined) => (s == null || t == null ? s == t : Math.abs(s - t) <= ttlToleranceSeconds);
+  if (Array.isArray(source) && Array.isArray(target)) return source.length === target.length && source.every((s, i) => one(s, target[i]));
+  return !Array.isArray(source) && !Array.isArray(target) && one(source as number | null, target as number | null);
 }
 
 function writeTimesMatch(column: ColumnSchema, source: WriteTimes, target: WriteTimes, floorUs: bigint | undefined): boolean {

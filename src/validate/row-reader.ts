@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import type { SourceRow, WriteTimes } from '../backfill/cell-writes.js';
+import type { SourceRow, Ttls, WriteTimes } from '../backfill/cell-writes.js';
 import { cellColumns, rowFromValues, scanWidth } from '../backfill/scan-query.js';
 import type { TokenRangeWhere } from '../backfill/token-range-planner.js';
 import { positionalSelectors, positionalValues, quoteIdentifier, type TableSchema } from '../cql/index.js';
@@ -9,28 +9,39 @@ import type { ScannedRow } from './scanned-row.js';
 const readOptions = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
 
 /**
- * What a validation selects: token(pk), every column, and (for `values+writetime`) WRITETIME of
- * each static and regular column. Read by position (`positionalSelectors`), so no column name can collide with another.
+ * What a validation selects: token(pk), every column, and (for `values+writetime`) WRITETIME and
+ * TTL of each static and regular column. Read by position (`positionalSelectors`), so no column
+ * name can collide with another.
  */
 export function validationSelect(table: TableSchema, withWritetime: boolean): string {
   const partitionKey = table.partitionKey.map((c) => quoteIdentifier(c.name)).join(', ');
   const selected = [`token(${partitionKey})`, ...table.columns.map((c) => quoteIdentifier(c.name))];
-  if (withWritetime) selected.push(...cellColumns(table).map((c) => `WRITETIME(${quoteIdentifier(c.name)})`));
+  if (withWritetime) {
+    const cells = cellColumns(table);
+    selected.push(...cells.map((c) => `WRITETIME(${quoteIdentifier(c.name)})`), ...cells.map((c) => `TTL(${quoteIdentifier(c.name)})`));
+  }
   return `SELECT ${positionalSelectors(selected)} FROM ${quoteIdentifier(table.keyspace)}.${quoteIdentifier(table.table)}`;
 }
 
 /** How many values a row read by `validationSelect` holds. */
 function validationWidth(table: TableSchema, withWritetime: boolean): number {
-  return 1 + table.columns.length + (withWritetime ? cellColumns(table).length : 0);
+  return 1 + table.columns.length + (withWritetime ? 2 * cellColumns(table).length : 0);
 }
 
-export function scannedRowFrom(table: TableSchema, values: readonly unknown[], withWritetime: boolean): ScannedRow {
+export function scannedRowFrom(table: TableSchema, values: readonly unknown[], withWritetime: boolean, readAtMs?: number): ScannedRow {
   const cells = cellColumns(table);
   const byName = new Map<string, unknown>();
   table.columns.forEach((c, i) => byName.set(c.name, values[i + 1] ?? null));
+  const token = BigInt(values[0] as bigint | string);
+  if (!withWritetime) return { token, values: byName, writetimes: new Map() };
   const writetimes = new Map<string, WriteTimes>();
-  if (withWritetime) cells.forEach((c, i) => writetimes.set(c.name, (values[1 + table.columns.length + i] ?? null) as WriteTimes));
-  return { token: BigInt(values[0] as bigint | string), values: byName, writetimes };
+  const ttls = new Map<string, Ttls>();
+  const first = 1 + table.columns.length;
+  cells.forEach((c, i) => {
+    writetimes.set(c.name, (values[first + i] ?? null) as WriteTimes);
+    ttls.set(c.name, (values[first + cells.length + i] ?? null) as Ttls);
+  });
+  return { token, values: byName, writetimes, ttls, ...(readAtMs === undefined ? {} : { readAtMs }) };
 }
 
 export interface RowReaderOptions {
@@ -66,8 +77,8 @@ export async function* scanRange(client: cassandra.Client, table: TableSchema, w
   const cql = `${validationSelect(table, withWritetime)} WHERE ${where.cql}`;
   let pageState: string | undefined;
   do {
-    const { result: page } = await readWithRetry(client, cql, where.params, { ...options, pageState });
-    for (const row of page.rows) yield scannedRowFrom(table, positionalValues(row, validationWidth(table, withWritetime)), withWritetime);
+    const { result: page, sentAtMs } = await readWithRetry(client, cql, where.params, { ...options, pageState });
+    for (const row of page.rows) yield scannedRowFrom(table, positionalValues(row, validationWidth(table, withWritetime)), withWritetime, sentAtMs);
     pageState = page.pageState ?? undefined;
   } while (pageState);
 }
@@ -81,9 +92,9 @@ function keyWhere(table: TableSchema, key: ReadonlyMap<string, unknown>): { cql:
 /** One row read again by primary key; undefined when it is not there. */
 export async function readRow(client: cassandra.Client, table: TableSchema, key: ReadonlyMap<string, unknown>, withWritetime: boolean, options: RowReaderOptions): Promise<ScannedRow | undefined> {
   const where = keyWhere(table, key);
-  const { result: page } = await readWithRetry(client, `${validationSelect(table, withWritetime)} WHERE ${where.cql} LIMIT 1`, where.params, options);
+  const { result: page, sentAtMs } = await readWithRetry(client, `${validationSelect(table, withWritetime)} WHERE ${where.cql} LIMIT 1`, where.params, options);
   const row = page.first();
-  return row ? scannedRowFrom(table, positionalValues(row, validationWidth(table, withWritetime)), withWritetime) : undefined;
+  return row ? scannedRowFrom(table, positionalValues(row, validationWidth(table, withWritetime)), withWritetime, sentAtMs) : undefined;
 }
 
 /** One source row with every cell's WRITETIME and TTL, as the backfill reads it, for repair. */

@@ -1,5 +1,5 @@
 import type { ColumnSchema, TableSchema } from '../cql/index.js';
-import type { WriteTimes } from '../backfill/index.js';
+import type { Ttls, WriteTimes } from '../backfill/index.js';
 
 /**
  * One row of a validation scan, from either cluster:
@@ -12,6 +12,10 @@ export interface ScannedRow {
   readonly values: ReadonlyMap<string, unknown>;
   /** WRITETIME of the static and regular columns; absent when not selected. */
   readonly writetimes: ReadonlyMap<string, WriteTimes>;
+  /** TTL of the static and regular columns, selected with the write times; absent when not selected. */
+  readonly ttls?: ReadonlyMap<string, Ttls>;
+  /** When the read that returned the row was sent (ms since the epoch): TTLs count down from about then. */
+  readonly readAtMs?: number;
 }
 
 /** The partition key and clustering column values of a row, in key order. */

@@ -16,7 +16,8 @@ import { warnListGuardUnavailable } from '../sink/cql-destination.js';
 import { consumerGroupOf } from '../sink/sink-worker.js';
 import { splitTable } from '../sink/topic-routes.js';
 import { classifyWriteError, retryTransient } from '../sink/write-errors.js';
-import { SinkProgressWatch } from './sink-progress.js';
+import { settled, SinkProgressWatch, type Settlement } from './sink-progress.js';
+import { sourceWinsWrites } from './source-wins.js';
 import { formatCqlValue, formatPrimaryKey } from './format-primary-key.js';
 import { mergeCompare, type RowDifference } from './merge-compare.js';
 import { diffColumns, diffRow, type CompareMode } from './row-diff.js';
@@ -48,6 +49,11 @@ export interface ValidateOptions {
   readonly repair: boolean;
   /** Delete rows only the target holds (see deleteExtraRow). */
   readonly repairExtra?: boolean;
+  /**
+   * Rows repair refused because the target holds a newer value or delete: write the source's
+   * version above it (source-wins.ts). Opt-in; never while the sinks are behind.
+   */
+  readonly sourceWins?: boolean;
   /** Compare this percentage of the ranges, picked at random (100: all). */
   readonly samplePercent: number;
   /** Differences listed in the report; all are counted. */
@@ -84,15 +90,35 @@ export interface ValidationReport {
   readonly remaining: Readonly<Record<DifferenceKind, number>>;
   /** Rows that differed in the scan but matched when read again (the sinks wrote them meanwhile). */
   readonly changedWhileCompared: number;
+  /**
+   * Rows that still differed while the sinks had not written what Kafka held when the difference
+   * was seen: not judged, not reported as differences, never repaired (see SinkProgressWatch).
+   */
+  readonly unsettled: number;
+  readonly unsettledExamples: readonly DifferenceExample[];
   readonly examples: readonly DifferenceExample[];
-  readonly repair?: { readonly attempted: number; readonly fixed: number; readonly notFixed: readonly DifferenceExample[] };
+  readonly repair?: {
+    readonly attempted: number;
+    readonly fixed: number;
+    readonly notFixed: readonly DifferenceExample[];
+    /** Rows written with --source-wins, each with the timestamp used (the first few; all are counted in sourceWon); present with that option. */
+    readonly sourceWins?: readonly SourceWinsExample[];
+    readonly sourceWon?: number;
+  };
   readonly seconds: number;
   /** Rows this process compared per second. */
   readonly rowsPerSecond: number;
   /** What this process compared (a job shared by workers splits the work). */
   readonly thisProcess: { readonly ranges: number; readonly rowsCompared: number };
-  /** No row differs (after repair, when repairing). */
+  /** No row differs (after repair, when repairing) and none was left unsettled. */
   readonly clean: boolean;
+}
+
+/** A row written by --source-wins: its key and the timestamp (µs) every cell of it now carries on the target. */
+export interface SourceWinsExample {
+  readonly kind: DifferenceKind;
+  readonly key: string;
+  readonly timestampUs: string;
 }
 
 /**
@@ -173,6 +199,7 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
             compare: options.compare,
             repair: options.repair,
             repairExtra: options.repairExtra ?? false,
+            sourceWins: options.sourceWins ?? false,
             samplePercent: options.samplePercent,
             ringRanges: planned.length,
             dualWritesSinceMs: options.dualWritesSinceMs ?? null,
@@ -182,8 +209,8 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
       signal,
     );
     if (!plan) throw stoppedError(job);
-    if (plan.compare !== options.compare || plan.repair !== options.repair || plan.repairExtra !== (options.repairExtra ?? false)) {
-      log.warn({ job, compare: plan.compare, repair: plan.repair, repairExtra: plan.repairExtra }, 'the job was planned with other settings; they hold for every worker');
+    if (plan.compare !== options.compare || plan.repair !== options.repair || plan.repairExtra !== (options.repairExtra ?? false) || (plan.sourceWins ?? false) !== (options.sourceWins ?? false)) {
+      log.warn({ job, compare: plan.compare, repair: plan.repair, repairExtra: plan.repairExtra, sourceWins: plan.sourceWins ?? false }, 'the job was planned with other settings; they hold for every worker');
     }
     const ranges = planRanges(plan);
     const topics = config.topics.filter((t) => splitTable(t.table).join('.') === qualified).map((t) => t.topic);
@@ -230,6 +257,7 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
         rowsCompared: validation.sourceRows,
         differences: validation.differences,
         remaining: validation.remaining,
+        unsettled: validation.unsettled,
         clean: validation.clean,
       });
     }
@@ -271,6 +299,30 @@ class RangeComparer {
     this.targetLists = new ListWriteTimesReader(context.target, warnListGuardUnavailable(context.log, 'target'));
   }
 
+  /**
+   * Writes the source's version of a row over a target that holds something newer (source-wins.ts),
+   * once the sinks have written everything Kafka holds now: its timestamp may lie above now, and a
+   * dual write stamped earlier but still on its way would then lose to it on the target.
+   */
+  private async sourceWins(writer: BackfillWriter, key: ReadonlyMap<string, unknown>, readerOptions: RowReaderOptions): Promise<{ timestampUs: bigint } | { refused: string }> {
+    const { source, target, table, watch } = this.context;
+    const settlement = watch ? await watch.applied(Date.now()) : settled;
+    if (!settlement.settled) return { refused: `source-wins waits for the sinks, which are behind: ${settlement.reason}` };
+    const [read, targetRow] = await Promise.all([readSourceCells(source, table, key, readerOptions), readRow(target, table, key, true, readerOptions)]);
+    const staticOnly = isStaticKey(table, key);
+    if (!read && !targetRow) return { refused: 'the row is gone from both sides' };
+    const planned = sourceWinsWrites({ table, source: read, target: targetRow, staticOnly, nowMs: Date.now() });
+    const name = formatPrimaryKey(table, key);
+    try {
+      // Built once: every retry must carry the same timestamp, and the TTLs lose at most the retries' seconds.
+      const refused = await writer.writeGroup(1, () => [{ key: () => name, writes: planned.writes }]);
+      return refused[0] ? { refused: `the target refused the source's version: ${refused[0].reason}` } : { timestampUs: planned.timestampUs };
+    } catch (error) {
+      if (error instanceof RecordRejectedError) return { refused: error.message };
+      throw error;
+    }
+  }
+
   /** The Keyspaces floor rises with the clock; asked for at each comparison and repair. */
   private floor(): { minTimestampUs?: bigint } {
     return this.context.config.target.profile === 'keyspaces' ? { minTimestampUs: keyspacesTimestampFloorUs(Date.now()) } : {};
@@ -285,44 +337,68 @@ class RangeComparer {
         if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'read failed; retrying');
       },
     };
-    const writer = plan.repair ? new BackfillWriter(target, { maxRequests: 32 }, signal) : undefined;
+    const writer = plan.repair || plan.sourceWins ? new BackfillWriter(target, { maxRequests: 32 }, signal) : undefined;
     const outcome = {
       sourceRows: 0,
       targetRows: 0,
       matched: 0,
       changed: 0,
       differences: noDifferences(),
+      unsettled: 0,
+      unsettledExamples: [] as DifferenceExample[],
       repairAttempted: 0,
       fixed: noDifferences(),
       examples: [] as DifferenceExample[],
       notFixed: [] as DifferenceExample[],
+      sourceWins: [] as SourceWinsExample[],
+      sourceWon: 0,
     };
     // A range's examples travel in its done record, a Kafka message: capped (values are shortened too); all are counted.
     const maxExamples = Math.min(this.context.maxExamples, 200);
 
-    const handle = async (found: RowDifference) => {
+    const handle = async (found: RowDifference, settlement: Settlement) => {
       const now = await this.recheck(found.key, readerOptions);
       if (!now) {
         outcome.changed += 1;
         return;
       }
+      if (!settlement.settled) {
+        // A sink may still be writing this very row: judging it now could delete or overwrite what it writes next.
+        outcome.unsettled += 1;
+        if (outcome.unsettledExamples.length < maxExamples) outcome.unsettledExamples.push({ ...describe(table, now), reason: settlement.reason });
+        return;
+      }
       outcome.differences[now.kind] += 1;
       if (outcome.examples.length < maxExamples) outcome.examples.push(describe(table, now));
-      if (now.kind === 'extra' ? !plan.repairExtra : !writer) return;
+      if (now.kind === 'extra' ? !plan.repairExtra : !plan.repair) return;
       outcome.repairAttempted += 1;
-      const refused =
+      let refusal =
         now.kind === 'extra' ? await deleteExtraRow(target, table, now.key, readerOptions) : await repairRow(source, writer!, this.targetLists, table, now.key, readerOptions, () => this.floor(), plan.dualWritesSinceMs ?? undefined);
-      const after = refused === undefined ? await this.recheck(now.key, readerOptions) : now;
-      if (!after) {
-        outcome.fixed[now.kind] += 1;
-      } else if (outcome.notFixed.length < maxExamples) {
-        const reason =
-          refused ??
-          (now.kind === 'extra'
-            ? 'the target row holds a write newer than its cells (a row marker or a newer write); the delete never hides a newer write'
-            : 'the target holds a newer value or delete, which repair never overwrites');
-        outcome.notFixed.push({ ...describe(table, after), reason });
+      let after = refusal ? now : await this.recheck(now.key, readerOptions);
+      if (after && !refusal) {
+        refusal = {
+          reason:
+            now.kind === 'extra'
+              ? 'the target row holds a write newer than its cells (a row marker or a newer write); the delete never hides a newer write'
+              : 'the target holds a newer value or delete, which repair never overwrites (--source-wins does)',
+          newerOnTarget: true,
+        };
       }
+      if (after && refusal?.newerOnTarget && plan.sourceWins) {
+        const won = await this.sourceWins(writer!, now.key, readerOptions);
+        if ('refused' in won) {
+          refusal = { reason: won.refused, newerOnTarget: true };
+        } else {
+          // The target's write times are now above the source's on purpose: only values can match.
+          after = await this.recheck(now.key, readerOptions, 'values');
+          if (!after) {
+            outcome.sourceWon += 1;
+            if (outcome.sourceWins.length < maxExamples) outcome.sourceWins.push({ kind: now.kind, key: formatPrimaryKey(table, now.key), timestampUs: String(won.timestampUs) });
+          }
+        }
+      }
+      if (!after) outcome.fixed[now.kind] += 1;
+      else if (outcome.notFixed.length < maxExamples) outcome.notFixed.push({ ...describe(table, after), reason: refusal?.reason ?? 'still different after repair' });
     };
 
     const where = planner.where(
@@ -348,8 +424,8 @@ class RangeComparer {
       }
       const found = step.value;
       const seenAtMs = Date.now();
-      const settled = watch ? watch.applied(seenAtMs) : abortableDelay(this.context.recheckDelayMs ?? 1_000, signal);
-      const later = settled.then(() => handle(found));
+      const settlement = watch ? watch.applied(seenAtMs) : abortableDelay(this.context.recheckDelayMs ?? 1_000, signal).then(() => settled);
+      const later = settlement.then((s) => handle(found, s));
       // Awaited below; marked handled now so a failure while others wait is not an unhandled rejection.
       later.catch(() => undefined);
       pending.push(later);
@@ -363,13 +439,14 @@ class RangeComparer {
    * The difference as it stands now, or undefined when the two sides agree. A key of the
    * partition key alone stands for the partition's static cells, so only those are compared.
    */
-  private async recheck(key: ReadonlyMap<string, unknown>, readerOptions: RowReaderOptions): Promise<Omit<RowDifference, 'token'> | undefined> {
-    const { source, target, table, plan } = this.context;
-    const [s, t] = await Promise.all([readRow(source, table, key, this.withWritetime, readerOptions), readRow(target, table, key, this.withWritetime, readerOptions)]);
+  private async recheck(key: ReadonlyMap<string, unknown>, readerOptions: RowReaderOptions, compare: CompareMode = this.context.plan.compare): Promise<Omit<RowDifference, 'token'> | undefined> {
+    const { source, target, table } = this.context;
+    const withWritetime = compare === 'values+writetime';
+    const [s, t] = await Promise.all([readRow(source, table, key, withWritetime, readerOptions), readRow(target, table, key, withWritetime, readerOptions)]);
     if (!s && !t) return undefined;
     if (!t) return { kind: 'missing', key, columns: [] };
     if (!s) return { kind: 'extra', key, columns: [] };
-    const settings = { compare: plan.compare, ...this.floor() };
+    const settings = { compare, ...this.floor() };
     const columns = isStaticKey(table, key) ? diffColumns(this.staticColumns, s, t, settings) : diffRow(table, s, t, { ...settings, includeStatic: true });
     return columns.length === 0 ? undefined : { kind: 'mismatched', key, columns };
   }
@@ -387,13 +464,15 @@ function isStaticKey(table: TableSchema, key: ReadonlyMap<string, unknown>): boo
  * where a delete timed "now" would hide it. A row whose write time cannot be read (key columns
  * only) is left alone. The reason when it is not deleted, undefined when it is (or is gone).
  */
-async function deleteExtraRow(target: cassandra.Client, table: TableSchema, key: ReadonlyMap<string, unknown>, readerOptions: RowReaderOptions): Promise<string | undefined> {
+async function deleteExtraRow(target: cassandra.Client, table: TableSchema, key: ReadonlyMap<string, unknown>, readerOptions: RowReaderOptions): Promise<Refusal | undefined> {
   const row = await readRow(target, table, key, true, readerOptions);
   if (!row) return undefined;
   const staticOnly = isStaticKey(table, key);
   const columns = table.columns.filter((c) => (staticOnly ? c.kind === 'static' : c.kind === 'regular'));
   const newest = newestWriteTime(row, columns.map((c) => c.name));
-  if (newest === undefined) return 'the row has only key columns, whose write time cannot be read: a delete could hide a newer write, so it is left alone';
+  if (newest === undefined) {
+    return { reason: 'the row has only key columns, whose write time cannot be read: a delete could hide a newer write, so it is left alone (--source-wins deletes it above now)', newerOnTarget: true };
+  }
   const keyColumns = [...table.partitionKey, ...(staticOnly ? [] : table.clustering)];
   const deleted = staticOnly ? `${columns.map((c) => quoteIdentifier(c.name)).join(', ')} ` : '';
   const cql =
@@ -408,9 +487,15 @@ async function deleteExtraRow(target: cassandra.Client, table: TableSchema, key:
     return undefined;
   } catch (error) {
     const verdict = classifyWriteError(error);
-    if (verdict.action === 'reject' && !readerOptions.signal.aborted) return `the target refused the delete: ${verdict.reason}`;
+    if (verdict.action === 'reject' && !readerOptions.signal.aborted) return { reason: `the target refused the delete: ${verdict.reason}`, newerOnTarget: false };
     throw error;
   }
+}
+
+/** Why repair left a row as it was; `newerOnTarget`: the target holds something newer or unreadable, which --source-wins may override. */
+interface Refusal {
+  readonly reason: string;
+  readonly newerOnTarget: boolean;
 }
 
 function newestWriteTime(row: ScannedRow, columns: readonly string[]): bigint | undefined {
@@ -470,14 +555,24 @@ function assembleReport(
     differences,
     remaining,
     changedWhileCompared: sumOf(ordered, (d) => d.changed),
+    // Done records written before unsettled rows existed hold none.
+    unsettled: sumOf(ordered, (d) => d.unsettled ?? 0),
+    unsettledExamples: ordered.flatMap((d) => d.unsettledExamples ?? []).slice(0, maxExamples),
     examples: ordered.flatMap((d) => d.examples).slice(0, maxExamples),
     ...(repairs
-      ? { repair: { attempted: sumOf(ordered, (d) => d.repairAttempted), fixed: fixed.missing + fixed.extra + fixed.mismatched, notFixed: ordered.flatMap((d) => d.notFixed).slice(0, maxExamples) } }
+      ? {
+          repair: {
+            attempted: sumOf(ordered, (d) => d.repairAttempted),
+            fixed: fixed.missing + fixed.extra + fixed.mismatched,
+            notFixed: ordered.flatMap((d) => d.notFixed).slice(0, maxExamples),
+            ...(plan.sourceWins ? { sourceWins: ordered.flatMap((d) => d.sourceWins ?? []).slice(0, maxExamples), sourceWon: sumOf(ordered, (d) => d.sourceWon ?? 0) } : {}),
+          },
+        }
       : {}),
     seconds,
     rowsPerSecond: seconds > 0 ? local.rows / seconds : 0,
     thisProcess: { ranges: local.ranges, rowsCompared: local.rows },
-    clean: remaining.missing + remaining.extra + remaining.mismatched === 0,
+    clean: remaining.missing + remaining.extra + remaining.mismatched === 0 && sumOf(ordered, (d) => d.unsettled ?? 0) === 0,
   };
 }
 
@@ -495,13 +590,13 @@ async function repairRow(
   readerOptions: RowReaderOptions,
   floor: () => { minTimestampUs?: bigint },
   dualWritesSinceMs: number | undefined,
-): Promise<string | undefined> {
+): Promise<Refusal | undefined> {
   const read = await readSourceCells(source, table, key, readerOptions);
   if (!read) return undefined;
   const keyOnly = !table.clustering.some((c) => read.row.values.get(c.name) == null) && table.columns.every((c) => c.kind !== 'regular' || read.row.values.get(c.name) == null);
   if (keyOnly && dualWritesSinceMs === undefined) {
     // Its row marker's write time cannot be read; a guess newer than a delete still on its way would revive the row.
-    return 'the row has only key columns, whose write time cannot be read: pass --dual-writes-since to repair it';
+    return { reason: 'the row has only key columns, whose write time cannot be read: pass --dual-writes-since to repair it', newerOnTarget: true };
   }
   const name = formatPrimaryKey(table, key);
   // A list the target holds at the source's write time is not written again (list-write-times.ts).
@@ -529,9 +624,9 @@ async function repairRow(
         }),
       },
     ]);
-    return refused[0]?.reason;
+    return refused[0] ? { reason: refused[0].reason, newerOnTarget: false } : undefined;
   } catch (error) {
-    if (error instanceof RecordRejectedError) return error.message;
+    if (error instanceof RecordRejectedError) return { reason: error.message, newerOnTarget: false };
     throw error;
   }
 }
@@ -547,8 +642,17 @@ function describe(table: TableSchema, difference: Omit<RowDifference, 'token'>):
   return {
     kind: difference.kind,
     key: formatPrimaryKey(table, difference.key),
-    columns: difference.columns.map((c) => ({ column: c.column, kind: c.kind, source: shorten(formatCqlValue(c.source)), target: shorten(formatCqlValue(c.target)) })),
+    columns: difference.columns.map((c) => {
+      const format = c.kind === 'ttl' ? formatExpiry : formatCqlValue;
+      return { column: c.column, kind: c.kind, source: shorten(format(c.source)), target: shorten(format(c.target)) };
+    }),
   };
+}
+
+/** An expiry second (or one per element) as an instant; null: never expires. */
+function formatExpiry(expiry: unknown): string {
+  if (Array.isArray(expiry)) return `[${expiry.map(formatExpiry).join(', ')}]`;
+  return typeof expiry === 'number' ? new Date(expiry * 1000).toISOString() : 'never';
 }
 
 /** Reports (and the done records in Kafka that carry them) show the start of a long value, and its length. */

@@ -11,7 +11,7 @@ export interface DifferenceExample {
   readonly key: string;
   /** Why repair left it as it is. */
   readonly reason?: string;
-  readonly columns: readonly { column: string; kind: 'value' | 'writetime'; source: string; target: string }[];
+  readonly columns: readonly { column: string; kind: 'value' | 'writetime' | 'ttl'; source: string; target: string }[];
 }
 
 /**
@@ -23,6 +23,8 @@ export interface ValidationPlan extends PlanRecord {
   readonly compare: CompareMode;
   readonly repair: boolean;
   readonly repairExtra: boolean;
+  /** --source-wins (absent in plans made before it existed). */
+  readonly sourceWins?: boolean;
   /** Percent of the ring's ranges in the plan (100: all). */
   readonly samplePercent: number;
   /** Ranges of the whole ring before sampling. */
@@ -40,12 +42,18 @@ export interface RangeComparison extends DoneRecord {
   readonly changed: number;
   /** Differences still there when read again. */
   readonly differences: DifferenceCounts;
+  /** Rows that still differed while the sinks were behind: not judged (absent in records made before it existed). */
+  readonly unsettled?: number;
+  readonly unsettledExamples?: readonly DifferenceExample[];
   readonly repairAttempted: number;
   /** Differences repair fixed, by kind. */
   readonly fixed: DifferenceCounts;
   /** The first few differences of the range, and the rows repair could not fix. */
   readonly examples: readonly DifferenceExample[];
   readonly notFixed: readonly DifferenceExample[];
+  /** Rows --source-wins wrote, with the timestamp used (the first few), and how many. */
+  readonly sourceWins?: readonly { readonly kind: DifferenceKind; readonly key: string; readonly timestampUs: string }[];
+  readonly sourceWon?: number;
 }
 
 /** A finished validation's outcome, published once every range is compared: what `tandem status` reads. */
@@ -59,6 +67,8 @@ export interface ValidationResult extends ResultRecord {
   readonly differences: DifferenceCounts;
   /** Left after repair. */
   readonly remaining: DifferenceCounts;
+  /** Rows not judged because the sinks were behind; the result is not clean while any are. */
+  readonly unsettled?: number;
   readonly clean: boolean;
 }
 

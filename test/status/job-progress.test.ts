@@ -80,6 +80,10 @@ describe('validation progress', () => {
     // `tandem validate` counts what remains per kind.
     fold.apply(JSON.stringify({ type: 'result', planId: 'p', finishedAtMs: 2_500, clean: false, differences, remaining: { missing: 1, extra: 0, mismatched: 1 } }), 15);
     expect(fold.status()!.result).toMatchObject({ finishedAtMs: 2_500, remaining: 2 });
+    expect(fold.status()!.result!.unsettled).toBeUndefined();
+    // Rows not judged while the sinks were behind travel in the result too.
+    fold.apply(JSON.stringify({ type: 'result', planId: 'p', finishedAtMs: 3_000, clean: false, differences, remaining: 0, unsettled: 4 }), 16);
+    expect(fold.status()!.result).toMatchObject({ finishedAtMs: 3_000, clean: false, remaining: 0, unsettled: 4 });
   });
 
   it('takes a result without a plan as it is, with the Kafka time when it has none', () => {

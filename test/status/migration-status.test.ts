@@ -85,6 +85,12 @@ describe('migration phase and gates', () => {
     expect(gateOf(stale, 'validation-clean')).toMatchObject({ pass: false, reason: 'ks.t: clean, but finished before the backfill b1 completed: validate again' });
     const dirty = { ...ready, validation: [validation({}, 3_000, false)] };
     expect(gateOf(dirty, 'validation-clean')).toMatchObject({ pass: false, reason: 'ks.t: 2 missing, 0 extra, 0 mismatched, 2 remaining (job v1)' });
+    // Rows not judged while the sinks were behind keep the gate shut, and it says why.
+    const unsettled = validation({ result: { finishedAtMs: 3_000, clean: false, rowsCompared: 100, differences: noDifferences, remaining: 0, unsettled: 3 } });
+    expect(gateOf({ ...ready, validation: [unsettled] }, 'validation-clean')).toMatchObject({
+      pass: false,
+      reason: 'ks.t: 0 missing, 0 extra, 0 mismatched, 0 remaining, 3 rows unsettled (the sinks were behind) (job v1)',
+    });
     // The last one to finish counts: a clean run after a dirty one passes, a dirty one after a clean one fails.
     expect(gateOf({ ...ready, validation: [validation({}, 3_000, false), validation({ job: 'v2' }, 4_000, true)] }, 'validation-clean').pass).toBe(true);
     expect(gateOf({ ...ready, validation: [validation({}, 4_000, false), validation({ job: 'v2' }, 3_000, true)] }, 'validation-clean').pass).toBe(false);

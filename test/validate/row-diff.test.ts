@@ -143,3 +143,39 @@ describe('diffRow with the Keyspaces timestamp floor (minTimestampUs)', () => {
     expect(diffRow(profiles, source, target, withTimes)).toHaveLength(1);
   });
 });
+
+describe('diffRow on remaining TTLs (values+writetime)', () => {
+  /** A row read at `readAtMs` whose cells carry these TTLs (seconds left then; null: none). */
+  const read = (readAtMs: number, cells: Record<string, unknown>, ttls: Record<string, number | null | (number | null)[]>) => ({
+    ...row(1n, { ...key, ...cells }, Object.fromEntries(Object.keys(cells).map((name) => [name, Array.isArray(ttls[name]) ? (ttls[name] as unknown[]).map(() => 10n) : 10n]))),
+    ttls: new Map(Object.entries(ttls)),
+    readAtMs,
+  });
+
+  it('matches cells that expire at the same moment, read at different moments', () => {
+    const source = read(1_000_000, { name: 'Ann' }, { name: 100 });
+    expect(diffRow(profiles, source, read(1_030_000, { name: 'Ann' }, { name: 70 }), withTimes)).toEqual([]);
+    // Whole seconds on each side: within the stated tolerance.
+    expect(diffRow(profiles, source, read(1_000_500, { name: 'Ann' }, { name: 98 }), withTimes)).toEqual([]);
+  });
+
+  it('reports a TTL counted from the wrong moment, and a cell that expires on one side only', () => {
+    const source = read(1_000_000, { name: 'Ann', score: 5n }, { name: 100, score: null });
+    const target = read(1_000_000, { name: 'Ann', score: 5n }, { name: 160, score: 30 });
+    expect(diffRow(profiles, source, target, withTimes)).toEqual([
+      { column: 'name', kind: 'ttl', source: 1_100, target: 1_160 },
+      { column: 'score', kind: 'ttl', source: null, target: 1_030 },
+    ]);
+  });
+
+  it('compares TTLs per element, a non-frozen list by its longest, and not at all without write times', () => {
+    const source = read(0, { tags: new Set(['a', 'b']), history: [1, 2] }, { tags: [50, null], history: [20, 40] });
+    expect(diffRow(profiles, source, read(0, { tags: new Set(['a', 'b']), history: [1, 2] }, { tags: [50, null], history: [40, 40] }), withTimes)).toEqual([]);
+    const other = read(0, { tags: new Set(['a', 'b']), history: [1, 2] }, { tags: [50, 50], history: [40, null] });
+    expect(diffRow(profiles, source, other, withTimes).map((d) => [d.column, d.kind])).toEqual([
+      ['history', 'ttl'],
+      ['tags', 'ttl'],
+    ]);
+    expect(diffRow(profiles, source, other, values)).toEqual([]);
+  });
+});
