@@ -12,6 +12,7 @@ import { JobLog, planOrJoin, planRanges, runRangeTasks } from '../jobs/index.js'
 import { BackfillWriter, type RowRejection } from './backfill-writer.js';
 import type { BackfillResult, JobPlan, RangeDone } from './backfill-records.js';
 import { keyspacesTimestampFloorUs } from './cell-writes.js';
+import { TargetCellReader } from './target-cell-reader.js';
 import { copyRange, type RangeCopyOptions } from './range-copier.js';
 import { readPartitionerClass, readRingTokens } from './ring-reader.js';
 import { partitionerFromClassName, TokenRangePlanner } from './token-range-planner.js';
@@ -219,6 +220,7 @@ async function work(
       planner,
       writer,
       targetLists,
+      targetCells: new TargetCellReader(target),
       pageSize: options.pageSize,
       groups: { maxRows: config.sink.batchMaxRows, maxBytes: config.sink.batchMaxBytes, acrossPartitions },
       rowLimitBytes: config.target.profile === 'keyspaces' ? keyspacesRowLimitBytes : undefined,

@@ -61,6 +61,11 @@ export interface CellWriteOptions {
    * it again would store its elements twice.
    */
   readonly targetListWriteTimes?: ListWriteTimes | undefined;
+  /**
+   * Columns not written at all: those whose source cells lie below `minTimestampUs` while the target
+   * holds something newer than them (see floorConflicts).
+   */
+  readonly skipColumns?: ReadonlySet<string> | undefined;
 }
 
 /** One statement to run on the target; params are bound with the driver's `useBigIntAsLong` encoding. */
@@ -124,6 +129,7 @@ export function cellWrites(table: TableSchema, row: SourceRow, options: CellWrit
     const value = row.values.get(column.name);
     if (value == null) continue;
     if (column.kind === 'regular') liveRegularCells += 1;
+    if (options.skipColumns?.has(column.name)) continue;
     for (const cell of readCells(column, value, row.writetimes.get(column.name) ?? null, row.ttls.get(column.name) ?? null, elapsedSeconds, clamp)) {
       if (column.type.kind === 'list' && !column.type.frozen && listAlreadyWritten(options.targetListWriteTimes, column.name, cell.timestampUs)) continue;
       cells.push(cell);
@@ -208,4 +214,77 @@ function buildStatementText(table: TableSchema, keys: readonly ColumnSchema[], g
     return a.kind === 'field' ? `${column}.${quoteIdentifier(a.field)} = ?` : `${column} = ?`;
   });
   return `UPDATE ${name} ${using} SET ${set.join(', ')} WHERE ${keys.map((c) => `${quoteIdentifier(c.name)} = ?`).join(' AND ')}`;
+}
+
+/** What the target holds of a row's columns: WRITETIME per column, and the values themselves. */
+export interface TargetCells {
+  /** WRITETIME as Cassandra returns it; absent for a column whose write times the target cannot tell (a collection on a cluster without CASSANDRA-8877). */
+  readonly writetimes: ReadonlyMap<string, WriteTimes>;
+  readonly values: ReadonlyMap<string, unknown>;
+}
+
+/** A column whose old source cells would be raised to the Keyspaces floor over something newer on the target. */
+export interface FloorConflict {
+  readonly column: string;
+  /** The oldest source write time that would have been raised. */
+  readonly sourceUs: bigint;
+  /** The target's newest write time of the column; undefined when the target cannot tell it and holds another value. */
+  readonly targetUs: bigint | undefined;
+}
+
+/**
+ * The columns of a source row with a live cell older than `minTimestampUs` (Keyspaces' floor):
+ * cellWrites raises such cells to the floor, so each may land above a newer target write.
+ */
+export function columnsBelowFloor(table: TableSchema, row: SourceRow, minTimestampUs: bigint, includeStatic: boolean): string[] {
+  const isStaticOnly = table.clustering.some((c) => row.values.get(c.name) == null);
+  return table.columns
+    .filter((c) => (c.kind === 'static' ? includeStatic : c.kind === 'regular' && !isStaticOnly) && row.values.get(c.name) != null)
+    .filter((c) => oldestOf(row.writetimes.get(c.name) ?? null) !== undefined && oldestOf(row.writetimes.get(c.name) ?? null)! < minTimestampUs)
+    .map((c) => c.name);
+}
+
+/**
+ * Which of `columns` (from columnsBelowFloor) the target holds a newer write of than the source's
+ * oldest cell that would be raised: raising it to the floor would overwrite that write (or, for a
+ * collection written whole, delete newer elements with its tombstone at floor − 1). Such a column
+ * is left as the target holds it and reported. Where the target cannot tell a collection's write
+ * times, a target value that differs from the source's counts as newer: the copy cannot tell, and
+ * must not guess over it. Tombstones have no readable write time: a delete older than the floor
+ * that reached only the target is not seen here (validation finds the row).
+ */
+export function floorConflicts(row: SourceRow, columns: readonly string[], target: TargetCells | undefined): FloorConflict[] {
+  if (!target) return [];
+  const conflicts: FloorConflict[] = [];
+  for (const name of columns) {
+    const sourceUs = oldestOf(row.writetimes.get(name) ?? null);
+    const targetValue = target.values.get(name) ?? null;
+    if (sourceUs === undefined || targetValue === null) continue;
+    if (!target.writetimes.has(name)) {
+      if (!sameValue(row.values.get(name), targetValue)) conflicts.push({ column: name, sourceUs, targetUs: undefined });
+      continue;
+    }
+    const targetUs = newestOf(target.writetimes.get(name) ?? null);
+    if (targetUs !== undefined && targetUs > sourceUs) conflicts.push({ column: name, sourceUs, targetUs });
+  }
+  return conflicts;
+}
+
+function oldestOf(times: WriteTimes): bigint | undefined {
+  let oldest: bigint | undefined;
+  for (const t of Array.isArray(times) ? times : [times]) if (t != null && (oldest === undefined || BigInt(t) < oldest)) oldest = BigInt(t);
+  return oldest;
+}
+
+function newestOf(times: WriteTimes): bigint | undefined {
+  let newest: bigint | undefined;
+  for (const t of Array.isArray(times) ? times : [times]) if (t != null && (newest === undefined || BigInt(t) > newest)) newest = BigInt(t);
+  return newest;
+}
+
+/** Driver values compared by their JSON-like text: enough to tell "the target holds the source's value" from "something else". */
+function sameValue(a: unknown, b: unknown): boolean {
+  const text = (v: unknown): string =>
+    JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x instanceof Map ? [...x] : x instanceof Set ? [...x] : Buffer.isBuffer(x) ? x.toString('hex') : x));
+  return text(a) === text(b);
 }

@@ -8,7 +8,11 @@ export {
 } from './token-range-planner.js';
 export {
   cellWrites,
+  columnsBelowFloor,
+  floorConflicts,
   keyspacesTimestampFloorUs,
+  type FloorConflict,
+  type TargetCells,
   type CellWrite,
   type CellWriteOptions,
   type SourceRow,

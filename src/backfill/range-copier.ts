@@ -7,7 +7,8 @@ import { measureRow } from '../schema/row-size.js';
 import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
 import { retryTransient } from '../sink/write-errors.js';
 import { Aborted, type BackfillWriter, type RowRejection, type RowWrites } from './backfill-writer.js';
-import { cellWrites, type CellWriteOptions, type SourceRow } from './cell-writes.js';
+import { cellWrites, columnsBelowFloor, floorConflicts, type CellWriteOptions, type FloorConflict, type SourceRow } from './cell-writes.js';
+import type { TargetCellReader } from './target-cell-reader.js';
 import { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
 import { partitionKeyOf, rowFromValues, scanCql, scanWidth } from './scan-query.js';
 import type { TokenRangePlanner, TokenRange } from './token-range-planner.js';
@@ -26,6 +27,8 @@ export interface RangeCopyOptions {
   readonly signal: AbortSignal;
   /** Reads the target's list element write times, so a row copied again does not double its lists; absent: lists unguarded. */
   readonly targetLists?: ListWriteTimesReader | undefined;
+  /** Reads the target's cells before old source cells are raised to `minTimestampUs`; needed when that is set. */
+  readonly targetCells?: TargetCellReader | undefined;
   /** Told of each read that failed and will be retried. */
   readonly onReadRetry?: (reason: string, attempt: number) => void;
   /** Told of rows as their writes finish, for progress. */
@@ -109,6 +112,7 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
     rowsRead += result.rows.length;
 
     const listTimes = await readTargetListTimes(options, rows.map((r) => r.row));
+    const floorHeld = await readFloorConflicts(options, rows.map((r) => r.row));
     const groups = groupRows(rows, options.groups);
     const outcomes = await Promise.all(
       groups.map((group) => {
@@ -117,7 +121,8 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
           const cells = options.cells();
           return group.map(({ row }) => {
             try {
-              return { key: row.key, writes: cellWrites(table, row.source, { ...cells, readAtMs, nowMs, includeStatic: row.includeStatic, targetListWriteTimes: listTimes.get(row) }) };
+              const skipColumns = floorHeld.get(row)?.columns;
+              return { key: row.key, writes: cellWrites(table, row.source, { ...cells, readAtMs, nowMs, includeStatic: row.includeStatic, targetListWriteTimes: listTimes.get(row), skipColumns }) };
             } catch (error) {
               if (!(error instanceof RecordRejectedError)) throw error;
               rejectedWhileBuilding.set(row, { key: row.key(), reason: error.message });
@@ -128,6 +133,13 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
         return options.writer.writeGroup(group.length, build).then((refused) => {
           const failed = new Set([...rejectedWhileBuilding.keys(), ...refused.map((r) => group[r.index]!.row)]);
           const rejected = [...rejectedWhileBuilding.values(), ...refused.filter((r) => !rejectedWhileBuilding.has(group[r.index]!.row)).map(({ key, reason }) => ({ key, reason }))];
+          // Copied but for the columns the target holds newer: reported, so the copy is not taken as whole.
+          for (const { row } of group) {
+            const held = floorHeld.get(row);
+            if (!held || failed.has(row)) continue;
+            failed.add(row);
+            rejected.push({ key: row.key(), reason: held.reason });
+          }
           const written = group.filter((g) => g.row.isRow && !failed.has(g.row)).length;
           rowsWritten += written;
           options.onRows?.(written);
@@ -171,6 +183,48 @@ async function readTargetListTimes(options: RangeCopyOptions, items: readonly Co
     );
   }
   return found;
+}
+
+/**
+ * Margin over the floor of the moment of this check: statements are built later, when the floor
+ * has risen a little, so cells just above it now are checked too.
+ */
+const floorCheckMarginUs = 3_600_000_000n;
+
+/**
+ * For items with cells old enough to be raised to the target's timestamp floor: the columns the
+ * target holds newer than them, which the copy leaves alone (floorConflicts), and why. One read
+ * of the target per such item; nothing without a floor (any target but Amazon Keyspaces).
+ */
+async function readFloorConflicts(options: RangeCopyOptions, items: readonly CopyItem[]): Promise<ReadonlyMap<CopyItem, { columns: ReadonlySet<string>; reason: string }>> {
+  const held = new Map<CopyItem, { columns: ReadonlySet<string>; reason: string }>();
+  const floor = options.cells().minTimestampUs;
+  const reader = options.targetCells;
+  if (floor === undefined || !reader) return held;
+  const { table } = options;
+  const reads = items.flatMap((item) => {
+    const names = new Set(columnsBelowFloor(table, item.source, floor + floorCheckMarginUs, item.includeStatic));
+    return names.size > 0 ? [{ item, columns: table.columns.filter((c) => names.has(c.name)) }] : [];
+  });
+  for (let i = 0; i < reads.length; i += listReadsInFlight) {
+    await Promise.all(
+      reads.slice(i, i + listReadsInFlight).map(async ({ item, columns }) => {
+        const staticOnly = table.clustering.some((c) => item.source.values.get(c.name) == null);
+        const keyColumns = staticOnly ? table.partitionKey : [...table.partitionKey, ...table.clustering];
+        const target = await retried(options, () => reader.read(table, columns, keyColumns, keyColumns.map((c) => item.source.values.get(c.name))));
+        const conflicts = floorConflicts(item.source, columns.map((c) => c.name), target);
+        if (conflicts.length > 0) held.set(item, { columns: new Set(conflicts.map((c) => c.column)), reason: describeFloorConflicts(conflicts) });
+      }),
+    );
+  }
+  return held;
+}
+
+/** Why columns were left as the target holds them, for the report. */
+export function describeFloorConflicts(conflicts: readonly FloorConflict[]): string {
+  const at = (us: bigint) => new Date(Number(us / 1000n)).toISOString();
+  const each = conflicts.map((c) => `${c.column} (source ${at(c.sourceUs)}, target ${c.targetUs === undefined ? 'another value, write time unreadable' : at(c.targetUs)})`);
+  return `kept the target's newer ${each.join(', ')}: the source's cells are older than Amazon Keyspaces' 2-day timestamp floor, and writing them at it would overwrite the newer target write`;
 }
 
 /** Runs a read until it succeeds, retrying what may pass (timeouts, a node away) with backoff. */

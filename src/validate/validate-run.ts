@@ -3,7 +3,9 @@ import { setMaxListeners } from 'node:events';
 import cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import { BackfillWriter } from '../backfill/backfill-writer.js';
-import { cellWrites, keyspacesTimestampFloorUs } from '../backfill/cell-writes.js';
+import { cellWrites, columnsBelowFloor, floorConflicts, keyspacesTimestampFloorUs, type FloorConflict, type SourceRow } from '../backfill/cell-writes.js';
+import { describeFloorConflicts } from '../backfill/range-copier.js';
+import { TargetCellReader } from '../backfill/target-cell-reader.js';
 import { readPartitionerClass, readRingTokens } from '../backfill/ring-reader.js';
 import { partitionerFromClassName, TokenRangePlanner, type TokenRange } from '../backfill/token-range-planner.js';
 import type { TandemConfig } from '../config/index.js';
@@ -292,11 +294,13 @@ class RangeComparer {
   private readonly staticColumns: TableSchema['columns'];
   private readonly withWritetime: boolean;
   private readonly targetLists: ListWriteTimesReader;
+  private readonly targetCells: TargetCellReader;
 
   constructor(private readonly context: RangeComparerContext) {
     this.staticColumns = context.table.columns.filter((c) => c.kind === 'static');
     this.withWritetime = context.plan.compare === 'values+writetime';
     this.targetLists = new ListWriteTimesReader(context.target, warnListGuardUnavailable(context.log, 'target'));
+    this.targetCells = new TargetCellReader(context.target);
   }
 
   /**
@@ -373,7 +377,19 @@ class RangeComparer {
       if (now.kind === 'extra' ? !plan.repairExtra : !plan.repair) return;
       outcome.repairAttempted += 1;
       let refusal =
-        now.kind === 'extra' ? await deleteExtraRow(target, table, now.key, readerOptions) : await repairRow(source, writer!, this.targetLists, table, now.key, readerOptions, () => this.floor(), plan.dualWritesSinceMs ?? undefined);
+        now.kind === 'extra' ? await deleteExtraRow(target, table, now.key, readerOptions) : await repairRow(
+              {
+                source,
+                writer: writer!,
+                targetLists: this.targetLists,
+                targetCells: this.targetCells,
+                table,
+                readerOptions,
+                floor: () => this.floor(),
+                dualWritesSinceMs: plan.dualWritesSinceMs ?? undefined,
+              },
+              now.key,
+            );
       let after = refusal ? now : await this.recheck(now.key, readerOptions);
       if (after && !refusal) {
         refusal = {
@@ -581,16 +597,21 @@ function assembleReport(
  * and TTL; the reason when it cannot, undefined when written (or gone from the source since: the
  * pipeline carries that delete to the target).
  */
-async function repairRow(
-  source: cassandra.Client,
-  writer: BackfillWriter,
-  targetLists: ListWriteTimesReader,
-  table: TableSchema,
-  key: ReadonlyMap<string, unknown>,
-  readerOptions: RowReaderOptions,
-  floor: () => { minTimestampUs?: bigint },
-  dualWritesSinceMs: number | undefined,
-): Promise<Refusal | undefined> {
+/** What repairing a row needs besides its key. */
+interface RepairContext {
+  readonly source: cassandra.Client;
+  readonly writer: BackfillWriter;
+  readonly targetLists: ListWriteTimesReader;
+  readonly targetCells: TargetCellReader;
+  readonly table: TableSchema;
+  readonly readerOptions: RowReaderOptions;
+  /** The target's timestamp floor now (Amazon Keyspaces), if it has one. */
+  readonly floor: () => { minTimestampUs?: bigint };
+  readonly dualWritesSinceMs: number | undefined;
+}
+
+async function repairRow(context: RepairContext, key: ReadonlyMap<string, unknown>): Promise<Refusal | undefined> {
+  const { source, writer, targetLists, table, readerOptions, floor, dualWritesSinceMs } = context;
   const read = await readSourceCells(source, table, key, readerOptions);
   if (!read) return undefined;
   const keyOnly = !table.clustering.some((c) => read.row.values.get(c.name) == null) && table.columns.every((c) => c.kind !== 'regular' || read.row.values.get(c.name) == null);
@@ -610,6 +631,7 @@ async function repairRow(
           readerOptions.signal,
           readerOptions.onRetry,
         );
+  const held = await floorConflictsOnTarget(context, read.row, staticOnly);
   try {
     const refused = await writer.writeGroup(1, (nowMs) => [
       {
@@ -620,15 +642,35 @@ async function repairRow(
           includeStatic: true,
           keyOnlyRowTimestampUs: BigInt(dualWritesSinceMs ?? 0) * 1000n,
           targetListWriteTimes,
+          skipColumns: new Set(held.map((c) => c.column)),
           ...floor(),
         }),
       },
     ]);
-    return refused[0] ? { reason: refused[0].reason, newerOnTarget: false } : undefined;
+    if (refused[0]) return { reason: refused[0].reason, newerOnTarget: false };
+    return held.length > 0 ? { reason: describeFloorConflicts(held), newerOnTarget: true } : undefined;
   } catch (error) {
     if (error instanceof RecordRejectedError) return { reason: error.message, newerOnTarget: false };
     throw error;
   }
+}
+
+/** The columns repair must leave alone: old cells the floor would raise over a newer target write (floorConflicts). */
+async function floorConflictsOnTarget(context: RepairContext, row: SourceRow, staticOnly: boolean): Promise<FloorConflict[]> {
+  const { minTimestampUs } = context.floor();
+  if (minTimestampUs === undefined) return [];
+  const { table } = context;
+  // A margin: the statements are built a moment later, when the floor has risen a little.
+  const names = columnsBelowFloor(table, row, minTimestampUs + 3_600_000_000n, true);
+  if (names.length === 0) return [];
+  const columns = table.columns.filter((c) => names.includes(c.name));
+  const keyColumns = staticOnly ? table.partitionKey : [...table.partitionKey, ...table.clustering];
+  const target = await retryTransient(
+    () => context.targetCells.read(table, columns, keyColumns, keyColumns.map((c) => row.values.get(c.name))),
+    context.readerOptions.signal,
+    context.readerOptions.onRetry,
+  );
+  return floorConflicts(row, names, target);
 }
 
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellWrites, keyspacesTimestampFloorUs, type CellWriteOptions, type SourceRow, type Ttls, type WriteTimes } from '../../src/backfill/index.js';
+import { cellWrites, columnsBelowFloor, floorConflicts, keyspacesTimestampFloorUs, type CellWriteOptions, type SourceRow, type Ttls, type WriteTimes } from '../../src/backfill/index.js';
 import { buildTableSchema } from '../../src/cql/index.js';
 import { RecordRejectedError } from '../../src/errors.js';
 import { column, userActivity } from '../helpers/tables.js';
@@ -209,6 +209,26 @@ describe('cellWrites with a minimum timestamp (Amazon Keyspaces)', () => {
   it('raises a key-only row\'s timestamp to the floor too', () => {
     const row = sourceRow({ user_id: 'u1', activity_time: at }, {});
     expect(cellWrites(userActivity, row, { ...options, minTimestampUs: 100n })[0]!.params).toEqual(['u1', at, 100n]);
+  });
+
+  it('finds the columns with a cell below the floor, and those the target holds newer than it, which it then leaves out', () => {
+    const row = sourceRow({ pk: 'p', ck: 1 }, { a: ['x', 5n, null], b: [1, 500n, null], st: [new Set(['q', 'r']), [4n, 600n], [null, null]], s: ['static', 7n, null] });
+    expect(columnsBelowFloor(rich, row, 100n, true)).toEqual(['a', 's', 'st']);
+    expect(columnsBelowFloor(rich, row, 100n, false)).toEqual(['a', 'st']);
+    const target = {
+      values: new Map<string, unknown>([['a', 'newer'], ['s', 'static'], ['st', new Set(['q'])]]),
+      writetimes: new Map([['a', 50n], ['s', 7n], ['st', [3n]]]),
+    };
+    // a: the target's 50 is newer than the source's 5; s: the same write; st: older than the oldest raised element.
+    expect(floorConflicts(row, ['a', 's', 'st'], target)).toEqual([{ column: 'a', sourceUs: 5n, targetUs: 50n }]);
+    // A collection whose write times the target cannot tell counts as newer when its value differs.
+    const unreadable = { values: target.values, writetimes: new Map([['a', 1n], ['s', 7n]]) };
+    expect(floorConflicts(row, ['a', 's', 'st'], unreadable)).toEqual([{ column: 'st', sourceUs: 4n, targetUs: undefined }]);
+    // Nothing on the target: nothing to keep.
+    expect(floorConflicts(row, ['a'], { values: new Map(), writetimes: new Map() })).toEqual([]);
+    const writes = cellWrites(rich, row, { ...options, minTimestampUs: 100n, skipColumns: new Set(['a']) });
+    expect(writes.map((w) => w.cql).join('\n')).not.toContain('"a"');
+    expect(writes.map((w) => w.cql).join('\n')).toContain('"b"');
   });
 
   it('computes the floor as 2 days before now plus a margin, in microseconds', () => {
