@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import type { ClusterConfig } from '../../src/config/index.js';
+
+/**
+ * The clients users have, outside Tandem: `kcat` (Debian) publishes what an application would,
+ * `cqlsh` (PyPI) reads what either cluster really holds. `.ci/run` installs both. They catch what
+ * Tandem's own clients would hide (a header only Tandem's producer adds, a value its driver
+ * decodes kindly).
+ */
+function run(command: string, args: readonly string[], input: string | undefined, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(command, [...args], { timeout: 60_000, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(new Error(`${command} is not installed: .ci/run installs it (kcat from Debian, cqlsh from PyPI)`));
+      else if (error) reject(new Error(`${command} ${args.join(' ')} failed: ${stderr || error.message}`));
+      else resolve(stdout);
+    });
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+export interface KcatRecord {
+  readonly key?: string;
+  readonly value: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Publishes each record with `kcat -P`, one call per record so each keeps its own key and headers. */
+export async function kcatProduce(brokers: readonly string[], topic: string, records: readonly KcatRecord[]): Promise<void> {
+  for (const record of records) {
+    const args = ['-P', '-b', brokers.join(','), '-t', topic, '-c', '1'];
+    if (record.key !== undefined) args.push('-k', record.key);
+    for (const [name, value] of Object.entries(record.headers ?? {})) args.push('-H', `${name}=${value}`);
+    await run('kcat', args, `${record.value}\n`);
+  }
+}
+
+/**
+ * Runs one CQL statement with cqlsh against a cluster of the config (TLS when it has a CA file)
+ * and returns the rows it printed, each column as cqlsh shows it.
+ */
+export async function cqlsh(cluster: ClusterConfig, cql: string): Promise<Record<string, string>[]> {
+  const [host, port] = splitAddress(cluster.contactPoints[0]!);
+  const args = [host, port, '--no-color', '-e', cql];
+  const env: NodeJS.ProcessEnv = {};
+  if (cluster.auth && 'username' in cluster.auth) args.push('-u', cluster.auth.username, '-p', cluster.auth.password);
+  if (cluster.tls) {
+    args.push('--ssl');
+    if (cluster.tls.caFile) env['SSL_CERTFILE'] = cluster.tls.caFile;
+    env['SSL_VALIDATE'] = cluster.tls.rejectUnauthorized === false ? 'false' : 'true';
+  }
+  // cqlsh keeps history and settings in ~/.cassandra; a fresh home keeps runs apart.
+  env['HOME'] = tmpdir();
+  return parseCqlshTable(await run('cqlsh', args, undefined, env));
+}
+
+function splitAddress(address: string): [string, string] {
+  const at = address.lastIndexOf(':');
+  return [address.slice(0, at).replace(/^\[|\]$/g, ''), address.slice(at + 1)];
+}
+
+/** cqlsh's table: a header line, a line of dashes and plus signs, then one line per row, `|` between columns. */
+export function parseCqlshTable(output: string): Record<string, string>[] {
+  const lines = output.split('\n');
+  const rule = lines.findIndex((line) => /^-+(\+-+)*$/.test(line.trim()));
+  if (rule < 1) return [];
+  const names = lines[rule - 1]!.split('|').map((name) => name.trim());
+  const rows: Record<string, string>[] = [];
+  for (const line of lines.slice(rule + 1)) {
+    if (line.trim() === '') break;
+    const cells = line.split(' | ').map((cell) => cell.trim());
+    rows.push(Object.fromEntries(names.map((name, i) => [name, cells[i] ?? ''])));
+  }
+  return rows;
+}
