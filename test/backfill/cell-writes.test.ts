@@ -217,7 +217,7 @@ describe('cellWrites with a minimum timestamp (Amazon Keyspaces)', () => {
     expect(columnsBelowFloor(rich, row, 100n, false)).toEqual(['a', 'st']);
     const target = {
       values: new Map<string, unknown>([['a', 'newer'], ['s', 'static'], ['st', new Set(['q'])]]),
-      writetimes: new Map([['a', 50n], ['s', 7n], ['st', [3n]]]),
+      writetimes: new Map<string, WriteTimes>([['a', 50n], ['s', 7n], ['st', [3n]]]),
     };
     // a: the target's 50 is newer than the source's 5; s: the same write; st: older than the oldest raised element.
     expect(floorConflicts(row, ['a', 's', 'st'], target)).toEqual([{ column: 'a', sourceUs: 5n, targetUs: 50n }]);
