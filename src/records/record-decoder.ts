@@ -116,7 +116,9 @@ export function createRecordDecoder(table: TableSchema, mapping: TopicMapping, o
       }
       estimatedBytes += Buffer.byteLength(m.column) + byteSize(coerced);
     }
-    if (options.deletesEnabled && hasRegular && allRegularNull) {
+    // A field the mapping leaves out is a value the record carries (a column added since the table
+    // was read, a typo): counting it as null would turn an upsert into a delete of the whole row.
+    if (options.deletesEnabled && hasRegular && allRegularNull && unmappedField === undefined) {
       return { kind: 'delete', key: new Map(keyColumns.map((c) => [c, values.get(c)])), timestampUs };
     }
     return { kind: 'upsert', values, timestampUs, ttlSeconds: ttlOf(value!, keyObject, record.headers, mapping, options), estimatedBytes, unmappedField };

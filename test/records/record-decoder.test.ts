@@ -91,6 +91,23 @@ describe('record decoder', () => {
     expect(decoder({ deletesEnabled: false })(record(value)).kind).toBe('upsert');
   });
 
+  it('never deletes a row because a record carries a field no column takes (added since, dropped, mistyped): it upserts the key', () => {
+    for (const value of [
+      { user_id: 'u', activity_time: 0, page: 'home' },
+      { user_id: 'u', activity_time: 0, activty_type: 'typo' },
+      { user_id: 'u', activity_time: 0, activity_type: null, page: 'home' },
+    ]) {
+      const op = decoder()(record(value));
+      expect(op.kind).toBe('upsert');
+      if (op.kind !== 'upsert') continue;
+      expect(op.unmappedField).toBeDefined();
+      expect(op.values.get('user_id')).toBe('u');
+    }
+    // Only its key fields (or explicit nulls): the connector's delete, as before.
+    expect(decoder()(record({ user_id: 'u', activity_time: 0 })).kind).toBe('delete');
+    expect(rejection(() => decoder({ unknownFields: 'reject' })(record({ user_id: 'u', activity_time: 0, page: 'home' }))).reason).toBe('unknown-field');
+  });
+
   it('takes a key column from the record key when the value lacks it', () => {
     const op = decoder()(record({ activity_time: 0, activity_type: 'x' }, { key: { user_id: 'from-key' } }));
     expect(op.kind === 'upsert' && op.values.get('user_id')).toBe('from-key');
