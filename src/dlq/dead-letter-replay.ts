@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { abortableDelay } from '../abortable-delay.js';
 import type { TandemConfig, TopicConfig } from '../config/index.js';
 import { createCqlClient, type TableSchema } from '../cql/index.js';
-import { ConfigError, RecordRejectedError, type RecordRejection } from '../errors.js';
+import { ConfigError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import { CqlDestination, warnListGuardUnavailable, type DestinationName } from '../sink/cql-destination.js';
 import { deadLetterReplayGroup, deadLetterTopicOf, publishDeadLetter } from '../sink/dead-letter.js';
 import { OffsetCommitter } from '../sink/offset-committer.js';
@@ -93,7 +93,7 @@ export async function replayDeadLetters(options: ReplayOptions, signal: AbortSig
       op = topicDecoder(topicConfig, table, config.topics.indexOf(topicConfig))(letter.original);
     } catch (error) {
       if (error instanceof RecordRejectedError) return error;
-      throw error;
+      return new RecordRejectedError('bad-value', `the record could not be decoded: ${describeError(error)}`, { cause: error });
     }
     for (let attempt = 0; ; attempt++) {
       try {

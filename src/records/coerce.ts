@@ -110,13 +110,8 @@ function coerceNative(value: unknown, name: NativeTypeName, path: string): unkno
     case 'float':
     case 'double':
       return floatingPoint(value, name, path);
-    case 'decimal': {
-      const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-      if (typeof text !== 'string' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
-        throw new CoercionError(path, 'a decimal number or numeric string for decimal', value);
-      }
-      return types.BigDecimal.fromString(text);
-    }
+    case 'decimal':
+      return exactDecimal(value, path);
     case 'boolean':
       if (typeof value !== 'boolean') throw new CoercionError(path, 'true or false for boolean', value);
       return value;
@@ -135,7 +130,8 @@ function coerceNative(value: unknown, name: NativeTypeName, path: string): unkno
       }
       return types.TimeUuid.fromString(value);
     case 'inet':
-      if (typeof value !== 'string' || isIP(value) === 0) throw new CoercionError(path, 'an IPv4 or IPv6 address for inet', value);
+      // Node accepts an IPv6 zone (fe80::1%eth0); an inet column cannot hold one.
+      if (typeof value !== 'string' || isIP(value) === 0 || value.includes('%')) throw new CoercionError(path, 'an IPv4 or IPv6 address (without a %zone) for inet', value);
       return types.InetAddress.fromString(value);
     case 'blob':
       if (typeof value !== 'string' || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(value)) {
@@ -151,6 +147,35 @@ function coerceNative(value: unknown, name: NativeTypeName, path: string): unkno
         throw new CoercionError(path, 'a duration like "1h30m" or "P1DT2H" for duration', value);
       }
   }
+}
+
+const decimalPattern = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/** Exponents past this are refused: 1e999999 would be a million digits. */
+const maxDecimalExponent = 10_000;
+
+/**
+ * A decimal exactly as written, exponent included ("1.5e3" is 1500, "1e-7" one ten-millionth):
+ * the driver's BigDecimal.fromString ignores exponents, so it is built from its digits and scale.
+ * A positive exponent becomes trailing zeros (scale 0), so "1e5" reads back as 100000, not 1E+5.
+ * A JSON number arrives as a double: its shortest text (what String gives) is taken, so numbers
+ * with more than 17 significant digits must be sent as strings.
+ */
+function exactDecimal(value: unknown, path: string): cassandra.types.BigDecimal {
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  const match = typeof text === 'string' ? decimalPattern.exec(text.trim()) : null;
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = match ?? [];
+  if (!match || whole.length + fraction.length === 0 || Math.abs(Number(exponent)) > maxDecimalExponent) {
+    throw new CoercionError(path, 'a decimal number or numeric string for decimal', value);
+  }
+  let digits = (whole + fraction).replace(/^0+(?=\d)/, '');
+  let scale = fraction.length - Number(exponent);
+  if (scale < 0) {
+    digits = digits === '0' ? '0' : digits + '0'.repeat(-scale);
+    scale = 0;
+  }
+  // The constructor takes an Integer too (big-decimal.js); its .d.ts says number only.
+  return new types.BigDecimal(types.Integer.fromString(sign === '-' ? `-${digits}` : digits) as unknown as number, scale);
 }
 
 const durationPattern = /^-?((\d+(y|mo|w|d|h|ms|m|s|us|µs|ns))+|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?|P\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})$/i;

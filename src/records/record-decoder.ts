@@ -130,7 +130,9 @@ export function createRecordDecoder(table: TableSchema, mapping: TopicMapping, o
       return coerceValue(raw, columnTypes.get(column)!.type, column);
     } catch (error) {
       if (error instanceof CoercionError) throw new RecordRejectedError('bad-value', error.message, { cause: error });
-      throw error;
+      // Anything else (a driver type's constructor refusing what the checks let through) is still this
+      // one value's fault: the record is dead-lettered, never the sink stopped on it.
+      throw new RecordRejectedError('bad-value', `field "${column}": ${columnTypes.get(column)!.typeText} cannot hold ${shortJson(raw)} (${(error as Error)?.message ?? String(error)})`, { cause: error });
     }
   }
 
@@ -243,6 +245,11 @@ function ttlOf(
     throw new RecordRejectedError('bad-ttl', `TTL field "${what}" must be whole seconds from 0 to 630720000, got ${JSON.stringify(raw)}`);
   }
   return seconds === 0 ? undefined : seconds;
+}
+
+function shortJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** Approximate encoded size of a driver value, for the row-size limit. */

@@ -174,8 +174,9 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
       try {
         decoded = await route.decode(record);
       } catch (error) {
-        if (!(error instanceof RecordRejectedError)) throw error;
-        return deadLetter(message, route, error.reason, error.message);
+        if (error instanceof RecordRejectedError) return deadLetter(message, route, error.reason, error.message);
+        // Decoding is pure: whatever failed fails again on every delivery, so stopping would stall the partition for good.
+        return deadLetter(message, route, 'bad-value', `the record could not be decoded: ${describeError(error)}`);
       }
       // A route without a table has a decoder that always rejects, so here the table exists.
       const { op } = decoded;

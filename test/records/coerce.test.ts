@@ -2,6 +2,7 @@ import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
 import { parseCqlType } from '../../src/cql/index.js';
 import { CoercionError, coerceValue } from '../../src/records/index.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const udts = new Map([['address', [{ name: 'street', type: 'text' }, { name: 'zip', type: 'int' }]]]);
 const coerce = (value: unknown, type: string) => coerceValue(value, parseCqlType(type, 'ks', udts), 'f');
@@ -116,5 +117,60 @@ describe('coerceValue with field names every JavaScript object inherits', () => 
 
   it('describes a value JSON cannot hold instead of failing to build its message', () => {
     expect(() => coerce(() => undefined, 'text')).toThrow('field "f": expected a string for text, got function');
+  });
+});
+
+describe('coerceValue on decimals, exactly as written', () => {
+  const decimal = (value: unknown) => coerce(value, 'decimal') as InstanceType<typeof types.BigDecimal>;
+  it.each([
+    ['1e5', '100000'],
+    ['1.5e3', '1500'],
+    ['1E+3', '1000'],
+    ['-0.00120', '-0.00120'],
+    ['+1.', '1'],
+    ['.5', '0.5'],
+    ['0e0', '0'],
+    ['12.5e-3', '0.0125'],
+    [2e21, '2000000000000000000000'],
+    [1e-7, '0.0000001'],
+    [0.1, '0.1'],
+    [-42, '-42'],
+  ])('%j is %s, and survives the wire', (input, expected) => {
+    const value = decimal(input);
+    expect(value.toString()).toBe(expected);
+    expect(types.BigDecimal.fromBuffer(types.BigDecimal.toBuffer(value)).toString()).toBe(expected);
+  });
+
+  it.each(['1e', 'e5', '.', '', '1e99999', '1.2.3', 'NaN', '0x10'])('refuses %j', (input) => {
+    expect(() => coerce(input, 'decimal')).toThrow(CoercionError);
+  });
+});
+
+describe('coerceValue on inputs nobody here wrote', () => {
+  it('refuses an IPv6 zone, which an inet column cannot hold, naming the field', () => {
+    expect(() => coerce('fe80::1%eth0', 'inet')).toThrow('field "f": expected an IPv4 or IPv6 address (without a %zone) for inet');
+  });
+
+  it('either returns or throws a CoercionError, whatever JSON value meets whatever type', () => {
+    const random = seededRandom(20261203);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const samples: unknown[] = [
+      null, true, 0, -1, 1.5, 1e-7, 2e21, -0, 9007199254740993, Number.MAX_VALUE, '', ' ', '0', '1e5', '-', 'NaN', 'Infinity', 'fe80::1%eth0', '::ffff:1.2.3.4',
+      '2023-02-30', '2023-05-10T12:00:00Z', '24:00:00', '99:99:99', 'P1Y', '1h30m', '-P', 'AAEC', '====', '00000000-0000-1000-8000-000000000000',
+      'ÿ\u0000', [], [1], [null], ['a', 'b'], {}, { a: 1 }, { street: 1 }, [[1]], { '': null },
+    ];
+    const typeNames = [
+      'text', 'ascii', 'int', 'smallint', 'tinyint', 'bigint', 'varint', 'counter', 'float', 'double', 'decimal', 'boolean', 'timestamp', 'date', 'time',
+      'uuid', 'timeuuid', 'inet', 'blob', 'duration', 'list<int>', 'set<timeuuid>', 'map<date, inet>', 'tuple<time, decimal>', 'vector<float, 2>', 'frozen<address>', 'address',
+    ];
+    for (let i = 0; i < 3_000; i++) {
+      const type = pick(typeNames);
+      const value = random() < 0.2 ? [pick(samples), pick(samples)] : pick(samples);
+      try {
+        coerce(value, type);
+      } catch (error) {
+        if (!(error instanceof CoercionError)) throw new Error(`${JSON.stringify(value)} as ${type} threw ${String(error)}`);
+      }
+    }
   });
 });
