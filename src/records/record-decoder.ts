@@ -27,7 +27,22 @@ export type RowOperation =
        */
       readonly unmappedField?: string | undefined;
     }
-  | { readonly kind: 'delete'; readonly key: ReadonlyMap<string, unknown>; readonly timestampUs: bigint };
+  | { readonly kind: 'delete'; readonly key: ReadonlyMap<string, unknown>; readonly timestampUs: bigint }
+  | {
+      /**
+       * An upsert whose TTL ran out before it could be written (a lagging sink, a replayed dead
+       * letter): on a side that wrote it in time its cells have expired, and an expired cell is a
+       * tombstone at its write time, which shadows older values. So its columns are deleted at its
+       * timestamp, without a row marker. Skipping it instead would leave an older value visible on
+       * the late side only.
+       */
+      readonly kind: 'expire';
+      /** The row's primary key values. */
+      readonly key: ReadonlyMap<string, unknown>;
+      /** The non-key columns the record set; none for a record of its key alone, which then writes nothing. */
+      readonly columns: readonly string[];
+      readonly timestampUs: bigint;
+    };
 
 export interface DecoderOptions {
   /** `header` (tandem-ts-us, else the mapped __timestamp, else record time), `record` or `field:<name>`. */
@@ -39,6 +54,11 @@ export interface DecoderOptions {
   readonly nullToUnset: boolean;
   /** DataStax `deletesEnabled`: a record whose mapped non-key fields are all null deletes the row. */
   readonly deletesEnabled: boolean;
+  /**
+   * The clock (ms) a record's TTL counts down by: TTL written = TTL − the record's age (now − its
+   * write time), so it expires at the same instant on both sides however late each writes it.
+   */
+  readonly now?: () => number;
 }
 
 export const timestampHeader = 'tandem-ts-us';
@@ -65,6 +85,7 @@ export function createRecordDecoder(table: TableSchema, mapping: TopicMapping, o
   );
   if (options.timestamp.startsWith('field:')) mappedValueFields.add(options.timestamp.slice(6));
   if (typeof options.ttl === 'string' && options.ttl.startsWith('field:')) mappedValueFields.add(options.ttl.slice(6));
+  const now = options.now ?? Date.now;
 
   return (record) => {
     if (table.isCounterTable) {
@@ -121,7 +142,11 @@ export function createRecordDecoder(table: TableSchema, mapping: TopicMapping, o
     if (options.deletesEnabled && hasRegular && allRegularNull && unmappedField === undefined) {
       return { kind: 'delete', key: new Map(keyColumns.map((c) => [c, values.get(c)])), timestampUs };
     }
-    return { kind: 'upsert', values, timestampUs, ttlSeconds: ttlOf(value!, keyObject, record.headers, mapping, options), estimatedBytes, unmappedField };
+    const ttlSeconds = remainingTtl(ttlOf(value!, keyObject, record.headers, mapping, options), timestampUs, now());
+    if (ttlSeconds !== undefined && ttlSeconds <= 0) {
+      return { kind: 'expire', key: new Map(keyColumns.map((c) => [c, values.get(c)])), columns: [...values.keys()].filter((c) => !keyColumnSet.has(c)), timestampUs };
+    }
+    return { kind: 'upsert', values, timestampUs, ttlSeconds, estimatedBytes, unmappedField };
   };
 
   function coerce(raw: unknown, column: string): unknown {
@@ -250,6 +275,18 @@ function ttlOf(
 function shortJson(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * The seconds a TTL has left at `nowMs` for a record written at `timestampUs`, counted in whole
+ * seconds as Cassandra does (it sets expiry = its whole second + TTL), so the expiry second is the
+ * one the record's write gave it. A write time ahead of the clock (skew) counts as age 0, never as
+ * extra life. Zero or less: expired.
+ */
+export function remainingTtl(ttlSeconds: number | undefined, timestampUs: bigint, nowMs: number): number | undefined {
+  if (ttlSeconds === undefined) return undefined;
+  const ageSeconds = Math.floor(nowMs / 1000) - Number(timestampUs / 1_000_000n);
+  return ttlSeconds - Math.max(0, ageSeconds);
 }
 
 /** Approximate encoded size of a driver value, for the row-size limit. */

@@ -5,7 +5,7 @@ import { readTableSchema, type ColumnSchema, type TableSchema } from '../cql/ind
 import { listAlreadyWritten, listKeyColumns, ListWriteTimesReader, nonFrozenLists, rowIdentity, writesListElements } from './list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
 import type { RowOperation } from '../records/index.js';
-import { bindValues, deleteCql, insertCql } from './statements.js';
+import { bindValues, deleteCql, expireCql, insertCql } from './statements.js';
 
 export const destinationNames = ['source', 'target'] as const;
 export type DestinationName = (typeof destinationNames)[number];
@@ -51,6 +51,13 @@ interface TableStatements {
   readonly insert: string;
   readonly insertWithTtl: string;
   readonly delete: string;
+  /** Expired records' column deletes, by the columns they name. */
+  readonly expire: Map<string, string>;
+}
+
+/** An expired record of its key alone: its only cell was the row marker, which expired with it. */
+function writesNothing(op: RowOperation): boolean {
+  return op.kind === 'expire' && op.columns.length === 0;
 }
 
 /**
@@ -75,13 +82,16 @@ export class CqlDestination implements Destination {
 
   async write(table: TableSchema, op: RowOperation): Promise<void> {
     this.checkSize(op);
+    if (writesNothing(op)) return;
     await this.guardingLists(table, [op], async ([guarded]) => {
       await this.client.execute(this.statementFor(table, guarded!), bindValues(table, guarded!), writeOptions);
     });
   }
 
-  async writeBatch(table: TableSchema, ops: readonly RowOperation[]): Promise<void> {
-    for (const op of ops) this.checkSize(op);
+  async writeBatch(table: TableSchema, allOps: readonly RowOperation[]): Promise<void> {
+    for (const op of allOps) this.checkSize(op);
+    const ops = allOps.filter((op) => !writesNothing(op));
+    if (ops.length === 0) return;
     await this.guardingLists(table, ops, async (guarded) => {
       await this.client.batch(
         guarded.map((op) => ({ query: this.statementFor(table, op), params: bindValues(table, op) })),
@@ -162,6 +172,13 @@ export class CqlDestination implements Destination {
 
   private statementFor(table: TableSchema, op: RowOperation): string {
     const statements = this.statementsFor(table);
+    if (op.kind === 'expire') {
+      // Rare (records that outlived their TTL on the way), so built per shape as they come.
+      const shape = op.columns.join('\u0000');
+      let cql = statements.expire.get(shape);
+      if (cql === undefined) statements.expire.set(shape, (cql = expireCql(table, op.columns)));
+      return cql;
+    }
     return op.kind === 'delete' ? statements.delete : op.ttlSeconds === undefined ? statements.insert : statements.insertWithTtl;
   }
 
@@ -176,7 +193,7 @@ export class CqlDestination implements Destination {
   private statementsFor(table: TableSchema): TableStatements {
     let statements = this.statements.get(table);
     if (!statements) {
-      statements = { insert: insertCql(table, false), insertWithTtl: insertCql(table, true), delete: deleteCql(table) };
+      statements = { insert: insertCql(table, false), insertWithTtl: insertCql(table, true), delete: deleteCql(table), expire: new Map() };
       this.statements.set(table, statements);
     }
     return statements;

@@ -24,7 +24,7 @@ export class SinkCounters {
 
   constructor(readonly destination: DestinationName) {}
 
-  recordWritten(kind: 'upsert' | 'delete', timestampUs: bigint, kafkaTimestampMs: bigint): void {
+  recordWritten(kind: 'upsert' | 'delete' | 'expire', timestampUs: bigint, kafkaTimestampMs: bigint): void {
     if (kind === 'delete') this.deleted += 1;
     else this.written += 1;
     if (timestampUs > this.newestWriteUs) this.newestWriteUs = timestampUs;

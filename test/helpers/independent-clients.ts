@@ -41,7 +41,8 @@ export async function kcatProduce(brokers: readonly string[], topic: string, rec
  */
 export async function cqlsh(cluster: ClusterConfig, cql: string): Promise<Record<string, string>[]> {
   const [host, port] = splitAddress(cluster.contactPoints[0]!);
-  const args = [host, port, '--no-color', '-e', cql];
+  // LOCAL_QUORUM as Tandem writes: the Keyspaces-like target refuses writes at cqlsh's default ONE.
+  const args = [host, port, '--no-color', '-e', `CONSISTENCY LOCAL_QUORUM; ${cql}`];
   const env: NodeJS.ProcessEnv = {};
   if (cluster.auth && 'username' in cluster.auth) args.push('-u', cluster.auth.username, '-p', cluster.auth.password);
   if (cluster.tls) {
@@ -72,4 +73,26 @@ export function parseCqlshTable(output: string): Record<string, string>[] {
     rows.push(Object.fromEntries(names.map((name, i) => [name, cells[i] ?? ''])));
   }
   return rows;
+}
+
+export interface KcatMessage {
+  readonly key: string;
+  readonly value: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Reads the first `count` messages of a topic with `kcat -C`, headers included. */
+export async function kcatConsume(brokers: readonly string[], topic: string, count: number): Promise<KcatMessage[]> {
+  // One JSON object per message (-J), so values and headers with any characters come back whole.
+  const out = await run('kcat', ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-c', String(count), '-e', '-J'], undefined);
+  return out
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => {
+      const message = JSON.parse(line) as { key: string | null; payload: string | null; headers?: string[] };
+      const headers: Record<string, string> = {};
+      const list = message.headers ?? [];
+      for (let i = 0; i + 1 < list.length; i += 2) headers[list[i]!] = list[i + 1]!;
+      return { key: message.key ?? '', value: message.payload ?? '', headers };
+    });
 }

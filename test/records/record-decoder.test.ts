@@ -4,7 +4,9 @@ import { RecordRejectedError, type RecordRejection } from '../../src/errors.js';
 import { createRecordDecoder, defaultMapping, parseMapping, type DecoderOptions, type KafkaRecordView } from '../../src/records/index.js';
 import { userActivity } from '../helpers/tables.js';
 
-const options: DecoderOptions = { timestamp: 'header', ttl: 'none', unknownFields: 'ignore', nullToUnset: true, deletesEnabled: true };
+/** The clock stands at the records' Kafka time, so a TTL has all its seconds left unless a test says otherwise. */
+const recordTimeMs = 1_700_000_000_000;
+const options: DecoderOptions = { timestamp: 'header', ttl: 'none', unknownFields: 'ignore', nullToUnset: true, deletesEnabled: true, now: () => recordTimeMs };
 const decoder = (overrides: Partial<DecoderOptions> = {}, mapping = defaultMapping(userActivity)) =>
   createRecordDecoder(userActivity, mapping, { ...options, ...overrides });
 
@@ -106,6 +108,23 @@ describe('record decoder', () => {
     // Only its key fields (or explicit nulls): the connector's delete, as before.
     expect(decoder()(record({ user_id: 'u', activity_time: 0 })).kind).toBe('delete');
     expect(rejection(() => decoder({ unknownFields: 'reject' })(record({ user_id: 'u', activity_time: 0, page: 'home' }))).reason).toBe('unknown-field');
+  });
+
+  it('counts a TTL down from the record\'s write time, so it expires at the same instant however late it is written', () => {
+    const writtenUs = String(BigInt(recordTimeMs) * 1000n);
+    const at = (nowMs: number, ttl = 60) => decoder({ ttl, now: () => nowMs })(record(fixture, { headers: { 'tandem-ts-us': writtenUs } }));
+    expect(at(recordTimeMs + 20_000)).toMatchObject({ kind: 'upsert', ttlSeconds: 40 });
+    // Whole seconds, as Cassandra counts them; a write time ahead of the clock gives no extra life.
+    expect(at(recordTimeMs + 20_999)).toMatchObject({ kind: 'upsert', ttlSeconds: 40 });
+    expect(at(recordTimeMs - 30_000)).toMatchObject({ kind: 'upsert', ttlSeconds: 60 });
+    // Expired on the way: its columns are deleted at its timestamp (as its expired cells are elsewhere), its row marker left alone.
+    expect(at(recordTimeMs + 60_000)).toEqual({
+      kind: 'expire',
+      key: new Map<string, unknown>([['user_id', 'user123'], ['activity_time', new Date('2023-05-10T12:00:00Z')]]),
+      columns: ['activity_details', 'activity_type'],
+      timestampUs: BigInt(writtenUs),
+    });
+    expect(decoder({ ttl: 60, deletesEnabled: false, now: () => recordTimeMs + 3_600_000 })(record({ user_id: 'u', activity_time: 0 }, { headers: { 'tandem-ts-us': writtenUs } }))).toMatchObject({ kind: 'expire', columns: [] });
   });
 
   it('takes a key column from the record key when the value lacks it', () => {

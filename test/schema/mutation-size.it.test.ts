@@ -41,7 +41,7 @@ describe('mutationDataSize: a batch weighs what Cassandra says it weighs', () =>
 
   /** Sends the operations as one unlogged batch, as the sink does, and returns the size the server reported. */
   async function serverSize(ops: readonly RowOperation[]): Promise<number | undefined> {
-    const queries = ops.map((op) => ({ query: op.kind === 'delete' ? deleteCql(table) : insertCql(table, op.ttlSeconds !== undefined), params: bindValues(table, op) }));
+    const queries = ops.map((op) => ({ query: op.kind !== 'upsert' ? deleteCql(table) : insertCql(table, op.ttlSeconds !== undefined), params: bindValues(table, op) }));
     const result = await client.batch(queries, { prepare: true, logged: false, consistency: cassandra.types.consistencies.localQuorum });
     const warning = (result.info.warnings ?? []).find((w) => w.startsWith('Batch for'));
     const size = warning ? /is of size (\d+)/.exec(warning)?.[1] : undefined;

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { buildTableSchema } from '../../src/cql/index.js';
-import { bindValues, deleteCql, insertCql } from '../../src/sink/statements.js';
-import { userActivity } from '../helpers/tables.js';
+import { bindValues, deleteCql, expireCql, insertCql } from '../../src/sink/statements.js';
+import { column, userActivity } from '../helpers/tables.js';
+
+const withStatic = buildTableSchema('ks', 't', [
+  column('pk', 'partition_key', 'text', 0),
+  column('ck', 'clustering', 'int', 0),
+  column('a', 'regular', 'text'),
+  column('b', 'regular', 'text'),
+  column('s', 'static', 'text'),
+], []);
 
 describe('sink statements', () => {
   it('insert every column with USING TIMESTAMP, and TTL only when asked', () => {
@@ -13,6 +21,14 @@ describe('sink statements', () => {
 
   it('delete a row by its full primary key with USING TIMESTAMP', () => {
     expect(deleteCql(userActivity)).toBe('DELETE FROM "msk_ks_cass_blog"."user_activity" USING TIMESTAMP ? WHERE "user_id" = ? AND "activity_time" = ?');
+  });
+
+  it('delete an expired record\'s columns at its timestamp, by the partition key alone for static columns', () => {
+    const expire = (columns: string[]) => ({ kind: 'expire' as const, key: new Map<string, unknown>([['pk', 'p'], ['ck', 1]]), columns, timestampUs: 5n });
+    expect(expireCql(withStatic, ['a', 'b'])).toBe('DELETE "a", "b" FROM "ks"."t" USING TIMESTAMP ? WHERE "pk" = ? AND "ck" = ?');
+    expect(bindValues(withStatic, expire(['a', 'b']))).toEqual([5n, 'p', 1]);
+    expect(expireCql(withStatic, ['s'])).toBe('DELETE "s" FROM "ks"."t" USING TIMESTAMP ? WHERE "pk" = ?');
+    expect(bindValues(withStatic, expire(['s']))).toEqual([5n, 'p']);
   });
 
   it('quote names that need it', () => {
