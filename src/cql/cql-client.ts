@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import cassandra from 'cassandra-driver';
 import type { ClusterConfig, TargetProfile } from '../config/index.js';
 import { ConfigError } from '../errors.js';
@@ -40,12 +41,26 @@ export function createCqlClient(cluster: ClusterConfig, options: CqlClientOption
   }
   if (cluster.tls || options.profile === 'keyspaces') {
     const tls = cluster.tls ?? { rejectUnauthorized: true };
+    const hostName = namedHost(cluster.contactPoints);
     clientOptions.sslOptions = {
       rejectUnauthorized: tls.rejectUnauthorized,
       ...(tls.caFile ? { ca: [readCa(tls.caFile)] } : {}),
+      // The driver connects to resolved addresses, so without this the certificate is checked against
+      // an IP: Amazon Keyspaces' certificates name hosts only. Every node of a service behind one
+      // endpoint name presents that name.
+      ...(hostName ? { servername: hostName } : {}),
     };
   }
   return new cassandra.Client(clientOptions);
+}
+
+/** The host name of the first contact point that is a name, not an IP: what the server's certificate is verified against. */
+export function namedHost(contactPoints: readonly string[]): string | undefined {
+  for (const point of contactPoints) {
+    const host = point.startsWith('[') ? point.slice(1, point.indexOf(']')) : point.includes(':') && point.indexOf(':') === point.lastIndexOf(':') ? point.slice(0, point.lastIndexOf(':')) : point;
+    if (isIP(host) === 0) return host;
+  }
+  return undefined;
 }
 
 function readCa(file: string): string {

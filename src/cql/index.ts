@@ -1,4 +1,4 @@
-export { createCqlClient, type CqlClientOptions } from './cql-client.js';
+export { createCqlClient, namedHost, type CqlClientOptions } from './cql-client.js';
 export { SigV4AuthProvider, type AwsCredentials, type AwsCredentialsProvider } from './sigv4-auth.js';
 export { quoteIdentifier, quoteString } from './quote.js';
 export { positionalSelectors, positionalValues } from './positional-select.js';
