@@ -85,6 +85,13 @@ const sinkSchema = z.strictObject({
    */
   maxInFlight: z.number().int().min(1).max(65_536).default(2_048),
   /**
+   * Records of one partition written but not committable, because a record before them is not
+   * finished yet (its write retried on and on), past which the partition's fetching pauses while
+   * the others go on; it resumes when they fall to half. Bounds memory (each is an offset held) and
+   * what a restart redelivers; the partition shows as stuck in status and /metrics.
+   */
+  maxUncommittedPerPartition: z.number().int().min(1).max(10_000_000).default(20_000),
+  /**
    * Requests (single writes or batches) out at once per destination; rows beyond wait and are
    * batched. Default: 16 where batches may hold any rows, 128 where a batch holds one partition
    * (most requests then carry one row, and concurrency is what gives throughput).
@@ -157,6 +164,7 @@ export const configSchema = z.strictObject({
   topics: z.array(topicSchema).default([]),
   sink: sinkSchema.default({
     maxInFlight: 2_048,
+    maxUncommittedPerPartition: 20_000,
     batchMaxRows: 30,
     batchMaxBytes: 5_120,
     batchAcrossPartitions: 'auto',

@@ -46,6 +46,16 @@ export class OffsetTracker {
     return count;
   }
 
+  /** Records of the partition finished but not committable: the ones behind its oldest unfinished record. */
+  heldBehind(topic: string, partition: number): number {
+    return this.partitions.get(keyOf(topic, partition))?.held ?? 0;
+  }
+
+  /** The oldest record of the partition not finished yet, and since when it has held the commit; undefined when none does. */
+  holdingRecord(topic: string, partition: number): { offset: bigint; sinceMs: number } | undefined {
+    return this.partitions.get(keyOf(topic, partition))?.holding();
+  }
+
   /** Forgets partitions this consumer no longer owns: their offsets are another member's to commit. */
   forget(topic: string, partition: number): void {
     this.partitions.delete(keyOf(topic, partition));
@@ -83,6 +93,18 @@ class PartitionProgress {
     return this.pending.length - this.head - this.done.size;
   }
 
+  /** Finished offsets waiting behind the oldest unfinished one. */
+  get held(): number {
+    return this.done.size;
+  }
+
+  /** When the oldest unfinished record became the head (ms): how long it has held the commit. */
+  private headSinceMs = Date.now();
+
+  holding(): { offset: bigint; sinceMs: number } | undefined {
+    return this.head < this.pending.length ? { offset: this.pending[this.head]!, sinceMs: this.headSinceMs } : undefined;
+  }
+
   private highestStarted = -1n;
 
   started(offset: bigint): boolean {
@@ -99,6 +121,7 @@ class PartitionProgress {
       this.done.delete(passed);
       this.head += 1;
       this.next = passed + 1n;
+      this.headSinceMs = Date.now();
     }
     if (this.head > 1024 && this.head * 2 > this.pending.length) {
       this.pending = this.pending.slice(this.head);

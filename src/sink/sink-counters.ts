@@ -3,6 +3,17 @@ import type { DestinationName } from './cql-destination.js';
 export const sinkStates = ['starting', 'running', 'retrying', 'stopped'] as const;
 export type SinkState = (typeof sinkStates)[number];
 
+export interface StuckPartition {
+  readonly topic: string;
+  readonly partition: number;
+  /** The record that is not finished yet, holding the commit of every record after it. */
+  readonly waitingOnOffset: string;
+  /** Since when it has (ISO-8601). */
+  readonly since: string;
+  /** Records behind it written but not committable. */
+  readonly held: number;
+}
+
 /** What one destination's sink has done; read by status output and the metrics registry. */
 export class SinkCounters {
   written = 0;
@@ -19,6 +30,11 @@ export class SinkCounters {
   readonly committedOffsets = new Map<string, bigint>();
   /** Write time of the newest record written, in microseconds. */
   newestWriteUs = 0n;
+  /**
+   * Partitions paused because one unfinished record holds their commit while records behind it
+   * pile up (`sink.maxUncommittedPerPartition`), by `topic:partition`.
+   */
+  readonly stuckPartitions = new Map<string, StuckPartition>();
   /** Told each written record's delay from entering Kafka to acknowledged, in milliseconds. */
   onDelay: ((ms: number) => void) | undefined;
 
@@ -59,6 +75,7 @@ export class SinkCounters {
       batches: this.batches,
       batchedRows: this.batchedRows,
       ...(this.lastError && this.state === 'retrying' ? { lastError: this.lastError } : {}),
+      ...(this.stuckPartitions.size > 0 ? { stuckPartitions: [...this.stuckPartitions.values()] } : {}),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { Consumer, Producer, stringDeserializer, stringSerializer, type Message } from '@platformatic/kafka';
+import { Consumer, Producer, stringDeserializer, stringSerializer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
 import { ensureTopics, fetchMaxBytesPerPartition, retryWhileKafkaIsAway, withConsumerReplacement } from '../kafka/index.js';
@@ -116,6 +116,7 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
     onBatch: (rows) => counters.batchSent(rows),
   });
   let fatal: unknown;
+  let stream: MessagesStream<Buffer, Buffer, string, Buffer> | undefined;
   const ownedPartitions = new Set<string>();
 
   consumer.on('consumer:group:join', ({ assignments }) => {
@@ -125,6 +126,7 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
         const [topic, partition] = splitKey(key);
         tracker.forget(topic, partition);
         ownedPartitions.delete(key);
+        if (counters.stuckPartitions.delete(key)) stream?.resumePartition(topic, partition);
       }
     }
     for (const key of owned) ownedPartitions.add(key);
@@ -200,8 +202,34 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
     }
   };
 
+  /**
+   * Pauses fetching a partition whose records pile up finished but uncommittable behind one that
+   * is not (sink.maxUncommittedPerPartition), and resumes it once they are down to half: memory
+   * and what a restart redelivers stay bounded, and the other partitions go on.
+   */
+  const holdBack = (topic: string, partition: number) => {
+    const key = `${topic}:${partition}`;
+    const held = tracker.heldBehind(topic, partition);
+    const stuck = counters.stuckPartitions.get(key);
+    if (!stuck) {
+      if (held < sink.maxUncommittedPerPartition || !stream) return;
+      stream.pausePartition(topic, partition);
+      const holding = tracker.holdingRecord(topic, partition);
+      const entry = { topic, partition, waitingOnOffset: String(holding?.offset ?? ''), since: new Date(holding?.sinceMs ?? Date.now()).toISOString(), held };
+      counters.stuckPartitions.set(key, entry);
+      log.warn(entry, 'partition paused: one record not written yet holds the commit of every record after it');
+    } else if (held <= sink.maxUncommittedPerPartition / 2) {
+      stream?.resumePartition(topic, partition);
+      counters.stuckPartitions.delete(key);
+      log.info({ topic, partition }, 'partition resumed');
+    } else {
+      counters.stuckPartitions.set(key, { ...stuck, held });
+    }
+  };
+
   log.info({ groupId }, 'joining consumer group');
-  const stream = await consumer.consume({
+  counters.stuckPartitions.clear();
+  stream = await consumer.consume({
     topics: [...routes.keys()],
     mode: 'committed',
     fallbackMode: 'earliest',
@@ -227,7 +255,10 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
       counters.inFlight = window.inFlight;
       handle(message).then(
         () => {
-          if (tracked) tracker.finished(message.topic, message.partition, message.offset);
+          if (tracked) {
+            tracker.finished(message.topic, message.partition, message.offset);
+            holdBack(message.topic, message.partition);
+          }
           window.release();
           counters.inFlight = window.inFlight;
         },

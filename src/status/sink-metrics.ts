@@ -42,6 +42,16 @@ export function registerSinkMetrics(registry: Registry, counters: readonly SinkC
     },
   });
   new Gauge({
+    name: 'tandem_sink_partition_stuck_records',
+    help: 'Records written but not committable behind one unfinished record, per partition whose fetching is paused for it (sink.maxUncommittedPerPartition)',
+    labelNames: ['destination', 'topic', 'partition'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of counters) for (const p of c.stuckPartitions.values()) this.set({ destination: c.destination, topic: p.topic, partition: String(p.partition) }, p.held);
+    },
+  });
+  new Gauge({
     name: 'tandem_sink_state',
     help: '1 for the state each destination sink is in (starting, running, retrying, stopped)',
     labelNames: ['destination', 'state'],

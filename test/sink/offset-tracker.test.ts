@@ -90,3 +90,18 @@ describe('OffsetTracker with records delivered again', () => {
     expect(tracker.committable()).toEqual([{ topic: 't', partition: 0, offset: 9n }]);
   });
 });
+
+describe('OffsetTracker behind one unfinished record', () => {
+  it('counts the finished records it holds back, and names the record holding them', () => {
+    const tracker = new OffsetTracker();
+    for (let offset = 0n; offset < 100n; offset++) tracker.started('t', 0, offset);
+    for (let offset = 1n; offset < 100n; offset++) tracker.finished('t', 0, offset);
+    expect(tracker.heldBehind('t', 0)).toBe(99);
+    expect(tracker.holdingRecord('t', 0)).toMatchObject({ offset: 0n });
+    expect(tracker.committable()).toEqual([]);
+    tracker.finished('t', 0, 0n);
+    expect(tracker.heldBehind('t', 0)).toBe(0);
+    expect(tracker.holdingRecord('t', 0)).toBeUndefined();
+    expect(tracker.committable()).toEqual([{ topic: 't', partition: 0, offset: 100n }]);
+  });
+});
