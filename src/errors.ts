@@ -22,6 +22,9 @@ export const errorCodes = [
   'TANDEM_BACKFILL_INCOMPLETE',
   'TANDEM_VALIDATION_INCOMPLETE',
   'TANDEM_SCAN_ORDER',
+  'TANDEM_SINK_STOPPED',
+  'TANDEM_DEAD_LETTER_TOO_LARGE',
+  'TANDEM_DEAD_LETTERS_EXPIRED',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -149,6 +152,24 @@ export class ValidationIncompleteError extends TandemError {
 /** A range scan that went backwards: the two clusters order partitions differently, or a scan repeated rows. */
 export class ScanOrderError extends TandemError {
   readonly code = 'TANDEM_SCAN_ORDER';
+}
+
+/** One destination's sink ended for good (its cause attached); the process ends with it, so a supervisor restarts it. */
+export class SinkStoppedError extends TandemError {
+  readonly code = 'TANDEM_SINK_STOPPED';
+}
+
+/**
+ * A dead letter Kafka refuses for its size: retrying cannot help, and dropping it would lose the
+ * record, so the sink (or replay) stops with the record, its size and the topic's limit named.
+ */
+export class DeadLetterTooLargeError extends TandemError {
+  readonly code = 'TANDEM_DEAD_LETTER_TOO_LARGE';
+}
+
+/** Dead letters the broker deleted (retention) before a replay read them: their records were never written. */
+export class DeadLettersExpiredError extends TandemError {
+  readonly code = 'TANDEM_DEAD_LETTERS_EXPIRED';
 }
 
 export function isTandemError(error: unknown): error is TandemError {

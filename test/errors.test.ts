@@ -18,6 +18,9 @@ const expectedCodes: Record<string, errors.ErrorCode> = {
   BackfillIncompleteError: 'TANDEM_BACKFILL_INCOMPLETE',
   ValidationIncompleteError: 'TANDEM_VALIDATION_INCOMPLETE',
   ScanOrderError: 'TANDEM_SCAN_ORDER',
+  SinkStoppedError: 'TANDEM_SINK_STOPPED',
+  DeadLetterTooLargeError: 'TANDEM_DEAD_LETTER_TOO_LARGE',
+  DeadLettersExpiredError: 'TANDEM_DEAD_LETTERS_EXPIRED',
 };
 
 describe('errors', () => {

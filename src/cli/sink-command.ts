@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig, type TandemConfig } from '../config/index.js';
 import { createCqlClient } from '../cql/index.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, describeError, SinkStoppedError } from '../errors.js';
+import { onAbort } from '../on-abort.js';
 import { CqlDestination, destinationNames, warnListGuardUnavailable, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
 import { serveSinkStatus } from '../status/index.js';
 import { printConfig } from './config-command.js';
@@ -28,7 +29,7 @@ export function registerSinkCommand(program: Command, output: Output): void {
     .option('--print-config', 'print the effective config (secrets masked) and exit')
     .addHelpText(
       'after',
-      '\nRuns until SIGTERM or Ctrl-C, then finishes the writes in flight, commits and exits 0.\nPrometheus metrics: http://127.0.0.1:9464/metrics while it runs.\n\nExample:\n  $ tandem sink --destination both',
+      '\nRuns until SIGTERM or Ctrl-C, then finishes the writes in flight, commits and exits 0.\nWhen one destination\'s sink stops for good (say a mapping that does not fit its table), the other is stopped the same way and the process exits 1, naming the destination and the reason.\nPrometheus metrics: http://127.0.0.1:9464/metrics while it runs.\n\nExample:\n  $ tandem sink --destination both',
     )
     .action(async (options: SinkCommandOptions) => {
       const loaded = loadConfig(options.config);
@@ -46,20 +47,34 @@ export function registerSinkCommand(program: Command, output: Output): void {
       const stats = setInterval(() => {
         for (const c of counters) logger.info(c.snapshot(), 'sink progress');
       }, Number(options.statsInterval) * 1000);
+      // One destination's sink stopping for good stops the other too, cleanly (writes in flight
+      // finished, offsets committed), and the process exits non-zero: a process left running with
+      // one sink dead looks alive to its supervisor, which would never restart it.
+      const stopping = new AbortController();
+      const stopListening = onAbort(stop.signal, () => stopping.abort());
+      let failure: { name: DestinationName; error: unknown } | undefined;
       try {
-        const results = await Promise.allSettled(
+        await Promise.allSettled(
           chosen.map((name, i) => {
             const destination = new CqlDestination(name, clientFor(config, name), name === 'target' ? config.target.profile : 'cassandra', warnListGuardUnavailable(logger, name));
             const maxWritesPerSecond = name === 'target' ? config.target.maxWritesPerSecond : undefined;
             return runSinkWorker(
               { destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger, counters: counters[i]!, maxWritesPerSecond },
-              stop.signal,
-            ).finally(() => destination.close());
+              stopping.signal,
+            )
+              .catch((error: unknown) => {
+                failure ??= { name, error };
+                if (chosen.length > 1 && !stopping.signal.aborted) {
+                  logger.error({ destination: name, reason: describeError(error), err: error }, 'the sink stopped for good; stopping the other destination\'s sink, then exiting');
+                }
+                stopping.abort();
+              })
+              .finally(() => destination.close());
           }),
         );
-        const failed = results.find((r) => r.status === 'rejected');
-        if (failed) throw (failed as PromiseRejectedResult).reason;
+        if (failure) throw new SinkStoppedError(`the ${failure.name} sink stopped: ${describeError(failure.error)}`, { cause: failure.error });
       } finally {
+        stopListening();
         clearInterval(stats);
         await server?.close();
         logger.flush();
