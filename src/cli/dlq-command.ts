@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
+import { DeadLettersExpiredError } from '../errors.js';
 import { inspectDeadLetters, replayDeadLetters, type DeadLetterInspection, type ReplaySummary } from '../dlq/index.js';
 import { CommandExit, exitCodes, type Output } from './output.js';
 import { createLogger } from './logger.js';
@@ -38,6 +39,7 @@ export function registerDlqCommand(program: Command, output: Output): void {
     .option('-c, --config <file>', 'config file (default: ./tandem.yaml, else the local defaults)')
     .requiredOption('--topic <topic>', 'the dead-letter topic to drain')
     .option('--json', 'print the summary as JSON')
+    .option('--skip-expired', 'go past letters the broker deleted before a replay read them, once their tables were repaired')
     .addHelpText(
       'after',
       [
@@ -45,18 +47,24 @@ export function registerDlqCommand(program: Command, output: Output): void {
         'Fix the cause first (add the column, raise the limit): each letter is decoded again with the topic\'s mapping and the table as it is now.',
         'A letter that still cannot be written goes back to the end of the topic with its new reason; exit 1 when any did.',
         'Stopped halfway (Ctrl-C), the next replay goes on where it stopped.',
+        'Letters the broker deleted unread (a topic whose retention was not forever) stop the replay with exit 2: their',
+        'records were never written. Repair their tables (tandem validate --repair), then replay with --skip-expired.',
         '',
         'Example:',
         '  $ tandem dlq replay --topic user-activity.dlq',
       ].join('\n'),
     )
-    .action(async (options: DlqOptions) => {
+    .action(async (options: DlqOptions & { skipExpired?: boolean }) => {
       const { config, secrets } = loadConfig(options.config);
       const logger = createLogger(secrets);
       const stop = stopOnSignals(() => output.progress('stopping: the letter being written is replayed next time'));
       let summary: ReplaySummary;
       try {
-        summary = await replayDeadLetters({ config, topic: options.topic, logger }, stop.signal);
+        summary = await replayDeadLetters({ config, topic: options.topic, logger, skipExpired: options.skipExpired ?? false }, stop.signal);
+      } catch (error) {
+        // Apart from exit 1 (letters dead-lettered again): nothing was replayed, and a replay alone cannot fix it.
+        if (error instanceof DeadLettersExpiredError) throw new CommandExit(exitCodes.error, error);
+        throw error;
       } finally {
         stop.dispose();
         logger.flush();
@@ -82,7 +90,8 @@ function shorten(text: string, max = 160): string {
 }
 
 export function formatInspection(inspection: DeadLetterInspection, all: boolean): string[] {
-  const lines = [`${inspection.topic}: ${inspection.undrained} dead letter(s) not replayed${all ? `, ${inspection.total} held in all` : ''}`];
+  const expired = inspection.expired > 0 ? ` (${inspection.expired} of them deleted by the broker unread: records never written)` : '';
+  const lines = [`${inspection.topic}: ${inspection.undrained} dead letter(s) not replayed${expired}${all ? `, ${inspection.total} held in all` : ''}`];
   for (const letter of inspection.letters) {
     lines.push(
       `  ${letter.partition}:${letter.offset} ${letter.deadLetteredAt ?? ''} ${letter.destination ?? '?'} ${letter.reason}: ${shorten(letter.error)}`,
@@ -94,7 +103,8 @@ export function formatInspection(inspection: DeadLetterInspection, all: boolean)
 }
 
 export function formatReplay(summary: ReplaySummary): string[] {
-  const lines = [`${summary.topic}: ${summary.read} read, ${summary.replayed} replayed, ${summary.deadLetteredAgain} dead-lettered again${summary.stopped ? ' (stopped before the end)' : ''}`];
+  const skipped = summary.expiredSkipped > 0 ? `, ${summary.expiredSkipped} deleted unread and gone past` : '';
+  const lines = [`${summary.topic}: ${summary.read} read, ${summary.replayed} replayed, ${summary.deadLetteredAgain} dead-lettered again${skipped}${summary.stopped ? ' (stopped before the end)' : ''}`];
   for (const again of summary.again) lines.push(`  again: ${again.sourceTopic}@${again.sourceOffset} ${again.destination} ${again.reason}: ${shorten(again.error)}`);
   return lines;
 }

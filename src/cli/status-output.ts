@@ -29,7 +29,7 @@ export function formatStatusReport(r: MigrationStatusReport): string[] {
     lines.push(...table(rows).map((l) => `  ${l}`));
   }
   if (r.deadLetters && r.deadLetters.length > 0) {
-    lines.push('', 'Dead letters (not yet consumed by the replay group):', ...r.deadLetters.map((d) => `  ${d.topic}: ${d.undrained}`));
+    lines.push('', 'Dead letters (not yet consumed by the replay group):', ...r.deadLetters.map((d) => `  ${d.topic}: ${d.undrained}${d.expired ? ` (${d.expired} deleted by the broker unread)` : ''}`));
   }
   if (r.backfill.length > 0) {
     lines.push('', 'Backfill jobs (newest first):');

@@ -1,10 +1,10 @@
 import { setMaxListeners } from 'node:events';
-import { Producer, stringSerializer } from '@platformatic/kafka';
+import { Admin, Producer, stringSerializer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { abortableDelay } from '../abortable-delay.js';
 import type { TandemConfig, TopicConfig } from '../config/index.js';
 import { createCqlClient, type TableSchema } from '../cql/index.js';
-import { ConfigError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
+import { ConfigError, DeadLettersExpiredError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import { CqlDestination, warnListGuardUnavailable, type DestinationName } from '../sink/cql-destination.js';
 import { deadLetterReplayGroup, deadLetterTopicOf, publishDeadLetter } from '../sink/dead-letter.js';
 import { OffsetCommitter } from '../sink/offset-committer.js';
@@ -12,13 +12,18 @@ import { OffsetTracker } from '../sink/offset-tracker.js';
 import { splitTable, topicDecoder } from '../sink/topic-routes.js';
 import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
 import { parseDeadLetter, type DeadLetterRecord } from './dead-letter-record.js';
-import { deadLetterConsumer, readSpans, undrainedSpans } from './dead-letter-topic.js';
+import { countSpans, deadLetterConsumer, readSpans, undrainedPartitions, type DeadLetterSpan } from './dead-letter-topic.js';
 
 export interface ReplayOptions {
   readonly config: TandemConfig;
   /** The dead-letter topic to drain. */
   readonly topic: string;
   readonly logger: Logger;
+  /**
+   * Go past letters the broker deleted before a replay read them (their records were never
+   * written): only once their tables were repaired another way. Without it such letters stop the replay.
+   */
+  readonly skipExpired?: boolean;
 }
 
 export interface ReplaySummary {
@@ -32,6 +37,8 @@ export interface ReplaySummary {
   readonly again: readonly { readonly sourceTopic: string; readonly sourceOffset: string; readonly destination: string; readonly reason: string; readonly error: string }[];
   /** Stopped (a signal) before every undrained letter was read. */
   readonly stopped: boolean;
+  /** Letters the broker had deleted unread, gone past with `skipExpired`. */
+  readonly expiredSkipped: number;
 }
 
 const maxAgainListed = 20;
@@ -53,8 +60,21 @@ export async function replayDeadLetters(options: ReplayOptions, signal: AbortSig
   if (sources.length === 0) {
     throw new ConfigError(`no topic of the config dead-letters to ${topic}`, { hint: `Dead-letter topics of this config: ${config.topics.map(deadLetterTopicOf).join(', ') || 'none'}` });
   }
-  const spans = await undrainedSpans(config.kafka.brokers, topic);
-  const summary = { topic, read: 0, replayed: 0, deadLetteredAgain: 0, again: [] as ReplaySummary['again'][number][], stopped: false };
+  const partitions = await undrainedPartitions(config.kafka.brokers, topic);
+  const expired = partitions.flatMap((p) => (p.expired ? [p.expired] : []));
+  const summary = { topic, read: 0, replayed: 0, deadLetteredAgain: 0, again: [] as ReplaySummary['again'][number][], stopped: false, expiredSkipped: 0 };
+  if (expired.length > 0) {
+    const where = expired.map((s) => `partition ${s.partition} offsets ${s.from}-${s.to - 1n}`).join(', ');
+    if (!options.skipExpired) {
+      throw new DeadLettersExpiredError(`${countSpans(expired)} dead letter(s) of ${topic} were deleted by the broker before a replay read them (${where}): their records were never written where they were refused`, {
+        hint: 'Repair the tables of those records (tandem validate --table <table> --repair), then replay the rest with --skip-expired',
+      });
+    }
+    await commitPast(config.kafka.brokers, topic, expired);
+    summary.expiredSkipped = countSpans(expired);
+    log.warn({ topic, expired: where, letters: summary.expiredSkipped }, 'went past dead letters the broker deleted unread (--skip-expired)');
+  }
+  const spans = partitions.map((p) => p.span);
   if (spans.every((s) => s.from >= s.to)) return summary;
 
   const destinations = new Map<DestinationName, CqlDestination>();
@@ -175,4 +195,17 @@ export async function replayDeadLetters(options: ReplayOptions, signal: AbortSig
   }
   log.info({ topic, read: summary.read, replayed: summary.replayed, deadLetteredAgain: summary.deadLetteredAgain }, 'dead letters replayed');
   return summary;
+}
+
+/** Moves the replay group past deleted letters, so they no longer count as waiting (the group has no member between replays). */
+async function commitPast(brokers: readonly string[], topic: string, spans: readonly DeadLetterSpan[]): Promise<void> {
+  const admin = new Admin({ clientId: 'tandem-dlq-replay', bootstrapBrokers: [...brokers] });
+  try {
+    await admin.alterConsumerGroupOffsets({
+      groupId: deadLetterReplayGroup,
+      topics: [{ name: topic, partitionOffsets: spans.map((s) => ({ partition: s.partition, offset: s.to })) }],
+    });
+  } finally {
+    await admin.close();
+  }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, stringDeserializer, type Message } from '@platformatic/kafka';
 import { consumerGroupLag } from '../kafka/index.js';
-import { deadLetterReplayGroup } from '../sink/dead-letter.js';
+import { deadLetterLagOptions, deadLetterReplayGroup } from '../sink/dead-letter.js';
 import { parseDeadLetter, type DeadLetterRecord } from './dead-letter-record.js';
 
 export type DeadLetterKafkaMessage = Message<Buffer, Buffer, string, Buffer>;
@@ -13,10 +13,26 @@ export interface DeadLetterSpan {
   readonly to: bigint;
 }
 
-/** The letters waiting for a replay, partition by partition. */
-export async function undrainedSpans(brokers: readonly string[], topic: string): Promise<DeadLetterSpan[]> {
-  const lags = await consumerGroupLag(brokers, deadLetterReplayGroup, [topic], { uncommittedFrom: 'earliest' });
-  return lags.map((l) => ({ partition: l.partition, from: l.committed, to: l.end }));
+/** Undrained letters of one partition: those the broker still holds (`span`), and those it deleted before a replay read them. */
+export interface UndrainedPartition {
+  readonly span: DeadLetterSpan;
+  /** Offsets [from, to) of letters deleted unread, if any: records never written. */
+  readonly expired?: DeadLetterSpan;
+}
+
+/** The letters waiting for a replay, partition by partition, counted from the first ever dead-lettered. */
+export async function undrainedPartitions(brokers: readonly string[], topic: string): Promise<UndrainedPartition[]> {
+  const lags = await consumerGroupLag(brokers, deadLetterReplayGroup, [topic], deadLetterLagOptions);
+  return lags.map((l) => {
+    const logStart = l.logStart === undefined || l.logStart < l.committed ? l.committed : l.logStart < l.end ? l.logStart : l.end;
+    const span = { partition: l.partition, from: logStart, to: l.end };
+    return logStart > l.committed ? { span, expired: { partition: l.partition, from: l.committed, to: logStart } } : { span };
+  });
+}
+
+/** How many letters `spans` hold. */
+export function countSpans(spans: readonly DeadLetterSpan[]): number {
+  return spans.reduce((sum, s) => sum + Number(s.to > s.from ? s.to - s.from : 0n), 0);
 }
 
 /** Every letter the broker still holds, replayed or not. */
@@ -87,6 +103,8 @@ export interface DeadLetterInspection {
   readonly topic: string;
   /** Letters the replay group has not consumed: what holds the cutover gate. */
   readonly undrained: number;
+  /** Of those, letters the broker deleted (retention) before a replay read them: records never written. */
+  readonly expired: number;
   /** Letters in the spans read (undrained, or all with `all`). */
   readonly total: number;
   readonly letters: readonly DeadLetterRecord[];
@@ -94,9 +112,10 @@ export interface DeadLetterInspection {
 
 /** Reads the dead letters of `topic` (the undrained ones unless `all`), without consuming them. */
 export async function inspectDeadLetters(brokers: readonly string[], topic: string, options: InspectOptions): Promise<DeadLetterInspection> {
-  const undrained = await undrainedSpans(brokers, topic);
-  const spans = options.all ? await allSpans(brokers, topic) : undrained;
-  const count = (list: readonly DeadLetterSpan[]) => list.reduce((sum, s) => sum + Number(s.to > s.from ? s.to - s.from : 0n), 0);
+  const undrained = await undrainedPartitions(brokers, topic);
+  const held = undrained.map((p) => p.span);
+  const expired = countSpans(undrained.flatMap((p) => (p.expired ? [p.expired] : [])));
+  const spans = options.all ? await allSpans(brokers, topic) : held;
   const letters: DeadLetterRecord[] = [];
   const readerGroup = `tandem-dlq-inspect-${randomUUID()}`;
   const consumer = deadLetterConsumer(brokers, readerGroup);
@@ -117,5 +136,5 @@ export async function inspectDeadLetters(brokers: readonly string[], topic: stri
       .finally(() => admin.close());
   }
   letters.sort((a, b) => a.partition - b.partition || Number(a.offset - b.offset));
-  return { topic, undrained: count(undrained), total: count(spans), letters };
+  return { topic, undrained: countSpans(held) + expired, expired, total: countSpans(spans), letters };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, Producer, stringDeserializer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
-import { ensureTopics, retryWhileKafkaIsAway } from '../kafka/index.js';
+import { ensureTopics, keepForever, retryWhileKafkaIsAway } from '../kafka/index.js';
 import type { TokenRange } from '../backfill/token-range-planner.js';
 
 /** What a job does to each range: copy it (backfill) or compare it (validate). Names the job's topics. */
@@ -11,8 +11,6 @@ export type JobKind = 'backfill' | 'validate';
 /** Partitions of a job's range topic: how many workers can share the job. */
 export const rangeTopicPartitions = 12;
 
-/** A job's records must outlive the broker's default retention (7 days): a long job reads its plan again on every restart. */
-const keepForever = { 'retention.ms': '-1', 'retention.bytes': '-1' };
 
 /** A range task: the index of a range in the plan that published it. */
 export interface RangeTask {
@@ -96,6 +94,7 @@ export class JobLog<P extends PlanRecord = PlanRecord, D extends DoneRecord = Do
     log: Logger,
   ): Promise<JobLog<P, D, R>> {
     const topics = jobTopics(job, kind);
+    // A job's records must outlive the broker's default retention (7 days): a long job reads its plan again on every restart.
     await ensureTopics(brokers, [topics.progress], 1, keepForever);
     await ensureTopics(brokers, [topics.ranges], rangeTopicPartitions, keepForever);
     const readerGroup = `${topics.group}.reader-${randomUUID()}`;

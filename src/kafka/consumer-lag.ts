@@ -8,6 +8,8 @@ export interface PartitionLag {
   /** Offset the next produced record will get. */
   readonly end: bigint;
   readonly lag: bigint;
+  /** The oldest offset the broker still holds (retention deletes below it); read only when asked for (`GroupLagOptions.logStart`). */
+  readonly logStart?: bigint;
 }
 
 export interface GroupLagOptions {
@@ -16,6 +18,8 @@ export interface GroupLagOptions {
    * ever written) or `earliest` (records the broker still holds, e.g. dead letters not yet replayed).
    */
   readonly uncommittedFrom?: 'zero' | 'earliest';
+  /** Also read each partition's log start offset: records below it, not consumed, are gone for good. */
+  readonly logStart?: boolean;
 }
 
 /** Clients that read offsets and never join a group; long-lived pollers pass their own. */
@@ -48,7 +52,7 @@ export async function groupLag(clients: OffsetClients, groupId: string, topics: 
   const [groups, ends, earliest] = await Promise.all([
     clients.admin.listConsumerGroupOffsets({ groups: [groupId] }),
     clients.consumer.listOffsets({ topics: [...topics] }),
-    options.uncommittedFrom === 'earliest' ? clients.consumer.listOffsets({ topics: [...topics], timestamp: -2n }) : undefined,
+    options.uncommittedFrom === 'earliest' || options.logStart ? clients.consumer.listOffsets({ topics: [...topics], timestamp: -2n }) : undefined,
   ]);
   const committed = new Map<string, bigint>();
   for (const topic of groups[0]?.topics ?? []) {
@@ -57,8 +61,9 @@ export async function groupLag(clients: OffsetClients, groupId: string, topics: 
   const lags: PartitionLag[] = [];
   for (const [topic, offsets] of ends) {
     offsets.forEach((end, partition) => {
-      const done = committed.get(`${topic}:${partition}`) ?? earliest?.get(topic)?.[partition] ?? 0n;
-      lags.push({ topic, partition, committed: done, end, lag: end > done ? end - done : 0n });
+      const logStart = earliest?.get(topic)?.[partition];
+      const done = committed.get(`${topic}:${partition}`) ?? (options.uncommittedFrom === 'earliest' ? logStart : undefined) ?? 0n;
+      lags.push({ topic, partition, committed: done, end, lag: end > done ? end - done : 0n, ...(options.logStart && logStart !== undefined ? { logStart } : {}) });
     });
   }
   return lags;

@@ -1,4 +1,5 @@
-export { ensureTopics, fetchMaxBytesPerPartition, compatibilityPartitioner, isBrokerRefusal, isUnparsableResponse, retryWhileKafkaIsAway } from './kafka-clients.js';
+export { ensureTopics, fetchMaxBytesPerPartition, compatibilityPartitioner, isBrokerRefusal, isRecordTooLarge, isUnparsableResponse, retryWhileKafkaIsAway } from './kafka-clients.js';
 export { maxConsumerRestarts, withConsumerReplacement, type ConsumerReplacementOptions } from './consumer-replacement.js';
 export { consumerGroupLag, groupLag, statusConnection, type PartitionLag, type GroupLagOptions, type OffsetClients } from './consumer-lag.js';
 export { readPartitionSlices, type PartitionSlice, type ReadRecord } from './partition-reader.js';
+export { describeTopicConfigs, keepForever, setTopicConfigs } from './topic-configs.js';

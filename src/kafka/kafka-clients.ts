@@ -49,6 +49,14 @@ export function isUnparsableResponse(error: unknown): boolean {
   return anyInChain(error, (e) => e.code === 'OUT_OF_BOUNDS' || e.code === 'PLT_KFK_OUT_OF_BOUNDS');
 }
 
+/** Whether the error (or one it wraps) is Kafka refusing a record for its size: sending it again cannot help. */
+export function isRecordTooLarge(error: unknown): boolean {
+  return anyInChain(error, (e) => {
+    const apiId = (e as { apiId?: unknown }).apiId;
+    return apiId === 'MESSAGE_TOO_LARGE' || apiId === 'RECORD_LIST_TOO_LARGE';
+  });
+}
+
 /** Whether the error (or one it wraps) is a broker answering with an error code, rather than no answer at all. */
 export function isBrokerRefusal(error: unknown): boolean {
   return anyInChain(error, (e) => e.code === 'PLT_KFK_PROTOCOL' || e.code === 'PLT_KFK_RESPONSE');

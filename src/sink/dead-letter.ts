@@ -1,5 +1,7 @@
-import type { Producer } from '@platformatic/kafka';
-import type { RecordRejection } from '../errors.js';
+import { Admin, type Producer } from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import { DeadLetterTooLargeError, describeError, type RecordRejection } from '../errors.js';
+import { describeTopicConfigs, ensureTopics, isRecordTooLarge, keepForever, setTopicConfigs, type GroupLagOptions, type PartitionLag } from '../kafka/index.js';
 import type { DestinationName } from './cql-destination.js';
 
 export const deadLetterHeaders = {
@@ -38,12 +40,109 @@ export interface DeadLetter {
  */
 export const deadLetterReplayGroup = 'tandem-dlq-replay';
 
+/**
+ * Dead letters are counted from the first ever written (offset 0), not the first the broker still
+ * holds: a letter deleted before a replay read it is a record never written, and must keep the
+ * cutover gate shut rather than vanish from the count.
+ */
+export const deadLetterLagOptions: GroupLagOptions = Object.freeze({ uncommittedFrom: 'zero', logStart: true });
+
+/** One dead-letter topic's letters the replay group has not consumed, and how many of those the broker deleted unread. */
+export interface DeadLetterCount {
+  readonly undrained: number;
+  readonly expired: number;
+}
+
+/** Sums `lags` (read with `deadLetterLagOptions`) over the partitions of `topic`. */
+export function countDeadLetters(lags: readonly PartitionLag[], topic: string): DeadLetterCount {
+  let undrained = 0n;
+  let expired = 0n;
+  for (const p of lags) {
+    if (p.topic !== topic) continue;
+    undrained += p.lag;
+    const goneBelow = p.logStart === undefined ? 0n : p.logStart < p.end ? p.logStart : p.end;
+    if (goneBelow > p.committed) expired += goneBelow - p.committed;
+  }
+  return { undrained: Number(undrained), expired: Number(expired) };
+}
+
 /** The dead-letter topic of a topic unless the config names one. */
 export function deadLetterTopicOf(topic: { topic: string; deadLetterTopic?: string | undefined }): string {
   return topic.deadLetterTopic ?? `${topic.topic}.dlq`;
 }
 
-/** Publishes a record that can never be written, unchanged, with headers saying why and whence. */
+/**
+ * What a letter adds to the record it carries (Tandem's headers, the error cut to 2,000 characters,
+ * and a record batch of its own) stays far below this.
+ */
+export const deadLetterHeadroomBytes = 64 * 1024;
+
+/** Kafka's default largest record batch (message.max.bytes), for a topic whose own limit cannot be read. */
+export const kafkaDefaultMaxMessageBytes = 1_048_588;
+
+/**
+ * The settings a dead-letter topic needs: letters are kept until replayed, however long that takes
+ * (the broker's default retention of 7 days would delete records never written), and a letter
+ * carrying the largest record its source topics accept is accepted too.
+ */
+export function deadLetterTopicSettings(largestSourceRecordBytes: number): Record<string, string> {
+  return { ...keepForever, 'max.message.bytes': String(largestSourceRecordBytes + deadLetterHeadroomBytes) };
+}
+
+/** Of `wanted`, the settings an existing topic falls short of: retention that is not forever, a smaller record limit. */
+export function settingsToRaise(current: ReadonlyMap<string, string>, wanted: Readonly<Record<string, string>>): Record<string, string> {
+  const raise: Record<string, string> = {};
+  for (const [name, value] of Object.entries(wanted)) {
+    const now = current.get(name);
+    const shortOf = name === 'max.message.bytes' ? now === undefined || Number(now) < Number(value) : now !== value;
+    if (shortOf) raise[name] = value;
+  }
+  return raise;
+}
+
+/**
+ * Creates the dead-letter topics of `topics` with `deadLetterTopicSettings`, and raises the
+ * settings of those that exist (created by hand, or by a Tandem before this rule) to them. A
+ * refusal to change an existing topic (an ACL) is logged with the topic and the setting, and the
+ * sink goes on: a letter the topic then refuses for its size stops the sink with that record named,
+ * and `tandem status` counts letters deleted before a replay as not replayed.
+ */
+export async function ensureDeadLetterTopics(brokers: readonly string[], topics: readonly { topic: string; deadLetterTopic?: string | undefined }[], log: Logger): Promise<void> {
+  const admin = new Admin({ clientId: 'tandem-admin', bootstrapBrokers: [...brokers] });
+  try {
+    const sourceLimits = await describeTopicConfigs(admin, [...new Set(topics.map((t) => t.topic))], ['max.message.bytes']);
+    const largestBySink = new Map<string, number>();
+    for (const t of topics) {
+      const largest = Number(sourceLimits.get(t.topic)?.get('max.message.bytes') ?? kafkaDefaultMaxMessageBytes);
+      const deadLetterTopic = deadLetterTopicOf(t);
+      largestBySink.set(deadLetterTopic, Math.max(largest, largestBySink.get(deadLetterTopic) ?? 0));
+    }
+    const created = new Set<string>();
+    for (const [deadLetterTopic, largest] of largestBySink) {
+      for (const topic of await ensureTopics(brokers, [deadLetterTopic], -1, deadLetterTopicSettings(largest))) created.add(topic);
+    }
+    const existing = [...largestBySink.keys()].filter((t) => !created.has(t));
+    const current = await describeTopicConfigs(admin, existing, Object.keys(deadLetterTopicSettings(0)));
+    for (const topic of existing) {
+      const raise = settingsToRaise(current.get(topic) ?? new Map(), deadLetterTopicSettings(largestBySink.get(topic)!));
+      if (Object.keys(raise).length === 0) continue;
+      try {
+        await setTopicConfigs(admin, topic, raise);
+        log.info({ topic, settings: raise }, 'dead-letter topic settings raised: letters are kept until replayed, and as large as their records');
+      } catch (error) {
+        log.warn({ topic, settings: raise, reason: describeError(error) }, 'cannot change the dead-letter topic; set these yourself, or letters may be deleted before a replay or refused for their size');
+      }
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
+ * Publishes a record that can never be written, unchanged, with headers saying why and whence.
+ * Kafka refusing the letter for its size is no outage to wait out: a `DeadLetterTooLargeError`
+ * names the record, so whoever retries publishing stops instead of retrying it for ever.
+ */
 export async function publishDeadLetter(producer: Producer<Buffer, Buffer, string, Buffer>, letter: DeadLetter): Promise<void> {
   const headers = new Map<string, Buffer>(letter.headers);
   headers.set(deadLetterHeaders.reason, Buffer.from(letter.reason));
@@ -55,15 +154,15 @@ export async function publishDeadLetter(producer: Producer<Buffer, Buffer, strin
   headers.set(deadLetterHeaders.destination, Buffer.from(letter.destination));
   headers.set(deadLetterHeaders.at, Buffer.from(new Date().toISOString()));
   if (letter.value == null) headers.set(deadLetterHeaders.tombstone, Buffer.from('true'));
-  await producer.send({
-    acks: -1,
-    messages: [
-      {
-        topic: letter.deadLetterTopic,
-        ...(letter.key ? { key: letter.key } : {}),
-        value: letter.value ?? Buffer.alloc(0),
-        headers,
-      },
-    ],
-  });
+  const value = letter.value ?? Buffer.alloc(0);
+  try {
+    await producer.send({ acks: -1, messages: [{ topic: letter.deadLetterTopic, ...(letter.key ? { key: letter.key } : {}), value, headers }] });
+  } catch (error) {
+    if (!isRecordTooLarge(error)) throw error;
+    const bytes = (letter.key?.length ?? 0) + value.length + [...headers].reduce((sum, [name, v]) => sum + Buffer.byteLength(name) + v.length, 0);
+    throw new DeadLetterTooLargeError(
+      `the dead letter of ${letter.topic} partition ${letter.partition} offset ${letter.offset} (${letter.reason}, about ${bytes} bytes) is larger than ${letter.deadLetterTopic} accepts`,
+      { cause: error, hint: `Raise max.message.bytes of ${letter.deadLetterTopic} above ${bytes + deadLetterHeadroomBytes} and start again: the record is not committed, so it comes back` },
+    );
+  }
 }

@@ -2,5 +2,5 @@ export { runSinkWorker, consumerGroupOf, type SinkWorkerOptions } from './sink-w
 export { splitTable, schemaRecheckIntervalMs } from './topic-routes.js';
 export { CqlDestination, destinationNames, keyspacesRowLimitBytes, warnListGuardUnavailable, type Destination, type DestinationName } from './cql-destination.js';
 export { SinkCounters, sinkStates, type SinkState } from './sink-counters.js';
-export { deadLetterHeaders, deadLetterTopicOf, deadLetterReplayGroup } from './dead-letter.js';
+export { countDeadLetters, deadLetterHeaders, deadLetterLagOptions, deadLetterTopicOf, deadLetterTopicSettings, deadLetterReplayGroup, settingsToRaise, type DeadLetterCount } from './dead-letter.js';
 export { ListWriteTimesReader, listAlreadyWritten, listKeyColumns, listWriteTimesCql, listWriteTimesOf, nonFrozenLists, rowIdentity, writesListElements, type ListWriteTimes } from './list-write-times.js';

@@ -5,10 +5,10 @@ import type { SinkConfig, TopicConfig } from '../config/index.js';
 import { ensureTopics, fetchMaxBytesPerPartition, retryWhileKafkaIsAway, withConsumerReplacement } from '../kafka/index.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { onAbort } from '../on-abort.js';
-import { describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
+import { DeadLetterTooLargeError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import type { KafkaRecordView } from '../records/index.js';
 import type { Destination, DestinationName } from './cql-destination.js';
-import { publishDeadLetter } from './dead-letter.js';
+import { ensureDeadLetterTopics, publishDeadLetter } from './dead-letter.js';
 import { OffsetCommitter } from './offset-committer.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -80,7 +80,8 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
 /** One Kafka consumer's life: reads, writes and commits until `signal` aborts or the consumer fails. */
 async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, TopicRoute>, counters: SinkCounters, log: Logger, signal: AbortSignal): Promise<SinkCounters> {
   const { destination, sink } = options;
-  await ensureTopics(options.brokers, [...routes.values()].flatMap((r) => [r.config.topic, r.deadLetterTopic]));
+  await ensureTopics(options.brokers, [...routes.keys()]);
+  await ensureDeadLetterTopics(options.brokers, [...routes.values()].map((r) => r.config), log);
   const groupId = consumerGroupOf(sink, destination.name);
   const clientId = `tandem-sink-${destination.name}`;
   const consumer = new Consumer<Buffer, Buffer, string, Buffer>({
@@ -140,7 +141,10 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
 
   const sleep = (ms: number) => abortableDelay(ms, signal, () => new Aborted());
 
-  /** Dead letters must not be lost either: publishing is retried until Kafka takes it. */
+  /**
+   * Dead letters must not be lost either: publishing is retried until Kafka takes it, unless Kafka
+   * refuses it for its size (DeadLetterTooLargeError), which ends the sink with the record named.
+   */
   const deadLetter = async (message: SinkMessage, route: TopicRoute, reason: RecordRejection, error: string) => {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -161,6 +165,7 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
         log.warn({ topic: message.topic, partition: message.partition, offset: String(message.offset), reason, error }, 'record dead-lettered');
         return;
       } catch (publishError) {
+        if (publishError instanceof DeadLetterTooLargeError) throw publishError;
         if (attempt % 10 === 0) log.error({ err: publishError }, 'cannot publish to the dead-letter topic; retrying');
         await sleep(backoffMs(attempt));
       }

@@ -31,6 +31,9 @@ export function registerMigrationMetrics(registry: Registry, report: () => Promi
   gauge('tandem_dead_letters_undrained', 'Dead letters the replay group has not consumed, per dead-letter topic', ['topic'], (g, r) => {
     for (const d of r.deadLetters ?? []) g.set({ topic: d.topic }, d.undrained);
   });
+  gauge('tandem_dead_letters_expired', 'Dead letters the broker deleted before the replay group read them (records never written), per dead-letter topic', ['topic'], (g, r) => {
+    for (const d of r.deadLetters ?? []) g.set({ topic: d.topic }, d.expired ?? 0);
+  });
   gauge('tandem_backfill_ranges_planned', 'Token ranges in a backfill job\'s plan', ['job', 'table'], (g, r) => {
     for (const j of r.backfill) g.set({ job: j.job, table: j.table }, j.rangesTotal);
   });

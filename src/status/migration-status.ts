@@ -35,10 +35,12 @@ export interface SinkObservation {
   readonly committed?: number | undefined;
 }
 
-/** Records of one dead-letter topic the replay group has not consumed yet. */
+/** Records of one dead-letter topic the replay group has not consumed yet, counted from the first ever dead-lettered. */
 export interface DeadLetterBacklog {
   readonly topic: string;
   readonly undrained: number;
+  /** Of those, letters the broker deleted (retention) before a replay read them: records never written. */
+  readonly expired?: number;
 }
 
 export interface MigrationInputs {
@@ -170,5 +172,14 @@ function deadLettersGate(inputs: MigrationInputs): Gate {
   if (!inputs.deadLetters) return gate('dead-letters-drained', false, 'unknown: the dead-letter topics could not be read');
   const waiting = inputs.deadLetters.filter((d) => d.undrained > 0);
   if (waiting.length === 0) return gate('dead-letters-drained', true, 'none waiting');
-  return gate('dead-letters-drained', false, waiting.map((d) => `${d.topic}: ${plural(d.undrained, 'record')} not replayed`).join(', '));
+  return gate('dead-letters-drained', false, waiting.map(describeBacklog).join(', '));
+}
+
+function describeBacklog(d: DeadLetterBacklog): string {
+  const expired = d.expired ?? 0;
+  if (expired === 0) return `${d.topic}: ${plural(d.undrained, 'record')} not replayed`;
+  return (
+    `${d.topic}: ${plural(d.undrained, 'record')} not replayed, ${expired} of them deleted by the broker before a replay read them ` +
+    `(never written: repair their tables with tandem validate --repair, then tandem dlq replay --skip-expired)`
+  );
 }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Admin, Consumer } from '@platformatic/kafka';
 import type { TandemConfig } from '../config/index.js';
 import { groupLag, statusConnection, type OffsetClients } from '../kafka/index.js';
-import { consumerGroupOf, deadLetterReplayGroup, deadLetterTopicOf, destinationNames, splitTable, type DestinationName } from '../sink/index.js';
+import { consumerGroupOf, countDeadLetters, deadLetterLagOptions, deadLetterReplayGroup, deadLetterTopicOf, destinationNames, splitTable, type DestinationName } from '../sink/index.js';
 import { stackStatus } from '../stack/index.js';
 import type { BackfillJobStatus, ValidationJobStatus } from './job-progress.js';
 import { JobProgressReader } from './job-progress-reader.js';
@@ -194,8 +194,8 @@ export class StatusCollector {
           }
         }),
       ),
-      groupLag(clients, deadLetterReplayGroup, deadLetterTopics, { uncommittedFrom: 'earliest' })
-        .then((partitions) => [...new Set(config.topics.map(deadLetterTopicOf))].map((topic) => ({ topic, undrained: Number(partitions.filter((p) => p.topic === topic).reduce((sum, p) => sum + p.lag, 0n)) })))
+      groupLag(clients, deadLetterReplayGroup, deadLetterTopics, deadLetterLagOptions)
+        .then((partitions) => [...new Set(config.topics.map(deadLetterTopicOf))].map((topic) => ({ topic, ...countDeadLetters(partitions, topic) })))
         .catch(() => undefined),
       clients.jobs.read(existing).catch(() => undefined),
     ]);

@@ -129,6 +129,14 @@ describe('migration phase and gates', () => {
     expect(gateOf(inputs, 'sinks-caught-up')).toMatchObject({ pass: false, reason: 'source 0 behind, target 7 behind' });
   });
 
+  it('holds the dead-letter gate for letters the broker deleted before a replay read them, and says what to do', () => {
+    const inputs = { ...ready, deadLetters: [{ topic: 'a.dlq', undrained: 3, expired: 3 }] };
+    expect(gateOf(inputs, 'dead-letters-drained')).toMatchObject({
+      pass: false,
+      reason: 'a.dlq: 3 records not replayed, 3 of them deleted by the broker before a replay read them (never written: repair their tables with tandem validate --repair, then tandem dlq replay --skip-expired)',
+    });
+  });
+
   it('knows nothing and passes nothing while Kafka is unreachable', () => {
     const down: MigrationInputs = { ...ready, kafkaReachable: false, sinks: ready.sinks.map((s) => ({ destination: s.destination })), deadLetters: undefined, backfill: undefined, validation: undefined };
     const result = assessMigration(down);
