@@ -3,3 +3,4 @@ export { maxConsumerRestarts, withConsumerReplacement, type ConsumerReplacementO
 export { consumerGroupLag, groupLag, statusConnection, type PartitionLag, type GroupLagOptions, type OffsetClients } from './consumer-lag.js';
 export { readPartitionSlices, type PartitionSlice, type ReadRecord } from './partition-reader.js';
 export { describeTopicConfigs, keepForever, setTopicConfigs } from './topic-configs.js';
+export { subscribedRoundRobinAssigner } from './subscription-assigner.js';

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { Consumer, Producer, stringDeserializer, stringSerializer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
-import { ensureTopics, fetchMaxBytesPerPartition, retryWhileKafkaIsAway, withConsumerReplacement } from '../kafka/index.js';
+import { ensureTopics, fetchMaxBytesPerPartition, retryWhileKafkaIsAway, subscribedRoundRobinAssigner, withConsumerReplacement } from '../kafka/index.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { onAbort } from '../on-abort.js';
 import { DeadLetterTooLargeError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
@@ -92,6 +92,8 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
     maxBytesPerPartition: fetchMaxBytesPerPartition,
+    // Sinks of other configs may share the group (the default group names are the same for all).
+    partitionAssigner: subscribedRoundRobinAssigner,
     strict: true,
     ...retryWhileKafkaIsAway,
   });
@@ -132,6 +134,8 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
     }
     for (const key of owned) ownedPartitions.add(key);
     log.info({ groupId, assignments: [...owned] }, 'joined consumer group');
+    const foreign = [...owned].filter((key) => !routes.has(splitKey(key)[0]));
+    if (foreign.length > 0) log.warn({ groupId, partitions: foreign }, 'assigned partitions of topics this sink is not configured for (a member of an older Tandem leads the group); they are left alone, neither written nor committed');
   });
 
   const committer = new OffsetCommitter(consumer, tracker, sink.commitIntervalMs, {
@@ -250,6 +254,11 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
 
   try {
     for await (const message of stream) {
+      if (!routes.has(message.topic)) {
+        // Another config's topic: its offsets are that config's sink's to commit.
+        stream.pausePartition(message.topic, message.partition);
+        continue;
+      }
       const waiting = window.acquire();
       if (waiting) await waiting;
       if (signal.aborted || fatal) {
