@@ -152,7 +152,7 @@ const script = `
     var dlq = document.getElementById('dead-letters');
     var letters = report.deadLetters;
     dlq.replaceChildren.apply(dlq, !letters ? [el('li', { class: 'muted' }, ['unknown'])] : letters.length === 0 ? [el('li', { class: 'muted' }, ['no dead-letter topics configured'])] : letters.map(function (d) {
-      return el('li', { 'data-dead-letters': d.topic }, [d.topic + ': ' + num(d.undrained) + ' not replayed']);
+      return el('li', { 'data-dead-letters': d.topic }, [d.topic + ': ' + num(d.undrained) + ' not replayed' + (d.expired ? ' (' + num(d.expired) + ' deleted by the broker unread)' : '')]);
     }));
     var stack = document.getElementById('stack');
     stack.replaceChildren.apply(stack, report.stack.length === 0 ? [el('li', { class: 'muted' }, ['no local stack state'])] : report.stack.map(function (s) {
