@@ -110,21 +110,29 @@ export function settingsToRaise(current: ReadonlyMap<string, string>, wanted: Re
 export async function ensureDeadLetterTopics(brokers: readonly string[], topics: readonly { topic: string; deadLetterTopic?: string | undefined }[], log: Logger): Promise<void> {
   const admin = new Admin({ clientId: 'tandem-admin', bootstrapBrokers: [...brokers] });
   try {
-    const sourceLimits = await describeTopicConfigs(admin, [...new Set(topics.map((t) => t.topic))], ['max.message.bytes']);
-    const largestBySink = new Map<string, number>();
+    const sourceTopics = [...new Set(topics.map((t) => t.topic))];
+    const sourceLimits = await describeTopicConfigs(admin, sourceTopics, ['max.message.bytes']).catch((error: unknown) => {
+      log.warn({ topics: sourceTopics, reason: describeError(error) }, "cannot read the topics' max.message.bytes; their dead-letter topics are sized for Kafka's default");
+      return new Map<string, Map<string, string>>();
+    });
+    const largestByDeadLetterTopic = new Map<string, number>();
     for (const t of topics) {
       const largest = Number(sourceLimits.get(t.topic)?.get('max.message.bytes') ?? kafkaDefaultMaxMessageBytes);
       const deadLetterTopic = deadLetterTopicOf(t);
-      largestBySink.set(deadLetterTopic, Math.max(largest, largestBySink.get(deadLetterTopic) ?? 0));
+      largestByDeadLetterTopic.set(deadLetterTopic, Math.max(largest, largestByDeadLetterTopic.get(deadLetterTopic) ?? 0));
     }
     const created = new Set<string>();
-    for (const [deadLetterTopic, largest] of largestBySink) {
+    for (const [deadLetterTopic, largest] of largestByDeadLetterTopic) {
       for (const topic of await ensureTopics(brokers, [deadLetterTopic], -1, deadLetterTopicSettings(largest))) created.add(topic);
     }
-    const existing = [...largestBySink.keys()].filter((t) => !created.has(t));
-    const current = await describeTopicConfigs(admin, existing, Object.keys(deadLetterTopicSettings(0)));
+    const existing = [...largestByDeadLetterTopic.keys()].filter((t) => !created.has(t));
+    const current = await describeTopicConfigs(admin, existing, Object.keys(deadLetterTopicSettings(0))).catch((error: unknown) => {
+      log.warn({ topics: existing, reason: describeError(error) }, 'cannot read the settings of the dead-letter topics; check yourself that they keep letters for ever and take records as large as their topics do');
+      return undefined;
+    });
+    if (!current) return;
     for (const topic of existing) {
-      const raise = settingsToRaise(current.get(topic) ?? new Map(), deadLetterTopicSettings(largestBySink.get(topic)!));
+      const raise = settingsToRaise(current.get(topic) ?? new Map(), deadLetterTopicSettings(largestByDeadLetterTopic.get(topic)!));
       if (Object.keys(raise).length === 0) continue;
       try {
         await setTopicConfigs(admin, topic, raise);

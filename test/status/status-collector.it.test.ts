@@ -20,7 +20,7 @@ describe('status collector', () => {
       const empty = await collector.collect();
       expect(empty.kafka.reachable).toBe(true);
       expect(empty.phase).toBe('not-started');
-      expect(empty.deadLetters).toEqual([{ topic: `${topic}.dlq`, undrained: 0 }]);
+      expect(empty.deadLetters).toEqual([{ topic: `${topic}.dlq`, undrained: 0, expired: 0 }]);
       expect(empty.sinks.map((s) => [s.destination, s.lag, s.committed])).toEqual([
         ['source', 0, 0],
         ['target', 0, 0],
@@ -29,7 +29,7 @@ describe('status collector', () => {
       await ensureTopics(stack.kafka.brokers, [`${topic}.dlq`], 1);
       await produceRaw(stack.kafka.brokers, `${topic}.dlq`, [{ value: '{"a":1}' }, { value: '{"a":2}' }, { value: '{"a":3}' }]);
       const waiting = await collector.collect();
-      expect(waiting.deadLetters).toEqual([{ topic: `${topic}.dlq`, undrained: 3 }]);
+      expect(waiting.deadLetters).toEqual([{ topic: `${topic}.dlq`, undrained: 3, expired: 0 }]);
       expect(waiting.gates.find((g) => g.id === 'dead-letters-drained')).toMatchObject({ pass: false, reason: `${topic}.dlq: 3 records not replayed` });
 
       // A replay that consumed two of them (what `tandem dlq replay` will commit).
@@ -39,7 +39,7 @@ describe('status collector', () => {
       } finally {
         await admin.close();
       }
-      expect((await collector.collect()).deadLetters).toEqual([{ topic: `${topic}.dlq`, undrained: 1 }]);
+      expect((await collector.collect()).deadLetters).toEqual([{ topic: `${topic}.dlq`, undrained: 1, expired: 0 }]);
 
       const job = uniqueName('colljob');
       const log = progressTopicOf('backfill', job);
