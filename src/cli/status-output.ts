@@ -11,7 +11,8 @@ function formatBound(ms: number | null): string {
 function describeProcess(s: SinkStatus): string {
   if (s.state === undefined) return 'no sink process answering';
   const delay = s.delay && s.delay.count > 0 ? `, delay p50 ≤ ${formatBound(s.delay.p50UpToMs)}, p99 ≤ ${formatBound(s.delay.p99UpToMs)}` : '';
-  const counts = `${s.state}: ${s.written ?? 0} written, ${s.deleted ?? 0} deleted, ${s.retried ?? 0} retries, ${s.deadLettered ?? 0} dead-lettered, ${s.inFlight ?? 0} in flight${delay}`;
+  const stuck = (s.stuckPartitions ?? []).map((p) => `, ${p.topic}:${p.partition} STUCK since ${p.since} on offset ${p.waitingOnOffset} (${p.held} written records held back)`).join('');
+  const counts = `${s.state}: ${s.written ?? 0} written, ${s.deleted ?? 0} deleted, ${s.retried ?? 0} retries, ${s.deadLettered ?? 0} dead-lettered, ${s.inFlight ?? 0} in flight${delay}${stuck}`;
   return s.lastError ? `${counts} (last error: ${s.lastError})` : counts;
 }
 

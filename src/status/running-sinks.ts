@@ -13,6 +13,8 @@ export interface RunningSink {
   readonly lastError?: string;
   /** From a record entering Kafka to its write acknowledged; JSON turns an unbounded bound into null. */
   readonly delay?: { readonly count: number; readonly p50UpToMs: number | null; readonly p99UpToMs: number | null };
+  /** Partitions no longer fetched: one record not written yet holds back the commit of too many after it. */
+  readonly stuckPartitions?: readonly { readonly topic: string; readonly partition: number; readonly waitingOnOffset: string; readonly since: string; readonly held: number }[];
 }
 
 /**

@@ -48,6 +48,18 @@ describe('tandem status output', () => {
     ]);
   });
 
+  it('names a stuck partition of a sink, the record holding it and since when, and dead letters deleted unread', () => {
+    const stuck = { topic: 't', partition: 3, waitingOnOffset: '120', since: '2026-12-07T10:00:00.000Z', held: 20_001 };
+    const lines = formatStatusReport(
+      report({
+        sinks: [{ destination: 'source', group: 'tandem-sink-source', lag: 9, committed: 10, state: 'running', written: 10, deleted: 0, retried: 0, deadLettered: 0, inFlight: 1, stuckPartitions: [stuck] }],
+        deadLetters: [{ topic: 't.dlq', undrained: 4, expired: 3 }],
+      }),
+    );
+    expect(lines.find((l) => l.startsWith('  source  tandem-sink-source'))).toMatch(/1 in flight, t:3 STUCK since 2026-12-07T10:00:00.000Z on offset 120 \(20001 written records held back\)$/);
+    expect(lines).toContain('  t.dlq: 4 (3 deleted by the broker unread)');
+  });
+
   it('says Kafka is unreachable and why', () => {
     const lines = formatStatusReport(report({ kafka: { brokers: ['10.0.0.9:9092'], reachable: false, error: 'connect ECONNREFUSED' } }));
     expect(lines).toContain('Kafka 10.0.0.9:9092 unreachable: connect ECONNREFUSED');
