@@ -1,27 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { consumerGroupLag, describeTopicConfigs, setTopicConfigs } from '../../src/kafka/index.js';
 import { Clients, eventually, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { exitedWithin } from '../helpers/processes.js';
-import { runTandem } from '../helpers/run-cli.js';
+import { killStartedTandems, runTandem, spawnTandem } from '../helpers/run-cli.js';
 import { produceRaw, readTopic, runSinksUntil, settled, sinkConfig } from '../helpers/sinks.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
 const admin = new Admin({ clientId: 'tandem-test', bootstrapBrokers: [...stack.kafka.brokers] });
-const children: ChildProcess[] = [];
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  killStartedTandems();
   await admin.close();
   await clients.closeAll();
 });
-
-const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'tandem.js');
 
 function writeConfig(topics: readonly Record<string, unknown>[], groupIdPrefix: string): string {
   const configFile = join(mkdtempSync(join(tmpdir(), 'tandem-dlt-')), 'tandem.yaml');
@@ -108,19 +104,14 @@ describe('dead-letter topics', () => {
     // The dead-letter topic's limit lowered behind the running sink's back (as an operator might):
     // the next letter is refused for its size, and the sink stops naming the record instead of retrying it for ever.
     const configFile = writeConfig([topicConfig], config.sink.groupIdPrefix);
-    const child = spawn(process.execPath, [bin, 'sink', '--config', configFile, '--destination', 'target', '--status-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.resume();
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    const sink = spawnTandem(['sink', '--config', configFile, '--destination', 'target', '--status-port', '0']);
     // Lowered once the sink has set its topics up (it raises a limit it finds too low when it starts).
-    await eventually(async () => stderr, (text) => text.includes('"msg":"sink started"'), 60_000, 200);
+    await eventually(async () => sink.stderr(), (text) => text.includes('"msg":"sink started"'), 60_000, 200);
     await setTopicConfigs(admin, deadLetterTopic, { 'max.message.bytes': '20000' });
     await produceRaw(stack.kafka.brokers, topic, [unwritable(100_000, 2)]);
-    expect(await exitedWithin(exited, 45_000), `still running 45 s after a letter too large:\n${stderr.slice(-3000)}`).toBe(true);
-    expect(await exited).not.toBe(0);
-    const line = stderr.split('\n').find((l) => l.startsWith('tandem: '));
-    expect(line, stderr.slice(-3000)).toMatch(new RegExp(`dead letter of ${topic} partition 0 offset 1 .*larger than ${deadLetterTopic.replaceAll('.', '\\.')} accepts`));
+    expect(await exitedWithin(sink.exited, 45_000), `still running 45 s after a letter too large:\n${sink.stderr().slice(-3000)}`).toBe(true);
+    expect(await sink.exited).not.toBe(0);
+    const line = sink.stderr().split('\n').find((l) => l.startsWith('tandem: '));
+    expect(line, sink.stderr().slice(-3000)).toMatch(new RegExp(`dead letter of ${topic} partition 0 offset 1 .*larger than ${deadLetterTopic.replaceAll('.', '\\.')} accepts`));
   });
 });

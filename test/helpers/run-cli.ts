@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export interface CliResult {
@@ -25,4 +25,32 @@ export function runTandem(
       },
     );
   });
+}
+
+/** A long-running `tandem` command (a sink, a dashboard) started as a user starts it, with its stderr kept. */
+export interface TandemProcess {
+  readonly child: ChildProcess;
+  /** Everything it wrote to stderr (its log) so far. */
+  readonly stderr: () => string;
+  /** Its exit code, once it exited. */
+  readonly exited: Promise<number | null>;
+}
+
+const started = new Set<ChildProcess>();
+
+/** Starts `tandem args`; `killStartedTandems` in an `afterAll` ends whatever is left running. */
+export function spawnTandem(args: readonly string[]): TandemProcess {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.add(child);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout!.resume();
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  void exited.then(() => started.delete(child));
+  return { child, stderr: () => stderr, exited };
+}
+
+export function killStartedTandems(): void {
+  for (const child of started) child.kill('SIGKILL');
+  started.clear();
 }

@@ -1,33 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Clients, countRows, eventually, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { kcatProduce } from '../helpers/independent-clients.js';
 import { exitedWithin } from '../helpers/processes.js';
+import { killStartedTandems, spawnTandem } from '../helpers/run-cli.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
-const children: ChildProcess[] = [];
 afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  killStartedTandems();
   await clients.closeAll();
 });
 
-const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'tandem.js');
-
-/** A `tandem sink --destination source` process, with its log kept. */
+/** A `tandem sink --destination source` process of a config of its own. */
 function startSink(topic: string, table: string, groupIdPrefix: string) {
   const configFile = join(mkdtempSync(join(tmpdir(), 'tandem-shared-')), 'tandem.yaml');
   writeFileSync(configFile, stringify({ kafka: stack.kafka, source: stack.source, target: stack.target, topics: [{ topic, table }], sink: { groupIdPrefix, commitIntervalMs: 100 } }));
-  const child = spawn(process.execPath, [bin, 'sink', '--config', configFile, '--destination', 'source', '--status-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const sink = { child, log: '', exited: new Promise<number | null>((done) => child.once('exit', (code) => done(code))) };
-  child.stderr!.on('data', (chunk: Buffer) => (sink.log += chunk.toString()));
-  child.stdout!.resume();
-  return sink;
+  return spawnTandem(['sink', '--config', configFile, '--destination', 'source', '--status-port', '0']);
 }
 
 /** The partitions of the sink's latest 'joined consumer group' line. */
@@ -55,25 +47,25 @@ describe('sinks of two configs in one consumer group (the default group names ar
     const rowsOf = async (topic: string) => Number((await source.execute(`SELECT count(*) FROM ${table} WHERE activity_details = ? ALLOW FILTERING`, [topic], { prepare: true })).first().get(0));
 
     const first = startSink(topicA, table, group);
-    await eventually(async () => first.log, (log) => log.includes('"msg":"sink started"'), 60_000);
+    await eventually(async () => first.stderr(), (log) => log.includes('"msg":"sink started"'), 60_000);
     await kcatProduce(stack.kafka.brokers, topicA, records(topicA, 8));
     expect(await eventually(() => rowsOf(topicA), (n) => n === 8, 60_000)).toBe(8);
 
     // The second config's topic does not exist until its sink starts; nothing is produced to it before.
     const second = startSink(topicB, table, group);
-    await eventually(async () => second.log, (log) => log.includes('"msg":"sink started"'), 60_000);
+    await eventually(async () => second.stderr(), (log) => log.includes('"msg":"sink started"'), 60_000);
     await kcatProduce(stack.kafka.brokers, topicB, records(topicB, 8));
     await kcatProduce(stack.kafka.brokers, topicA, records(topicA, 16).slice(8));
     const written = await eventually(async () => [await rowsOf(topicA), await rowsOf(topicB)], ([a, b]) => a === 16 && b === 8, 60_000);
-    expect(written, `first sink:\n${first.log.slice(-2000)}\nsecond sink:\n${second.log.slice(-2000)}`).toEqual([16, 8]);
+    expect(written, `first sink:\n${first.stderr().slice(-2000)}\nsecond sink:\n${second.stderr().slice(-2000)}`).toEqual([16, 8]);
     expect(await countRows(source, table)).toBe(24);
 
-    const [ofFirst, ofSecond] = [lastAssignment(first.log)!, lastAssignment(second.log)!];
+    const [ofFirst, ofSecond] = [lastAssignment(first.stderr())!, lastAssignment(second.stderr())!];
     expect(ofFirst.length).toBeGreaterThan(0);
     expect(ofFirst.every((p) => p.startsWith(`${topicA}:`)), ofFirst.join(', ')).toBe(true);
     expect(ofSecond.length).toBeGreaterThan(0);
     expect(ofSecond.every((p) => p.startsWith(`${topicB}:`)), ofSecond.join(', ')).toBe(true);
-    expect(second.log).not.toContain('not configured for');
+    expect(second.stderr()).not.toContain('not configured for');
 
     for (const sink of [first, second]) sink.child.kill('SIGTERM');
     for (const sink of [first, second]) expect(await exitedWithin(sink.exited, 30_000)).toBe(true);
