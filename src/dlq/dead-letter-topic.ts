@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, stringDeserializer, type Message } from '@platformatic/kafka';
-import { consumerGroupLag } from '../kafka/index.js';
+import { consumerGroupLag, subscribedRoundRobinAssigner } from '../kafka/index.js';
 import { deadLetterLagOptions, deadLetterReplayGroup } from '../sink/dead-letter.js';
 import { parseDeadLetter, type DeadLetterRecord } from './dead-letter-record.js';
 
@@ -55,6 +55,8 @@ export function deadLetterConsumer(brokers: readonly string[], groupId: string):
     deserializers: { headerKey: stringDeserializer as (data?: Buffer) => string },
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
+    // The replay group serves every dead-letter topic: replays of two topics at once must each get their own.
+    partitionAssigner: subscribedRoundRobinAssigner,
   });
 }
 
