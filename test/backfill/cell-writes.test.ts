@@ -169,7 +169,7 @@ describe('cellWrites on non-frozen collections and UDTs', () => {
 
   it('leaves out a list the target holds at the same write time (writing it again would double its elements), and only that', () => {
     const row = sourceRow({ pk: 'p', ck: 1 }, { a: ['x', 8n, null], l: [[10, 20], [5n, 8n], [null, null]], fl: [[1, 2], 8n, null] });
-    const onTarget = (times: bigint[]) => ({ ...options, targetListWriteTimes: new Map([['l', new Set(times)]]) });
+    const onTarget = (times: bigint[]) => ({ ...options, targetListWriteTimes: new Map([['l', times]]) });
     const insert = (columns: string, params: unknown[]) => ({ cql: `INSERT INTO "ks"."t" ("pk", "ck", ${columns}) VALUES (?, ?, ${columns.split(', ').map(() => '?').join(', ')}) USING TIMESTAMP ?`, params: ['p', 1, ...params, 8n] });
     // Landed already at 8: the list is left out, the other cells (a frozen list among them) still go.
     expect(cellWrites(rich, row, onTarget([8n, 8n]))).toEqual([insert('"a", "fl"', ['x', [1, 2]])]);

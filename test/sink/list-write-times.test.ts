@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { buildTableSchema } from '../../src/cql/index.js';
 import { column } from '../helpers/tables.js';
-import { listAlreadyWritten, listKeyColumns, listWriteTimesCql, listWriteTimesOf, nonFrozenLists, rowIdentity, writesListElements } from '../../src/sink/index.js';
+import {
+  deleteListElementCql,
+  extraCopyIndexes,
+  heldListCql,
+  holdsExtraCopies,
+  listAlreadyWritten,
+  listKeyColumns,
+  listWriteTimesCql,
+  listWriteTimesOf,
+  nonFrozenLists,
+  rowIdentity,
+  writesListElements,
+} from '../../src/sink/index.js';
 
 const table = buildTableSchema(
   'Ks',
@@ -58,5 +70,64 @@ describe('list write times', () => {
     expect(id(new Date(1_000), 1)).not.toBe(id(new Date(1_001), 1));
     expect(id(10n, 1)).not.toBe(id(10, 1));
     expect(id(new Map([['k', 1]]), 1)).not.toBe(id(new Map([['k', 2]]), 1));
+  });
+
+  it('counts the elements at the write time, so a writer that finds its list landed still sees copies a racer left', () => {
+    const times = listWriteTimesOf([byName('l')], [[5n, 9n, 9n, 9n, 9n]]);
+    expect(holdsExtraCopies(times, 'l', 9n, 2)).toBe(true);
+    expect(holdsExtraCopies(times, 'l', 9n, 4)).toBe(false);
+    expect(holdsExtraCopies(times, 'l', 5n, 1)).toBe(false);
+    expect(holdsExtraCopies(undefined, 'l', 9n, 1)).toBe(false);
+  });
+
+  it('reads a list back with its write times, and deletes one element only if the list is still as read', () => {
+    expect(heldListCql(table, byName('Odd "list"'))).toBe('SELECT "Odd ""list""" AS c0, WRITETIME("Odd ""list""") AS c1 FROM "Ks"."t" WHERE "pk" = ? AND "ck" = ? LIMIT 1');
+    expect(deleteListElementCql(table, byName('l'))).toBe('DELETE "l"[?] FROM "Ks"."t" WHERE "pk" = ? AND "ck" = ? IF "l" = ?');
+    // A static list is the partition's: found and deleted by the partition key alone.
+    expect(heldListCql(table, byName('sl'))).toBe('SELECT "sl" AS c0, WRITETIME("sl") AS c1 FROM "Ks"."t" WHERE "pk" = ? LIMIT 1');
+    expect(deleteListElementCql(table, byName('sl'))).toBe('DELETE "sl"[?] FROM "Ks"."t" WHERE "pk" = ? IF "sl" = ?');
+  });
+});
+
+describe('extra copies of a list written at one timestamp by racing writers', () => {
+  const T = 9n;
+  const at = (elements: unknown[], writeTimes: bigint[] = elements.map(() => T)) => ({ elements, writeTimes });
+
+  it('finds none in a list that holds one copy, or fewer elements at that time', () => {
+    expect(extraCopyIndexes(at([1, 2, 3]), T, [1, 2, 3])).toEqual([]);
+    expect(extraCopyIndexes(at([1, 2, 1, 2], [5n, 5n, 9n, 9n]), T, [1, 2])).toEqual([]);
+    expect(extraCopyIndexes(at([]), T, [1])).toEqual([]);
+  });
+
+  it('keeps the first copy and removes the later ones', () => {
+    expect(extraCopyIndexes(at([1, 2, 3, 1, 2, 3]), T, [1, 2, 3])).toEqual([3, 4, 5]);
+    expect(extraCopyIndexes(at([7, 7, 7]), T, [7])).toEqual([1, 2]);
+  });
+
+  it('keeps one whole copy when the copies landed interleaved (their time-UUIDs drawn element by element)', () => {
+    // The first n elements at T would be [1, 2, 1]: not the value written.
+    expect(extraCopyIndexes(at([1, 2, 1, 3, 2, 3]), T, [1, 2, 3])).toEqual([2, 4, 5]);
+    expect(extraCopyIndexes(at([1, 1, 2, 3, 2, 3, 1, 2, 3]), T, [1, 2, 3])).toEqual([1, 4, 5, 6, 7, 8]);
+  });
+
+  it('finishes what another remover left partway: part of a copy still counts as extra', () => {
+    expect(extraCopyIndexes(at([1, 2, 3, 1]), T, [1, 2, 3])).toEqual([3]);
+  });
+
+  it('looks only at elements of that write time: older or newer elements are other writes', () => {
+    expect(extraCopyIndexes(at([0, 1, 2, 1, 2, 4], [5n, T, T, T, T, 12n]), T, [1, 2])).toEqual([3, 4]);
+  });
+
+  it('leaves alone elements at that time that were not written by this record (another write stamped with the same microsecond)', () => {
+    expect(extraCopyIndexes(at([1, 2, 9]), T, [1, 2])).toEqual([]);
+    expect(extraCopyIndexes(at([1, 2, 1, 2, 9]), T, [1, 2])).toEqual([]);
+    // The value written is not there whole: nothing to keep, so nothing is removed.
+    expect(extraCopyIndexes(at([1, 3, 1, 3]), T, [1, 2])).toEqual([]);
+  });
+
+  it('matches elements as the server returns them: a float comes back as its float32, a Date by its time', () => {
+    const f = Math.fround(0.1);
+    expect(extraCopyIndexes(at([f, f]), T, [0.1])).toEqual([1]);
+    expect(extraCopyIndexes(at([new Date(5), new Date(5)]), T, [new Date(5)])).toEqual([1]);
   });
 });
