@@ -6,7 +6,7 @@ import type { TandemConfig } from '../config/index.js';
 import { connectCluster, createCqlClient, readTableSchema, type TableSchema } from '../cql/index.js';
 import { ListWriteTimesReader } from '../sink/list-write-times.js';
 import { ConfigError } from '../errors.js';
-import { keyspacesRowLimitBytes, warnListGuardUnavailable } from '../sink/cql-destination.js';
+import { keyspacesRowLimitBytes, warnExtraListCopiesKept, warnListGuardUnavailable } from '../sink/cql-destination.js';
 import { splitTable } from '../sink/topic-routes.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks } from '../jobs/index.js';
 import { BackfillWriter, type RowRejection } from './backfill-writer.js';
@@ -199,7 +199,7 @@ async function work(
   };
   const progressTimer = setInterval(report, 500);
 
-  const targetLists = new ListWriteTimesReader(target, warnListGuardUnavailable(log, 'target'));
+  const targetLists = new ListWriteTimesReader(target, warnListGuardUnavailable(log, 'target'), warnExtraListCopiesKept(log, 'target'));
   /** Copies one range: every cell with its source write time and TTL, so copying it twice is harmless. */
   const start = (workSignal: AbortSignal) => {
     const writer = new BackfillWriter(
@@ -211,6 +211,7 @@ async function work(
           local.retries += 1;
           if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'target write failed; retrying');
         },
+        lists: targetLists,
       },
       workSignal,
     );

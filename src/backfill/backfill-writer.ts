@@ -2,7 +2,8 @@ import cassandra from 'cassandra-driver';
 import { abortableDelay } from '../abortable-delay.js';
 import { RecordRejectedError } from '../errors.js';
 import { RateLimiter } from '../sink/rate-limiter.js';
-import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
+import type { ListWriteTimesReader } from '../sink/list-write-times.js';
+import { backoffMs, classifyWriteError, retryTransient } from '../sink/write-errors.js';
 import type { CellWrite } from './cell-writes.js';
 
 /** The statements that recreate one source row; `key` names it for reports, computed only when needed. */
@@ -23,6 +24,8 @@ export interface BackfillWriterOptions {
   readonly maxRowsPerSecond?: number | undefined;
   /** Told of every failed attempt that will be retried. */
   readonly onRetry?: (reason: string, attempt: number) => void;
+  /** Clears the copies a racing writer left of the lists written (CellWrite.lists); absent: lists are not checked. */
+  readonly lists?: ListWriteTimesReader | undefined;
 }
 
 /** Keyspaces takes at most 30 statements per batch. */
@@ -151,7 +154,6 @@ export class BackfillWriter {
           this.batches += 1;
         }
         this.statements += writes.length;
-        return undefined;
       } catch (error) {
         if (error instanceof RecordRejectedError) return error.message;
         const verdict = classifyWriteError(error);
@@ -159,8 +161,36 @@ export class BackfillWriter {
         this.retries += 1;
         this.options.onRetry?.(verdict.reason, attempt);
         await this.sleep(backoffMs(attempt, Math.random, 100, 10_000));
+        continue;
       }
+      await this.removeExtraListCopies(writes);
+      return undefined;
     }
+  }
+
+  /**
+   * Once the statements have landed, the lists they wrote are cleared of a racing writer's copies.
+   * Retried on its own, never by writing again: a second write would find its list landed and
+   * leave it out, and with it this check.
+   */
+  private async removeExtraListCopies(writes: readonly CellWrite[]): Promise<void> {
+    const reader = this.options.lists;
+    if (!reader) return;
+    await Promise.all(
+      writes
+        .flatMap((w) => w.lists ?? [])
+        .map((list) =>
+          retryTransient(
+            () => reader.removeExtraCopies(list),
+            this.signal,
+            (reason, attempt) => {
+              this.retries += 1;
+              this.options.onRetry?.(reason, attempt);
+            },
+            () => new Aborted(),
+          ),
+        ),
+    );
   }
 
   private acquire(): Promise<void> {

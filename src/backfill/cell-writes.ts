@@ -1,5 +1,5 @@
 import { quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
-import { listAlreadyWritten, type ListWriteTimes } from '../sink/list-write-times.js';
+import { listAlreadyWritten, listKeyColumns, type ListWrite, type ListWriteTimes } from '../sink/list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
 import { readCells, type Assignment, type Cell } from './source-cells.js';
 
@@ -73,6 +73,8 @@ export interface CellWrite {
   readonly cql: string;
   /** Key and cell values, then (INSERT) or first (UPDATE) the bigint timestamp and number TTL. */
   readonly params: unknown[];
+  /** The non-frozen lists it writes past the guard: to check for a racing writer's copies once it has landed. */
+  readonly lists?: readonly ListWrite[];
 }
 
 const twoDaysMs = 2 * 24 * 60 * 60 * 1000;
@@ -122,6 +124,8 @@ export function cellWrites(table: TableSchema, row: SourceRow, options: CellWrit
   const isStaticOnly = table.clustering.some((c) => row.values.get(c.name) == null);
 
   const cells: Cell[] = [];
+  // With the guard on (the target's list write times known), each list written is checked afterwards.
+  const listWrites = new Map<Assignment, ListWrite>();
   let liveRegularCells = 0;
   for (const column of table.columns) {
     if (column.kind === 'partition_key' || column.kind === 'clustering') continue;
@@ -131,18 +135,36 @@ export function cellWrites(table: TableSchema, row: SourceRow, options: CellWrit
     if (column.kind === 'regular') liveRegularCells += 1;
     if (options.skipColumns?.has(column.name)) continue;
     for (const cell of readCells(column, value, row.writetimes.get(column.name) ?? null, row.ttls.get(column.name) ?? null, elapsedSeconds, clamp)) {
-      if (column.type.kind === 'list' && !column.type.frozen && listAlreadyWritten(options.targetListWriteTimes, column.name, cell.timestampUs)) continue;
+      if (column.type.kind === 'list' && !column.type.frozen) {
+        if (listAlreadyWritten(options.targetListWriteTimes, column.name, cell.timestampUs)) continue;
+        if (options.targetListWriteTimes) listWrites.set(cell.assignment, listWriteOf(table, row, column, cell));
+      }
       cells.push(cell);
     }
   }
 
-  const statements = groupCells(cells).map((group) => render(table, row, group, options));
+  const statements = groupCells(cells).map((group) => withLists(render(table, row, group, options), group, listWrites));
   if (!isStaticOnly && liveRegularCells === 0) {
     // The scan returned the row, so its row marker is live; its write time is unreadable (see keyOnlyRowTimestampUs).
     const keyOnly: Group = { isStatic: false, timestampUs: clamp(options.keyOnlyRowTimestampUs), ttl: null, assignments: [] };
     statements.push(render(table, row, keyOnly, options));
   }
   return statements;
+}
+
+function listWriteOf(table: TableSchema, row: SourceRow, column: ColumnSchema, cell: Cell): ListWrite {
+  return {
+    table,
+    column,
+    keyValues: listKeyColumns(table, [column]).map((c) => row.values.get(c.name)),
+    timestampUs: cell.timestampUs,
+    elements: cell.assignment.value as unknown[],
+  };
+}
+
+function withLists(write: CellWrite, group: Group, listWrites: ReadonlyMap<Assignment, ListWrite>): CellWrite {
+  const lists = group.assignments.flatMap((a) => listWrites.get(a) ?? []);
+  return lists.length > 0 ? { ...write, lists } : write;
 }
 
 interface Group {

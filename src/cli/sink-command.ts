@@ -3,7 +3,7 @@ import { loadConfig, type TandemConfig } from '../config/index.js';
 import { createCqlClient } from '../cql/index.js';
 import { ConfigError, describeError, SinkStoppedError } from '../errors.js';
 import { onAbort } from '../on-abort.js';
-import { CqlDestination, destinationNames, warnListGuardUnavailable, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
+import { CqlDestination, destinationNames, warnExtraListCopiesKept, warnListGuardUnavailable, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
 import { serveSinkStatus } from '../status/index.js';
 import { printConfig } from './config-command.js';
 import { stopOnSignals } from './stop-signals.js';
@@ -56,7 +56,7 @@ export function registerSinkCommand(program: Command, output: Output): void {
       try {
         await Promise.allSettled(
           chosen.map((name, i) => {
-            const destination = new CqlDestination(name, clientFor(config, name), name === 'target' ? config.target.profile : 'cassandra', warnListGuardUnavailable(logger, name));
+            const destination = new CqlDestination(name, clientFor(config, name), name === 'target' ? config.target.profile : 'cassandra', warnListGuardUnavailable(logger, name), warnExtraListCopiesKept(logger, name));
             const maxWritesPerSecond = name === 'target' ? config.target.maxWritesPerSecond : undefined;
             return runSinkWorker(
               { destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger, counters: counters[i]!, maxWritesPerSecond },

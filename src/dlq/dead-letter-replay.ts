@@ -5,7 +5,7 @@ import { abortableDelay } from '../abortable-delay.js';
 import type { TandemConfig, TopicConfig } from '../config/index.js';
 import { createCqlClient, type TableSchema } from '../cql/index.js';
 import { ConfigError, DeadLettersExpiredError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
-import { CqlDestination, warnListGuardUnavailable, type DestinationName } from '../sink/cql-destination.js';
+import { CqlDestination, warnExtraListCopiesKept, warnListGuardUnavailable, type DestinationName } from '../sink/cql-destination.js';
 import { deadLetterReplayGroup, deadLetterTopicOf, publishDeadLetter } from '../sink/dead-letter.js';
 import { OffsetCommitter } from '../sink/offset-committer.js';
 import { OffsetTracker } from '../sink/offset-tracker.js';
@@ -82,7 +82,7 @@ export async function replayDeadLetters(options: ReplayOptions, signal: AbortSig
     let destination = destinations.get(name);
     if (!destination) {
       const client = name === 'source' ? createCqlClient(config.source) : createCqlClient(config.target, { profile: config.target.profile });
-      destination = new CqlDestination(name, client, name === 'target' ? config.target.profile : 'cassandra', warnListGuardUnavailable(log, name));
+      destination = new CqlDestination(name, client, name === 'target' ? config.target.profile : 'cassandra', warnListGuardUnavailable(log, name), warnExtraListCopiesKept(log, name));
       destinations.set(name, destination);
     }
     return destination;

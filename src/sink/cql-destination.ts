@@ -2,7 +2,7 @@ import cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import type { TargetProfile } from '../config/index.js';
 import { readTableSchema, type ColumnSchema, type TableSchema } from '../cql/index.js';
-import { listAlreadyWritten, listKeyColumns, ListWriteTimesReader, nonFrozenLists, rowIdentity, writesListElements } from './list-write-times.js';
+import { holdsExtraCopies, listAlreadyWritten, listKeyColumns, ListWriteTimesReader, nonFrozenLists, rowIdentity, writesListElements, type ListWrite } from './list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
 import type { RowOperation } from '../records/index.js';
 import { bindValues, deleteCql, expireCql, insertCql } from './statements.js';
@@ -35,12 +35,37 @@ export function warnListGuardUnavailable(log: Logger, destination: DestinationNa
     );
 }
 
+/** How a destination reports extra copies of a list it could not remove (see ListWriteTimesReader.removeExtraCopies). */
+export function warnExtraListCopiesKept(log: Logger, destination: DestinationName): (write: ListWrite, reason: string) => void {
+  return (write, reason) =>
+    log.warn(
+      { destination, table: `${write.table.keyspace}.${write.table.table}`, column: write.column.name, timestampUs: String(write.timestampUs), reason },
+      'a list written by two writers at once holds its elements more than once; they were left in place',
+    );
+}
+
 /** The operation with `columns` unset: not written. */
 function withoutLists(op: RowOperation & { kind: 'upsert' }, columns: readonly ColumnSchema[]): RowOperation {
   if (columns.length === 0) return op;
   const values = new Map(op.values);
   for (const column of columns) values.set(column.name, undefined);
   return { ...op, values };
+}
+
+/** An operation as the list guard lets it through, with the lists to check for a racing writer's copies once it has landed. */
+interface GuardedOperation {
+  readonly op: RowOperation;
+  readonly toCheck: readonly ListWrite[];
+}
+
+function listWriteOf(table: TableSchema, op: RowOperation & { kind: 'upsert' }, column: ColumnSchema): ListWrite {
+  return {
+    table,
+    column,
+    keyValues: listKeyColumns(table, [column]).map((c) => op.values.get(c.name)),
+    timestampUs: op.timestampUs,
+    elements: op.values.get(column.name) as unknown[],
+  };
 }
 
 /** Shared by every write rather than built per call on the hot path. */
@@ -62,8 +87,10 @@ function writesNothing(op: RowOperation): boolean {
 
 /**
  * Writes row operations with prepared statements at LOCAL_QUORUM, each with its record's timestamp.
- * A non-frozen list is written only if the row does not hold it at that timestamp yet (see
- * list-write-times.ts): the one read a write may cost, and only on tables with such lists.
+ * A non-frozen list is written only if the row does not hold it at that timestamp yet, and read
+ * back once written, to clear the copies a writer in another process may have added at the same
+ * moment (see list-write-times.ts): a read before and one after, only for writes of such lists;
+ * conditional deletes only when copies are found.
  */
 export class CqlDestination implements Destination {
   private readonly statements = new WeakMap<TableSchema, TableStatements>();
@@ -76,8 +103,10 @@ export class CqlDestination implements Destination {
     private readonly profile: TargetProfile,
     /** Told when the cluster cannot read list element write times, so lists of `table` go unguarded. */
     onListGuardUnavailable?: (table: TableSchema, error: unknown) => void,
+    /** Told of copies of a list a racing writer left that could not be removed. */
+    onExtraListCopiesKept?: (write: ListWrite, reason: string) => void,
   ) {
-    this.listWriteTimes = new ListWriteTimesReader(client, onListGuardUnavailable);
+    this.listWriteTimes = new ListWriteTimesReader(client, onListGuardUnavailable, onExtraListCopiesKept);
   }
 
   async write(table: TableSchema, op: RowOperation): Promise<void> {
@@ -107,6 +136,8 @@ export class CqlDestination implements Destination {
    * Sends `ops` less the lists already written (list-write-times.ts). A record can arrive twice in
    * a row (a producer's retry): within one request its lists go once, and a request writing lists of
    * a row waits for the one before it that writes lists of that row, so the second read sees the first write.
+   * Another process is not in that chain: once the write has landed, each list it let through (or
+   * found with extra copies) is read back and cleared of the copies a racing writer left.
    */
   private async guardingLists(table: TableSchema, ops: readonly RowOperation[], send: (guarded: readonly RowOperation[]) => Promise<void>): Promise<void> {
     let lists = this.lists.get(table);
@@ -122,16 +153,17 @@ export class CqlDestination implements Destination {
       await Promise.allSettled(before);
       const written = new Set<string>();
       const guarded = await Promise.all(
-        ops.map(async (op, i) => {
+        ops.map(async (op, i): Promise<GuardedOperation> => {
           const row = rows[i];
-          if (row === undefined || op.kind !== 'upsert') return op;
+          if (row === undefined || op.kind !== 'upsert') return { op, toCheck: [] };
           const once = `${row}|${op.timestampUs}`;
           const repeated = written.has(once);
           written.add(once);
-          return repeated ? withoutLists(op, listColumns) : this.withoutListsWritten(table, op, listColumns);
+          return repeated ? { op: withoutLists(op, listColumns), toCheck: [] } : this.withoutListsWritten(table, op, listColumns);
         }),
       );
-      await send(guarded);
+      await send(guarded.map((g) => g.op));
+      await Promise.all(guarded.flatMap((g) => g.toCheck).map((write) => this.listWriteTimes.removeExtraCopies(write)));
     })();
     for (const row of distinct) this.listWrites.set(row, work);
     try {
@@ -141,8 +173,13 @@ export class CqlDestination implements Destination {
     }
   }
 
-  /** The operation less the lists the row already holds at its timestamp (a redelivered record's): unset, so not written again. */
-  private async withoutListsWritten(table: TableSchema, op: RowOperation & { kind: 'upsert' }, lists: readonly ColumnSchema[]): Promise<RowOperation> {
+  /**
+   * The operation less the lists the row already holds at its timestamp (a redelivered record's):
+   * unset, so not written again. To check once written: the lists it writes, and those it leaves
+   * out that hold extra copies (a racing writer's that was not cleared before, its remover having
+   * failed or died). Nothing where the cluster cannot read list write times: no guard there.
+   */
+  private async withoutListsWritten(table: TableSchema, op: RowOperation & { kind: 'upsert' }, lists: readonly ColumnSchema[]): Promise<GuardedOperation> {
     // The decoder lets no upsert through without its whole primary key.
     const written = lists.filter((c) => writesListElements(op.values.get(c.name)));
     const times = await this.listWriteTimes.read(
@@ -150,10 +187,14 @@ export class CqlDestination implements Destination {
       written,
       listKeyColumns(table, written).map((c) => op.values.get(c.name)),
     );
-    return withoutLists(
-      op,
-      written.filter((c) => listAlreadyWritten(times, c.name, op.timestampUs)),
-    );
+    const landed = written.filter((c) => listAlreadyWritten(times, c.name, op.timestampUs));
+    const toCheck =
+      times === undefined
+        ? []
+        : written
+            .filter((c) => !landed.includes(c) || holdsExtraCopies(times, c.name, op.timestampUs, (op.values.get(c.name) as unknown[]).length))
+            .map((c) => listWriteOf(table, op, c));
+    return { op: withoutLists(op, landed), toCheck };
   }
 
   /**

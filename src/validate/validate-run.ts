@@ -14,7 +14,7 @@ import { listKeyColumns, ListWriteTimesReader, nonFrozenLists, writesListElement
 import { ConfigError, RecordRejectedError, ValidationIncompleteError } from '../errors.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks, type DoneFields } from '../jobs/index.js';
-import { warnListGuardUnavailable } from '../sink/cql-destination.js';
+import { warnExtraListCopiesKept, warnListGuardUnavailable } from '../sink/cql-destination.js';
 import { consumerGroupOf } from '../sink/sink-worker.js';
 import { splitTable } from '../sink/topic-routes.js';
 import { classifyWriteError, retryTransient } from '../sink/write-errors.js';
@@ -299,7 +299,7 @@ class RangeComparer {
   constructor(private readonly context: RangeComparerContext) {
     this.staticColumns = context.table.columns.filter((c) => c.kind === 'static');
     this.withWritetime = context.plan.compare === 'values+writetime';
-    this.targetLists = new ListWriteTimesReader(context.target, warnListGuardUnavailable(context.log, 'target'));
+    this.targetLists = new ListWriteTimesReader(context.target, warnListGuardUnavailable(context.log, 'target'), warnExtraListCopiesKept(context.log, 'target'));
     this.targetCells = new TargetCellReader(context.target);
   }
 
@@ -341,7 +341,7 @@ class RangeComparer {
         if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'read failed; retrying');
       },
     };
-    const writer = plan.repair || plan.sourceWins ? new BackfillWriter(target, { maxRequests: 32 }, signal) : undefined;
+    const writer = plan.repair || plan.sourceWins ? new BackfillWriter(target, { maxRequests: 32, lists: this.targetLists }, signal) : undefined;
     const outcome = {
       sourceRows: 0,
       targetRows: 0,

@@ -173,9 +173,13 @@ describe('cellWrites on non-frozen collections and UDTs', () => {
     const insert = (columns: string, params: unknown[]) => ({ cql: `INSERT INTO "ks"."t" ("pk", "ck", ${columns}) VALUES (?, ?, ${columns.split(', ').map(() => '?').join(', ')}) USING TIMESTAMP ?`, params: ['p', 1, ...params, 8n] });
     // Landed already at 8: the list is left out, the other cells (a frozen list among them) still go.
     expect(cellWrites(rich, row, onTarget([8n, 8n]))).toEqual([insert('"a", "fl"', ['x', [1, 2]])]);
-    // Older or newer elements on the target are another write: the list is written (and converges as usual).
-    expect(cellWrites(rich, row, onTarget([7n]))).toEqual([insert('"a", "fl", "l"', ['x', [1, 2], [10, 20]])]);
-    expect(cellWrites(rich, row, onTarget([9n]))).toEqual(cellWrites(rich, row, options));
+    // Older or newer elements on the target are another write: the list is written (and converges as
+    // usual), and named for the writer to check for a racing writer's copies once it has landed.
+    const listWrite = { table: rich, column: rich.columns.find((c) => c.name === 'l'), keyValues: ['p', 1], timestampUs: 8n, elements: [10, 20] };
+    expect(cellWrites(rich, row, onTarget([7n]))).toEqual([{ ...insert('"a", "fl", "l"', ['x', [1, 2], [10, 20]]), lists: [listWrite] }]);
+    expect(cellWrites(rich, row, onTarget([9n]))).toEqual([{ ...cellWrites(rich, row, options)[0], lists: [listWrite] }]);
+    // Without the target's list write times (no guard on this cluster) there is nothing to check.
+    expect(cellWrites(rich, row, options)[0]!.lists).toBeUndefined();
     // A row whose one cell is a landed list needs nothing more, not a key-only INSERT.
     const listOnly = sourceRow({ pk: 'p', ck: 1 }, { l: [[10], [8n], [null]] });
     expect(cellWrites(rich, listOnly, onTarget([8n]))).toEqual([]);

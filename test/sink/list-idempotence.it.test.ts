@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCqlClient, readTableSchema, type TableSchema } from '../../src/cql/index.js';
 import type { RowOperation } from '../../src/records/index.js';
-import { CqlDestination } from '../../src/sink/index.js';
+import { CqlDestination, ListWriteTimesReader, type ListWrite } from '../../src/sink/index.js';
 import { Clients, runAll, uniqueName } from '../helpers/cql.js';
 
 const stack = inject('stackConfig');
@@ -65,5 +65,47 @@ describe('non-frozen lists written more than once at one timestamp', () => {
     await destination.write(table, upsert({ pk: 'b', ck: 1, l: [1, 2] }, t0));
     await destination.write(table, upsert({ pk: 'b', ck: 1, l: [9] }, t0 + 10n));
     expect((await read('b')).get('l')).toEqual([9]);
+  });
+
+  /** One write of a list as another process would have made it, racing this one: straight to the table, at `timestampUs`. */
+  const writeAsAnotherProcess = (pk: string, column: 'l' | 'sl', value: unknown[], timestampUs: bigint) =>
+    column === 'l'
+      ? target.execute(`UPDATE ${keyspace}.t USING TIMESTAMP ? SET l = ? WHERE pk = ? AND ck = 1`, [timestampUs, value, pk], { prepare: true })
+      : target.execute(`UPDATE ${keyspace}.t USING TIMESTAMP ? SET sl = ? WHERE pk = ?`, [timestampUs, value, pk], { prepare: true });
+  const writeTimes = async (pk: string) => {
+    const row = (await target.execute(`SELECT WRITETIME(l) AS lt, WRITETIME(sl) AS st FROM ${keyspace}.t WHERE pk = ? AND ck = 1`, [pk], { prepare: true })).first();
+    return { l: row.get('lt'), sl: row.get('st') };
+  };
+
+  it('a redelivered record clears the copies two racing writers left when neither lived to clear them, lists and static lists alike', async () => {
+    for (let i = 0; i < 2; i++) {
+      await writeAsAnotherProcess('e', 'l', [1, 2], t0);
+      await writeAsAnotherProcess('e', 'sl', ['x'], t0);
+    }
+    await destination.write(table, upsert({ pk: 'e', ck: 1, l: [1, 2], sl: ['x'] }, t0));
+    const row = await read('e');
+    expect(row.get('l')).toEqual([1, 2]);
+    expect(row.get('sl')).toEqual(['x']);
+    // The elements kept are the ones first written: still at the record's timestamp.
+    expect(await writeTimes('e')).toEqual({ l: [t0, t0], sl: [t0] });
+  });
+
+  it('leaves alone elements another record stamped with the same microsecond added (Cassandra appends them on the source too)', async () => {
+    await writeAsAnotherProcess('g', 'l', [1, 2], t0);
+    await writeAsAnotherProcess('g', 'l', [9], t0);
+    await destination.write(table, upsert({ pk: 'g', ck: 1, l: [1, 2] }, t0));
+    expect((await read('g')).get('l')).toEqual([1, 2, 9]);
+  });
+
+  it('reports copies it cannot remove yet, stamped ahead of the clock: a conditional delete carries the cluster\'s time, which would not shadow them', async () => {
+    const ahead = (BigInt(Date.now()) + 3_600_000n) * 1000n;
+    await writeAsAnotherProcess('h', 'l', [5], ahead);
+    await writeAsAnotherProcess('h', 'l', [5], ahead);
+    const kept: string[] = [];
+    const reader = new ListWriteTimesReader(target, undefined, (_write, reason) => kept.push(reason));
+    const write: ListWrite = { table, column: table.columns.find((c) => c.name === 'l')!, keyValues: ['h', 1], timestampUs: ahead, elements: [5] };
+    await reader.removeExtraCopies(write);
+    expect(kept).toEqual([expect.stringMatching(/ahead of the clock/)]);
+    expect((await read('h')).get('l')).toEqual([5, 5]);
   });
 });
