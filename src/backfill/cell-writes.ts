@@ -1,5 +1,5 @@
 import { quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
-import { listAlreadyWritten, listKeyColumns, type ListWrite, type ListWriteTimes } from '../sink/list-write-times.js';
+import { holdsExtraCopies, listAlreadyWritten, listKeyColumns, type ListWrite, type ListWriteTimes } from '../sink/list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
 import { readCells, type Assignment, type Cell } from './source-cells.js';
 
@@ -73,7 +73,11 @@ export interface CellWrite {
   readonly cql: string;
   /** Key and cell values, then (INSERT) or first (UPDATE) the bigint timestamp and number TTL. */
   readonly params: unknown[];
-  /** The non-frozen lists it writes past the guard: to check for a racing writer's copies once it has landed. */
+  /**
+   * Non-frozen lists to check for a racing writer's copies once the statement has landed: those it
+   * writes past the guard, and on a row's first statement those left out as landed that hold more
+   * elements at their write time than the source (copies whose remover died or failed).
+   */
   readonly lists?: readonly ListWrite[];
 }
 
@@ -126,6 +130,7 @@ export function cellWrites(table: TableSchema, row: SourceRow, options: CellWrit
   const cells: Cell[] = [];
   // With the guard on (the target's list write times known), each list written is checked afterwards.
   const listWrites = new Map<Assignment, ListWrite>();
+  const landedWithCopies: ListWrite[] = [];
   let liveRegularCells = 0;
   for (const column of table.columns) {
     if (column.kind === 'partition_key' || column.kind === 'clustering') continue;
@@ -136,8 +141,12 @@ export function cellWrites(table: TableSchema, row: SourceRow, options: CellWrit
     if (options.skipColumns?.has(column.name)) continue;
     for (const cell of readCells(column, value, row.writetimes.get(column.name) ?? null, row.ttls.get(column.name) ?? null, elapsedSeconds, clamp)) {
       if (column.type.kind === 'list' && !column.type.frozen) {
-        if (listAlreadyWritten(options.targetListWriteTimes, column.name, cell.timestampUs)) continue;
-        if (options.targetListWriteTimes) listWrites.set(cell.assignment, listWriteOf(table, row, column, cell));
+        const write = listWriteOf(table, row, column, cell);
+        if (listAlreadyWritten(options.targetListWriteTimes, column.name, cell.timestampUs)) {
+          if (holdsExtraCopies(options.targetListWriteTimes, column.name, cell.timestampUs, write.elements.length)) landedWithCopies.push(write);
+          continue;
+        }
+        if (options.targetListWriteTimes) listWrites.set(cell.assignment, write);
       }
       cells.push(cell);
     }
@@ -149,6 +158,8 @@ export function cellWrites(table: TableSchema, row: SourceRow, options: CellWrit
     const keyOnly: Group = { isStatic: false, timestampUs: clamp(options.keyOnlyRowTimestampUs), ttl: null, assignments: [] };
     statements.push(render(table, row, keyOnly, options));
   }
+  // Any statement of the row can carry the check; a row with none (its one cell such a list) goes unchecked.
+  if (landedWithCopies.length > 0 && statements.length > 0) statements[0] = { ...statements[0]!, lists: [...(statements[0]!.lists ?? []), ...landedWithCopies] };
   return statements;
 }
 

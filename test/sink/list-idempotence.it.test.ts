@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCqlClient, readTableSchema, type TableSchema } from '../../src/cql/index.js';
 import type { RowOperation } from '../../src/records/index.js';
-import { CqlDestination, ListWriteTimesReader, type ListWrite } from '../../src/sink/index.js';
+import { cellWrites, type SourceRow } from '../../src/backfill/index.js';
+import { BackfillWriter } from '../../src/backfill/backfill-writer.js';
+import { CqlDestination, ListWriteTimesReader, listKeyColumns, nonFrozenLists, type ListWrite } from '../../src/sink/index.js';
 import { Clients, runAll, uniqueName } from '../helpers/cql.js';
 
 const stack = inject('stackConfig');
@@ -88,6 +90,22 @@ describe('non-frozen lists written more than once at one timestamp', () => {
     expect(row.get('sl')).toEqual(['x']);
     // The elements kept are the ones first written: still at the record's timestamp.
     expect(await writeTimes('e')).toEqual({ l: [t0, t0], sl: [t0] });
+  });
+
+  it('a row copied again by the backfill (or repaired) clears the copies racing writers left behind', async () => {
+    for (let i = 0; i < 3; i++) await writeAsAnotherProcess('f', 'l', [3, 4], t0);
+    const reader = new ListWriteTimesReader(target);
+    const writer = new BackfillWriter(target, { maxRequests: 4, lists: reader }, new AbortController().signal);
+    const values = new Map<string, unknown>([['pk', 'f'], ['ck', 1], ['l', [3, 4]], ['note', 'copied']]);
+    const row: SourceRow = { values, writetimes: new Map<string, bigint | bigint[]>([['l', [t0, t0]], ['note', t0]]), ttls: new Map() };
+    const lists = nonFrozenLists(table).filter((c) => c.name === 'l');
+    const targetListWriteTimes = await reader.read(table, lists, listKeyColumns(table, lists).map((c) => values.get(c.name)));
+    const nowMs = Date.now();
+    await writer.writeGroup(1, () => [{ key: () => 'f', writes: cellWrites(table, row, { readAtMs: nowMs, nowMs, includeStatic: true, keyOnlyRowTimestampUs: 0n, targetListWriteTimes }) }]);
+    const copied = await read('f');
+    expect(copied.get('l')).toEqual([3, 4]);
+    expect(copied.get('note')).toBe('copied');
+    expect((await writeTimes('f')).l).toEqual([t0, t0]);
   });
 
   it('leaves alone elements another record stamped with the same microsecond added (Cassandra appends them on the source too)', async () => {
