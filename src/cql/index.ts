@@ -5,3 +5,4 @@ export { positionalSelectors, positionalValues } from './positional-select.js';
 export { parseCqlType, formatCqlType, CqlTypeError, nativeTypeNames, type CqlType, type NativeTypeName, type UdtField } from './cql-type.js';
 export { buildTableSchema, readTableSchema, columnKinds, type TableSchema, type ColumnSchema, type ColumnKind, type ColumnRow, type TypeRow } from './table-schema.js';
 export { connectCluster } from './connect-cluster.js';
+export { cqlValueKey, cqlValuesEqual } from './cql-equal.js';

@@ -1,6 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { positionalSelectors, positionalValues, quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
-import { cqlValueKey, cqlValuesEqual } from '../validate/cql-equal.js';
+import { cqlValueKey, cqlValuesEqual, positionalSelectors, positionalValues, quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
 import { classifyWriteError } from './write-errors.js';
 
 /**

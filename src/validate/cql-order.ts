@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { CqlTypeError, type CqlType, type NativeTypeName, type TableSchema } from '../cql/index.js';
-import { cqlValuesEqual } from './cql-equal.js';
+import { cqlValuesEqual } from '../cql/index.js';
 import { bytesOf, elementsOf, entriesOf, fieldsOf, toBigInt, unexpected } from './driver-values.js';
 import { partitionKeyBytes } from './partition-key-bytes.js';
 import type { ScannedRow } from './scanned-row.js';

@@ -2,7 +2,7 @@ import type { ColumnSchema, TableSchema } from '../cql/index.js';
 import { quoteIdentifier } from '../cql/index.js';
 import { cellWrites, type CellWrite, type SourceRow, type WriteTimes } from '../backfill/cell-writes.js';
 import { isMultiCell } from '../backfill/source-cells.js';
-import { cqlValuesEqual } from './cql-equal.js';
+import { cqlValuesEqual } from '../cql/index.js';
 import type { ScannedRow } from './scanned-row.js';
 
 /**

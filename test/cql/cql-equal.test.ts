@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
-import { cqlValuesEqual } from '../../src/validate/index.js';
+import { cqlValuesEqual } from '../../src/cql/index.js';
 
 const { BigDecimal, Duration, InetAddress, LocalDate, LocalTime, TimeUuid, Tuple, Uuid, Vector } = cassandra.types;
 
