@@ -3,11 +3,8 @@ import { setMaxListeners } from 'node:events';
 import { Consumer, stringDeserializer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { describeError } from '../errors.js';
-import { retryWhileKafkaIsAway, withConsumerReplacement } from '../kafka/index.js';
+import { InFlightWindow, OffsetCommitter, OffsetTracker, retryWhileKafkaIsAway, withConsumerReplacement } from '../kafka/index.js';
 import { onAbort } from '../on-abort.js';
-import { OffsetCommitter } from '../sink/offset-committer.js';
-import { OffsetTracker } from '../sink/offset-tracker.js';
-import { WriteWindow } from '../sink/write-window.js';
 import type { DoneRecord, JobLog, PlanRecord, RangeTask, ResultRecord } from './job-log.js';
 
 /** What a range's done record carries besides the job's own bookkeeping. */
@@ -79,7 +76,7 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
     }
   };
 
-  const window = new WriteWindow(options.concurrency);
+  const window = new InFlightWindow(options.concurrency);
   let fatal: unknown;
   const allDone = jobLog.waitForAllDone(signal).then(() => controller.abort());
 

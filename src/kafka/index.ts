@@ -4,3 +4,6 @@ export { consumerGroupLag, groupLag, statusConnection, type PartitionLag, type G
 export { readPartitionSlices, type PartitionSlice, type ReadRecord } from './partition-reader.js';
 export { describeTopicConfigs, keepForever, setTopicConfigs } from './topic-configs.js';
 export { subscribedRoundRobinAssigner } from './subscription-assigner.js';
+export { OffsetTracker } from './offset-tracker.js';
+export { OffsetCommitter } from './offset-committer.js';
+export { InFlightWindow } from './in-flight-window.js';

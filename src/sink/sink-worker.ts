@@ -2,21 +2,18 @@ import { setMaxListeners } from 'node:events';
 import { Consumer, Producer, stringDeserializer, stringSerializer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
-import { ensureTopics, fetchMaxBytesPerPartition, retryWhileKafkaIsAway, subscribedRoundRobinAssigner, withConsumerReplacement } from '../kafka/index.js';
+import { ensureTopics, fetchMaxBytesPerPartition, InFlightWindow, OffsetCommitter, OffsetTracker, retryWhileKafkaIsAway, subscribedRoundRobinAssigner, withConsumerReplacement } from '../kafka/index.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { onAbort } from '../on-abort.js';
 import { DeadLetterTooLargeError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import type { KafkaRecordView } from '../records/index.js';
 import type { Destination, DestinationName } from './cql-destination.js';
 import { ensureDeadLetterTopics, publishDeadLetter } from './dead-letter.js';
-import { OffsetCommitter } from './offset-committer.js';
-import { OffsetTracker } from './offset-tracker.js';
 import { RateLimiter } from './rate-limiter.js';
 import { mayBatchAcrossPartitions, WriteBatcher } from './write-batcher.js';
 import { SinkCounters } from './sink-counters.js';
 import { prepareRoutes, type TopicRoute } from './topic-routes.js';
 import { backoffMs, classifyWriteError, mayBeStaleStatement } from './write-errors.js';
-import { WriteWindow } from './write-window.js';
 
 export interface SinkWorkerOptions {
   readonly destination: Destination;
@@ -104,7 +101,7 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
     serializers: { headerKey: stringSerializer as (data?: string) => Buffer },
   });
   const tracker = new OffsetTracker();
-  const window = new WriteWindow(sink.maxInFlight);
+  const window = new InFlightWindow(sink.maxInFlight);
   const limiter = options.maxWritesPerSecond ? new RateLimiter(options.maxWritesPerSecond) : undefined;
   // Decided once, as the number of requests out depends on it.
   const acrossPartitions = mayBatchAcrossPartitions(sink.batchAcrossPartitions, destination);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { WriteWindow } from '../../src/sink/write-window.js';
+import { InFlightWindow } from '../../src/kafka/index.js';
 
-describe('WriteWindow', () => {
+describe('InFlightWindow', () => {
   it('lets `size` writes through, then makes the next wait for a release', async () => {
-    const window = new WriteWindow(2);
+    const window = new InFlightWindow(2);
     expect(window.acquire()).toBeUndefined();
     expect(window.acquire()).toBeUndefined();
     let third = false;
@@ -17,7 +17,7 @@ describe('WriteWindow', () => {
   });
 
   it('reports drained when the last write finishes, or gives up after the timeout', async () => {
-    const window = new WriteWindow(4);
+    const window = new InFlightWindow(4);
     window.acquire();
     const drained = window.drained(1_000);
     window.release();

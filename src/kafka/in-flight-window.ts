@@ -1,8 +1,9 @@
 /**
- * A bound on writes in flight. `acquire` waits while the window is full, which is what pauses
- * fetching: the consume loop does not ask Kafka for more until a slot frees.
+ * A bound on the work in flight of a consume loop (a sink's writes, a job's ranges). `acquire`
+ * waits while the window is full, which is what pauses fetching: the loop does not ask Kafka for
+ * more until a slot frees.
  */
-export class WriteWindow {
+export class InFlightWindow {
   private used = 0;
   private readonly waiters: (() => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OffsetTracker } from '../../src/sink/offset-tracker.js';
+import { OffsetTracker } from '../../src/kafka/index.js';
 
 describe('OffsetTracker', () => {
   it('commits only past records that are all finished, whatever order they finish in', () => {
