@@ -1,6 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { TokenRangePlanner } from '../src/backfill/index.js';
-import { createCqlClient } from '../src/cql/index.js';
+import { createCqlClient, TokenRangePlanner } from '../src/cql/index.js';
 import type { ClusterConfig } from '../src/config/index.js';
 
 /** Rows of the reference table for the benches: `perPartition` rows per user, every 10th with a day's TTL, write times 10 days old. */

@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import type cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import type { TandemConfig } from '../config/index.js';
-import { connectCluster, createCqlClient, readTableSchema, type TableSchema } from '../cql/index.js';
+import { connectCluster, createCqlClient, partitionerFromClassName, readPartitionerClass, readRingTokens, readTableSchema, TokenRangePlanner, type TableSchema } from '../cql/index.js';
 import { ListWriteTimesReader } from '../sink/list-write-times.js';
 import { ConfigError } from '../errors.js';
 import { keyspacesRowLimitBytes, warnExtraListCopiesKept, warnListGuardUnavailable } from '../sink/cql-destination.js';
@@ -14,8 +14,6 @@ import type { BackfillResult, JobPlan, RangeDone } from './backfill-records.js';
 import { keyspacesTimestampFloorUs } from './cell-writes.js';
 import { TargetCellReader } from './target-cell-reader.js';
 import { copyRange, type RangeCopyOptions } from './range-copier.js';
-import { readPartitionerClass, readRingTokens } from './ring-reader.js';
-import { partitionerFromClassName, TokenRangePlanner } from './token-range-planner.js';
 
 export interface BackfillOptions {
   readonly config: TandemConfig;

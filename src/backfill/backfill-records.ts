@@ -1,6 +1,6 @@
 import type { DoneRecord, PlanRecord, ResultRecord } from '../jobs/index.js';
 import type { RowRejection } from './backfill-writer.js';
-import type { PartitionerName } from './token-range-planner.js';
+import type { PartitionerName } from '../cql/index.js';
 
 /** A backfill job's plan: the table, every range to copy, and the write time of key-only rows. */
 export interface JobPlan extends PlanRecord {

@@ -1,12 +1,4 @@
 export {
-  TokenRangePlanner,
-  partitionerFromClassName,
-  partitionerNames,
-  type PartitionerName,
-  type TokenRange,
-  type TokenRangeWhere,
-} from './token-range-planner.js';
-export {
   cellWrites,
   columnsBelowFloor,
   floorConflicts,

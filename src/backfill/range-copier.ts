@@ -11,7 +11,7 @@ import { cellWrites, columnsBelowFloor, floorConflicts, type CellWriteOptions, t
 import type { TargetCellReader } from './target-cell-reader.js';
 import { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
 import { partitionKeyOf, rowFromValues, scanCql, scanWidth } from './scan-query.js';
-import type { TokenRangePlanner, TokenRange } from './token-range-planner.js';
+import type { TokenRangePlanner, TokenRange } from '../cql/index.js';
 
 export interface RangeCopyOptions {
   readonly source: cassandra.Client;

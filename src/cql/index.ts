@@ -6,3 +6,5 @@ export { parseCqlType, formatCqlType, CqlTypeError, nativeTypeNames, type CqlTyp
 export { buildTableSchema, readTableSchema, columnKinds, type TableSchema, type ColumnSchema, type ColumnKind, type ColumnRow, type TypeRow } from './table-schema.js';
 export { connectCluster } from './connect-cluster.js';
 export { cqlValueKey, cqlValuesEqual } from './cql-equal.js';
+export { TokenRangePlanner, partitionerFromClassName, partitionerNames, type PartitionerName, type TokenRange, type TokenRangeWhere } from './token-range-planner.js';
+export { readPartitionerClass, readRingTokens } from './ring-reader.js';

@@ -3,7 +3,7 @@ import { Admin, Consumer, Producer, stringDeserializer, stringSerializer, type M
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
 import { ensureTopics, keepForever, retryWhileKafkaIsAway } from '../kafka/index.js';
-import type { TokenRange } from '../backfill/token-range-planner.js';
+import type { TokenRange } from '../cql/index.js';
 
 /** What a job does to each range: copy it (backfill) or compare it (validate). Names the job's topics. */
 export type JobKind = 'backfill' | 'validate';

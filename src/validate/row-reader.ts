@@ -1,7 +1,7 @@
 import cassandra from 'cassandra-driver';
 import type { SourceRow, Ttls, WriteTimes } from '../backfill/cell-writes.js';
 import { cellColumns, rowFromValues, scanWidth } from '../backfill/scan-query.js';
-import type { TokenRangeWhere } from '../backfill/token-range-planner.js';
+import type { TokenRangeWhere } from '../cql/index.js';
 import { positionalSelectors, positionalValues, quoteIdentifier, type TableSchema } from '../cql/index.js';
 import { retryTransient } from '../sink/write-errors.js';
 import type { ScannedRow } from './scanned-row.js';

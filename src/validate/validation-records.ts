@@ -1,4 +1,4 @@
-import type { PartitionerName } from '../backfill/token-range-planner.js';
+import type { PartitionerName } from '../cql/index.js';
 import type { DoneRecord, PlanRecord, ResultRecord } from '../jobs/index.js';
 import type { RowDifference } from './merge-compare.js';
 import type { CompareMode } from './row-diff.js';

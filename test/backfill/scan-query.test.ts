@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { partitionKeyOf, rowFromValues, scanCql, TokenRangePlanner } from '../../src/backfill/index.js';
-import { buildTableSchema } from '../../src/cql/index.js';
+import { partitionKeyOf, rowFromValues, scanCql } from '../../src/backfill/index.js';
+import { buildTableSchema, TokenRangePlanner } from '../../src/cql/index.js';
 import { userActivity } from '../helpers/tables.js';
 
 const planner = new TokenRangePlanner('Murmur3Partitioner');

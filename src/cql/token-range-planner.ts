@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { quoteIdentifier } from '../cql/index.js';
+import { quoteIdentifier } from './quote.js';
 
 /** Partitioners whose tokens are integers, so a ring can be split arithmetically. */
 export const partitionerNames = ['Murmur3Partitioner', 'RandomPartitioner'] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenRangePlanner, partitionerFromClassName, partitionerNames, type TokenRange } from '../../src/backfill/index.js';
+import { TokenRangePlanner, partitionerFromClassName, partitionerNames, type TokenRange } from '../../src/cql/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
