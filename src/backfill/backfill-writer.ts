@@ -3,7 +3,7 @@ import { abortableDelay } from '../abortable-delay.js';
 import { RecordRejectedError } from '../errors.js';
 import { RateLimiter } from '../sink/rate-limiter.js';
 import type { ListWriteTimesReader } from '../sink/list-write-times.js';
-import { backoffMs, classifyWriteError, retryTransient } from '../sink/write-errors.js';
+import { backoffMs, classifyCqlError, retryTransient } from '../cql/index.js';
 import type { CellWrite } from './cell-writes.js';
 
 /** The statements that recreate one source row; `key` names it for reports, computed only when needed. */
@@ -156,7 +156,7 @@ export class BackfillWriter {
         this.statements += writes.length;
       } catch (error) {
         if (error instanceof RecordRejectedError) return error.message;
-        const verdict = classifyWriteError(error);
+        const verdict = classifyCqlError(error);
         if (verdict.action === 'reject') return verdict.reason;
         this.retries += 1;
         this.options.onRetry?.(verdict.reason, attempt);

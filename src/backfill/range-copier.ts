@@ -1,11 +1,10 @@
 import cassandra from 'cassandra-driver';
-import { positionalValues, type TableSchema } from '../cql/index.js';
+import { positionalValues, retryTransient, type TableSchema } from '../cql/index.js';
 import { listKeyColumns, nonFrozenLists, writesListElements, type ListWriteTimes, type ListWriteTimesReader } from '../sink/list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
 import { mutationDataSize } from '../schema/mutation-size.js';
 import { measureRow } from '../schema/row-size.js';
 import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
-import { retryTransient } from '../sink/write-errors.js';
 import { Aborted, type BackfillWriter, type RowRejection, type RowWrites } from './backfill-writer.js';
 import { cellWrites, columnsBelowFloor, floorConflicts, type CellWriteOptions, type FloorConflict, type SourceRow } from './cell-writes.js';
 import type { TargetCellReader } from './target-cell-reader.js';

@@ -1,6 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { positionalSelectors, positionalValues, quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
-import { classifyWriteError } from '../sink/write-errors.js';
+import { classifyCqlError, type ColumnSchema, positionalSelectors, positionalValues, quoteIdentifier, type TableSchema } from '../cql/index.js';
 import type { TargetCells, WriteTimes } from './cell-writes.js';
 import { isMultiCell } from './source-cells.js';
 
@@ -23,7 +22,7 @@ export class TargetCellReader {
     try {
       return await this.select(table, columns, keyColumns, keyValues, !this.collectionTimesRefused.has(table));
     } catch (error) {
-      const refused = error instanceof cassandra.errors.ResponseError && classifyWriteError(error).action === 'reject';
+      const refused = error instanceof cassandra.errors.ResponseError && classifyCqlError(error).action === 'reject';
       if (!refused || this.collectionTimesRefused.has(table) || !columns.some((c) => isMultiCell(c.type))) throw error;
       this.collectionTimesRefused.add(table);
       return this.select(table, columns, keyColumns, keyValues, false);

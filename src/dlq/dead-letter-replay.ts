@@ -3,13 +3,12 @@ import { Admin, Producer, stringSerializer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { abortableDelay } from '../abortable-delay.js';
 import type { TandemConfig, TopicConfig } from '../config/index.js';
-import { createCqlClient, type TableSchema } from '../cql/index.js';
+import { backoffMs, classifyCqlError, createCqlClient, type TableSchema } from '../cql/index.js';
 import { OffsetCommitter, OffsetTracker } from '../kafka/index.js';
 import { ConfigError, DeadLettersExpiredError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import { CqlDestination, warnExtraListCopiesKept, warnListGuardUnavailable, type DestinationName } from '../sink/cql-destination.js';
 import { deadLetterReplayGroup, deadLetterTopicOf, publishDeadLetter } from '../sink/dead-letter.js';
 import { splitTable, topicDecoder } from '../sink/topic-routes.js';
-import { backoffMs, classifyWriteError } from '../sink/write-errors.js';
 import { parseDeadLetter, type DeadLetterRecord } from './dead-letter-record.js';
 import { countSpans, deadLetterConsumer, readSpans, undrainedPartitions, type DeadLetterSpan } from './dead-letter-topic.js';
 
@@ -120,7 +119,7 @@ export async function replayDeadLetters(options: ReplayOptions, signal: AbortSig
         return undefined;
       } catch (error) {
         if (error instanceof RecordRejectedError) return error;
-        const verdict = classifyWriteError(error);
+        const verdict = classifyCqlError(error);
         if (verdict.action === 'reject') return new RecordRejectedError('server-rejected', verdict.reason);
         if (attempt % 20 === 0) log.warn({ attempt, error: verdict.reason, destination: destination.name }, 'replayed write failed; retrying');
         await abortableDelay(backoffMs(attempt), signal);

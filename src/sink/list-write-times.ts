@@ -1,6 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { cqlValueKey, cqlValuesEqual, positionalSelectors, positionalValues, quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
-import { classifyWriteError } from './write-errors.js';
+import { classifyCqlError, type ColumnSchema, cqlValueKey, cqlValuesEqual, positionalSelectors, positionalValues, quoteIdentifier, type TableSchema } from '../cql/index.js';
 
 /**
  * Non-frozen lists are the one CQL type whose write does not converge when repeated: Cassandra
@@ -273,5 +272,5 @@ function whyCopiesStay(timestampUs: bigint): string {
 }
 
 function isRefusal(error: unknown): boolean {
-  return error instanceof cassandra.errors.ResponseError && classifyWriteError(error).action === 'reject';
+  return error instanceof cassandra.errors.ResponseError && classifyCqlError(error).action === 'reject';
 }

@@ -13,7 +13,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { mayBatchAcrossPartitions, WriteBatcher } from './write-batcher.js';
 import { SinkCounters } from './sink-counters.js';
 import { prepareRoutes, type TopicRoute } from './topic-routes.js';
-import { backoffMs, classifyWriteError, mayBeStaleStatement } from './write-errors.js';
+import { backoffMs, classifyCqlError, mayBeStaleStatement } from '../cql/index.js';
 
 export interface SinkWorkerOptions {
   readonly destination: Destination;
@@ -199,7 +199,7 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
         if (error instanceof RecordRejectedError) return deadLetter(message, route, error.reason, error.message);
         // A column dropped since the table was read: every INSERT naming it fails until the table is read again.
         if (mayBeStaleStatement(error) && (await route.schemaMovedOn(table))) continue;
-        const verdict = classifyWriteError(error);
+        const verdict = classifyCqlError(error);
         if (verdict.action === 'reject') return deadLetter(message, route, 'server-rejected', verdict.reason);
         counters.retrying(verdict.reason);
         if (attempt % 20 === 0) log.warn({ attempt, error: verdict.reason }, 'write failed; retrying');

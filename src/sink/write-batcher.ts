@@ -1,7 +1,7 @@
 import type { TableSchema } from '../cql/index.js';
 import type { RowOperation } from '../records/index.js';
 import { deletionDataSize, mutationDataSize } from '../schema/mutation-size.js';
-import { classifyWriteError } from './write-errors.js';
+import { classifyCqlError } from '../cql/index.js';
 
 /** Where batched writes go: one row, or several in one unlogged batch. */
 export interface BatchTarget {
@@ -147,7 +147,7 @@ export class WriteBatcher {
           for (const item of items) item.resolve();
         },
         (error: unknown) => {
-          if (items.length === 1 || classifyWriteError(error).action === 'retry') {
+          if (items.length === 1 || classifyCqlError(error).action === 'retry') {
             for (const item of items) item.reject(error);
             return;
           }

@@ -7,7 +7,7 @@ import { cellWrites, columnsBelowFloor, floorConflicts, keyspacesTimestampFloorU
 import { describeFloorConflicts } from '../backfill/range-copier.js';
 import { TargetCellReader } from '../backfill/target-cell-reader.js';
 import type { TandemConfig } from '../config/index.js';
-import { connectCluster, createCqlClient, partitionerFromClassName, quoteIdentifier, readPartitionerClass, readRingTokens, readTableSchema, TokenRangePlanner, type TableSchema, type TokenRange } from '../cql/index.js';
+import { classifyCqlError, connectCluster, createCqlClient, partitionerFromClassName, quoteIdentifier, readPartitionerClass, readRingTokens, readTableSchema, retryTransient, type TableSchema, type TokenRange, TokenRangePlanner } from '../cql/index.js';
 import { listKeyColumns, ListWriteTimesReader, nonFrozenLists, writesListElements } from '../sink/list-write-times.js';
 import { ConfigError, RecordRejectedError, ValidationIncompleteError } from '../errors.js';
 import { abortableDelay } from '../abortable-delay.js';
@@ -15,7 +15,6 @@ import { JobLog, planOrJoin, planRanges, runRangeTasks, type DoneFields } from '
 import { warnExtraListCopiesKept, warnListGuardUnavailable } from '../sink/cql-destination.js';
 import { consumerGroupOf } from '../sink/sink-worker.js';
 import { splitTable } from '../sink/topic-routes.js';
-import { classifyWriteError, retryTransient } from '../sink/write-errors.js';
 import { settled, SinkProgressWatch, type Settlement } from './sink-progress.js';
 import { sourceWinsWrites } from './source-wins.js';
 import { formatCqlValue, formatPrimaryKey } from './format-primary-key.js';
@@ -500,7 +499,7 @@ async function deleteExtraRow(target: cassandra.Client, table: TableSchema, key:
     );
     return undefined;
   } catch (error) {
-    const verdict = classifyWriteError(error);
+    const verdict = classifyCqlError(error);
     if (verdict.action === 'reject' && !readerOptions.signal.aborted) return { reason: `the target refused the delete: ${verdict.reason}`, newerOnTarget: false };
     throw error;
   }

@@ -1,11 +1,11 @@
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
-import { backoffMs, classifyWriteError, mayBeStaleStatement, retryTransient } from '../../src/sink/write-errors.js';
+import { backoffMs, classifyCqlError, mayBeStaleStatement, retryTransient } from '../../src/cql/index.js';
 
 const codes = cassandra.types.responseErrorCodes;
 const response = (code: number, message: string) => new cassandra.errors.ResponseError(code, message);
 
-describe('classifyWriteError', () => {
+describe('classifyCqlError', () => {
   it.each([
     ['a client timeout', new cassandra.errors.OperationTimedOutError('timed out'), 'retry'],
     ['no host available', new cassandra.errors.NoHostAvailableError({}), 'retry'],
@@ -20,7 +20,7 @@ describe('classifyWriteError', () => {
     ['a syntax error', response(codes.syntaxError, 'line 1:0 no viable alternative'), 'reject'],
     ['an unencodable value', new TypeError('Expected Number, obtained string'), 'reject'],
   ])('%s → %s', (_what, error, action) => {
-    expect(classifyWriteError(error).action).toBe(action);
+    expect(classifyCqlError(error).action).toBe(action);
   });
 });
 

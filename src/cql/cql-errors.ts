@@ -4,17 +4,17 @@ import { abortableDelay } from '../abortable-delay.js';
 
 const codes = cassandra.types.responseErrorCodes;
 
-export type WriteErrorAction =
+export type CqlErrorVerdict =
   | { readonly action: 'retry'; readonly reason: string }
   | { readonly action: 'reject'; readonly reason: string };
 
 /**
- * Decides whether a failed write may succeed later (timeouts, unavailable or overloaded nodes,
- * Keyspaces throttling, a missing table or permission an operator can still fix) or never will as
- * it is (a value the server refuses, a guardrail): the first is retried forever, the second
- * dead-lettered.
+ * Decides whether a failed CQL request (a write, or the reads of backfill, validation and the list
+ * guard) may succeed later (timeouts, unavailable or overloaded nodes, Keyspaces throttling, a
+ * missing table or permission an operator can still fix) or never will as it is (a value the
+ * server refuses, a guardrail): the sinks retry the first and dead-letter the second.
  */
-export function classifyWriteError(error: unknown): WriteErrorAction {
+export function classifyCqlError(error: unknown): CqlErrorVerdict {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof RecordRejectedError) return { action: 'reject', reason: message };
   if (error instanceof cassandra.errors.OperationTimedOutError || error instanceof cassandra.errors.NoHostAvailableError) {
@@ -79,7 +79,7 @@ export async function retryTransient<T>(
     try {
       return await request(attempt);
     } catch (error) {
-      const verdict = classifyWriteError(error);
+      const verdict = classifyCqlError(error);
       if (verdict.action === 'reject' || signal.aborted) throw error;
       onRetry?.(verdict.reason, attempt);
       await abortableDelay(backoffMs(attempt, Math.random, 100, 10_000), signal, aborted);
