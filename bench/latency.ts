@@ -24,7 +24,7 @@ import type cassandra from 'cassandra-driver';
 import { createCqlClient } from '../src/cql/index.js';
 import { compatibilityPartitioner, ensureTopics, retryWhileKafkaIsAway } from '../src/kafka/index.js';
 import { destinationNames, type DestinationName } from '../src/sink/index.js';
-import { RateLimiter } from '../src/sink/rate-limiter.js';
+import { RateLimiter } from '../src/rate-limiter.js';
 import { quantileUpperBound } from '../src/status/index.js';
 import { benchConfig, clusterOf, onBothClusters, parseSinkOption, spawnSink, startBenchStack, stopBenchStack } from './bench-stack.js';
 import { freePort } from '../test/helpers/free-port.js';

@@ -1,7 +1,7 @@
 import cassandra from 'cassandra-driver';
 import { abortableDelay } from '../abortable-delay.js';
 import { RecordRejectedError } from '../errors.js';
-import { RateLimiter } from '../sink/rate-limiter.js';
+import { RateLimiter } from '../rate-limiter.js';
 import type { ListWriteTimesReader } from '../sink/list-write-times.js';
 import { backoffMs, classifyCqlError, retryTransient } from '../cql/index.js';
 import type { CellWrite } from './cell-writes.js';

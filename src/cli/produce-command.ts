@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
-import { createCqlClient, readTableSchema } from '../cql/index.js';
+import { createCqlClient, readTableSchema, splitTable } from '../cql/index.js';
 import { ConfigError } from '../errors.js';
 import { linesOf, produceJsonLines } from '../produce/index.js';
-import { splitTable } from '../sink/index.js';
 import type { Output } from './output.js';
 
 interface ProduceCommandOptions {

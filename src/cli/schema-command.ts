@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig, type TandemConfig } from '../config/index.js';
-import { connectCluster, createCqlClient } from '../cql/index.js';
+import { connectCluster, createCqlClient, splitTable } from '../cql/index.js';
 import { ConfigError, SchemaConflictError } from '../errors.js';
 import { copySchema, describeItem, sampleKey } from '../schema/index.js';
-import { splitTable } from '../sink/index.js';
 import type { Output } from './output.js';
 import { formatSchemaItem, formatSchemaPlan, formatSchemaReport } from './schema-output.js';
 import { parseProfile, parseSampleRows } from './schema-options.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { jobTopics } from '../jobs/index.js';
-import { splitTable } from '../sink/index.js';
+import { splitTable } from '../cql/index.js';
 import { compareModes, newValidationJobName, runValidation, type CompareMode, type ValidationReport } from '../validate/index.js';
 import { printConfig } from './config-command.js';
 import { stopOnSignals } from './stop-signals.js';

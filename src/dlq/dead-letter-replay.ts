@@ -3,12 +3,12 @@ import { Admin, Producer, stringSerializer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { abortableDelay } from '../abortable-delay.js';
 import type { TandemConfig, TopicConfig } from '../config/index.js';
-import { backoffMs, classifyCqlError, createCqlClient, type TableSchema } from '../cql/index.js';
+import { backoffMs, classifyCqlError, createCqlClient, splitTable, type TableSchema } from '../cql/index.js';
 import { OffsetCommitter, OffsetTracker } from '../kafka/index.js';
 import { ConfigError, DeadLettersExpiredError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import { CqlDestination, warnExtraListCopiesKept, warnListGuardUnavailable, type DestinationName } from '../sink/cql-destination.js';
 import { deadLetterReplayGroup, deadLetterTopicOf, publishDeadLetter } from '../sink/dead-letter.js';
-import { splitTable, topicDecoder } from '../sink/topic-routes.js';
+import { topicDecoder } from '../sink/topic-routes.js';
 import { parseDeadLetter, type DeadLetterRecord } from './dead-letter-record.js';
 import { countSpans, deadLetterConsumer, readSpans, undrainedPartitions, type DeadLetterSpan } from './dead-letter-topic.js';
 

@@ -9,7 +9,7 @@ import { DeadLetterTooLargeError, describeError, RecordRejectedError, type Recor
 import type { KafkaRecordView } from '../records/index.js';
 import type { Destination, DestinationName } from './cql-destination.js';
 import { ensureDeadLetterTopics, publishDeadLetter } from './dead-letter.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter } from '../rate-limiter.js';
 import { mayBatchAcrossPartitions, WriteBatcher } from './write-batcher.js';
 import { SinkCounters } from './sink-counters.js';
 import { prepareRoutes, type TopicRoute } from './topic-routes.js';

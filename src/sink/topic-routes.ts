@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
-import type { TableSchema } from '../cql/index.js';
+import { splitTable, type TableSchema } from '../cql/index.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { ConfigError, RecordRejectedError } from '../errors.js';
 import { checkMapping, createRecordDecoder, defaultMapping, MappingError, parseMapping, type KafkaRecordView, type RecordDecoder, type RowOperation } from '../records/index.js';
@@ -208,12 +208,4 @@ export function topicDecoder(topic: TopicConfig, table: TableSchema, index: numb
     nullToUnset: topic.nullToUnset,
     deletesEnabled: topic.deletesEnabled,
   });
-}
-
-/** `ks.table` or `"Ks"."Table"` into its two names, unquoted. */
-export function splitTable(qualified: string): [string, string] {
-  const match = /^("(?:[^"]|"")+"|[^."]+)\.("(?:[^"]|"")+"|[^."]+)$/.exec(qualified);
-  if (!match) throw new ConfigError(`table ${qualified} is not keyspace.table`);
-  const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name.toLowerCase());
-  return [unquote(match[1]!), unquote(match[2]!)];
 }

@@ -7,14 +7,13 @@ import { cellWrites, columnsBelowFloor, floorConflicts, keyspacesTimestampFloorU
 import { describeFloorConflicts } from '../backfill/range-copier.js';
 import { TargetCellReader } from '../backfill/target-cell-reader.js';
 import type { TandemConfig } from '../config/index.js';
-import { classifyCqlError, connectCluster, createCqlClient, partitionerFromClassName, quoteIdentifier, readPartitionerClass, readRingTokens, readTableSchema, retryTransient, type TableSchema, type TokenRange, TokenRangePlanner } from '../cql/index.js';
+import { classifyCqlError, connectCluster, createCqlClient, partitionerFromClassName, quoteIdentifier, readPartitionerClass, readRingTokens, readTableSchema, retryTransient, splitTable, type TableSchema, type TokenRange, TokenRangePlanner } from '../cql/index.js';
 import { listKeyColumns, ListWriteTimesReader, nonFrozenLists, writesListElements } from '../sink/list-write-times.js';
 import { ConfigError, RecordRejectedError, ValidationIncompleteError } from '../errors.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks, type DoneFields } from '../jobs/index.js';
 import { warnExtraListCopiesKept, warnListGuardUnavailable } from '../sink/cql-destination.js';
 import { consumerGroupOf } from '../sink/sink-worker.js';
-import { splitTable } from '../sink/topic-routes.js';
 import { settled, SinkProgressWatch, type Settlement } from './sink-progress.js';
 import { sourceWinsWrites } from './source-wins.js';
 import { formatCqlValue, formatPrimaryKey } from './format-primary-key.js';

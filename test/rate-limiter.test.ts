@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/sink/rate-limiter.js';
+import { RateLimiter } from '../src/rate-limiter.js';
 
 describe('RateLimiter', () => {
   it('lets a tenth of a second of writes through at once, then spaces the rest at the rate', () => {
