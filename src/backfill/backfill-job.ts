@@ -3,15 +3,30 @@ import { setMaxListeners } from 'node:events';
 import type cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import type { TandemConfig } from '../config/index.js';
-import { connectCluster, createCqlClient, partitionerFromClassName, readPartitionerClass, readRingTokens, readTableSchema, splitTable, type TableSchema, TokenRangePlanner } from '../cql/index.js';
-import { ListWriteTimesReader } from '../sink/list-write-times.js';
+import {
+  connectCluster,
+  createCqlClient,
+  partitionerFromClassName,
+  readPartitionerClass,
+  readRingTokens,
+  readTableSchema,
+  splitTable,
+  type TableSchema,
+  TokenRangePlanner,
+} from '../cql/index.js';
+import {
+  CellWriter,
+  keyspacesTimestampFloorUs,
+  ListWriteTimesReader,
+  type RowRejection,
+  TargetCellReader,
+  warnExtraListCopiesKept,
+  warnListGuardUnavailable,
+} from '../cells/index.js';
 import { ConfigError } from '../errors.js';
-import { keyspacesRowLimitBytes, warnExtraListCopiesKept, warnListGuardUnavailable } from '../sink/cql-destination.js';
+import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks } from '../jobs/index.js';
-import { BackfillWriter, type RowRejection } from './backfill-writer.js';
 import type { BackfillResult, JobPlan, RangeDone } from './backfill-records.js';
-import { keyspacesTimestampFloorUs } from './cell-writes.js';
-import { TargetCellReader } from './target-cell-reader.js';
 import { copyRange, type RangeCopyOptions } from './range-copier.js';
 
 export interface BackfillOptions {
@@ -199,7 +214,7 @@ async function work(
   const targetLists = new ListWriteTimesReader(target, warnListGuardUnavailable(log, 'target'), warnExtraListCopiesKept(log, 'target'));
   /** Copies one range: every cell with its source write time and TTL, so copying it twice is harmless. */
   const start = (workSignal: AbortSignal) => {
-    const writer = new BackfillWriter(
+    const writer = new CellWriter(
       target,
       {
         maxRequests: options.maxRequests ?? (acrossPartitions ? 32 : 128),

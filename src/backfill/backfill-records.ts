@@ -1,5 +1,5 @@
 import type { DoneRecord, PlanRecord, ResultRecord } from '../jobs/index.js';
-import type { RowRejection } from './backfill-writer.js';
+import type { RowRejection } from '../cells/index.js';
 import type { PartitionerName } from '../cql/index.js';
 
 /** A backfill job's plan: the table, every range to copy, and the write time of key-only rows. */

@@ -1,22 +1,38 @@
 import cassandra from 'cassandra-driver';
-import { positionalValues, retryTransient, type TableSchema } from '../cql/index.js';
-import { listKeyColumns, nonFrozenLists, writesListElements, type ListWriteTimes, type ListWriteTimesReader } from '../sink/list-write-times.js';
+import { positionalValues, retryTransient, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
+import {
+  Aborted,
+  type CellWriteOptions,
+  type CellWriter,
+  cellWrites,
+  columnsBelowFloor,
+  describeFloorConflicts,
+  floorConflicts,
+  listKeyColumns,
+  type ListWriteTimes,
+  type ListWriteTimesReader,
+  nonFrozenLists,
+  partitionKeyOf,
+  rowFromValues,
+  type RowRejection,
+  type RowWrites,
+  scanCql,
+  scanWidth,
+  type SourceRow,
+  type TargetCellReader,
+  writesListElements,
+} from '../cells/index.js';
 import { RecordRejectedError } from '../errors.js';
 import { mutationDataSize } from '../schema/mutation-size.js';
 import { measureRow } from '../schema/row-size.js';
 import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
-import { Aborted, type BackfillWriter, type RowRejection, type RowWrites } from './backfill-writer.js';
-import { cellWrites, columnsBelowFloor, floorConflicts, type CellWriteOptions, type FloorConflict, type SourceRow } from './cell-writes.js';
-import type { TargetCellReader } from './target-cell-reader.js';
 import { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
-import { partitionKeyOf, rowFromValues, scanCql, scanWidth } from './scan-query.js';
-import type { TokenRangePlanner, TokenRange } from '../cql/index.js';
 
 export interface RangeCopyOptions {
   readonly source: cassandra.Client;
   readonly table: TableSchema;
   readonly planner: TokenRangePlanner;
-  readonly writer: BackfillWriter;
+  readonly writer: CellWriter;
   readonly pageSize: number;
   readonly groups: RowGroupLimits;
   /** Refuse rows over Amazon Keyspaces' 1 MB before sending them. */
@@ -217,13 +233,6 @@ async function readFloorConflicts(options: RangeCopyOptions, items: readonly Cop
     );
   }
   return held;
-}
-
-/** Why columns were left as the target holds them, for the report. */
-export function describeFloorConflicts(conflicts: readonly FloorConflict[]): string {
-  const at = (us: bigint) => new Date(Number(us / 1000n)).toISOString();
-  const each = conflicts.map((c) => `${c.column} (source ${at(c.sourceUs)}, target ${c.targetUs === undefined ? 'another value, write time unreadable' : at(c.targetUs)})`);
-  return `kept the target's newer ${each.join(', ')}: the source's cells are older than Amazon Keyspaces' 2-day timestamp floor, and writing them at it would overwrite the newer target write`;
 }
 
 /** Runs a read until it succeeds, retrying what may pass (timeouts, a node away) with backoff. */

@@ -1,8 +1,16 @@
 import cassandra from 'cassandra-driver';
-import type { Logger } from 'pino';
 import type { TargetProfile } from '../config/index.js';
 import { readTableSchema, type ColumnSchema, type TableSchema } from '../cql/index.js';
-import { holdsExtraCopies, listAlreadyWritten, listKeyColumns, ListWriteTimesReader, nonFrozenLists, rowIdentity, writesListElements, type ListWrite } from './list-write-times.js';
+import {
+  holdsExtraCopies,
+  listAlreadyWritten,
+  listKeyColumns,
+  ListWriteTimesReader,
+  nonFrozenLists,
+  rowIdentity,
+  writesListElements,
+  type ListWrite,
+} from '../cells/index.js';
 import { RecordRejectedError } from '../errors.js';
 import type { RowOperation } from '../records/index.js';
 import { bindValues, deleteCql, expireCql, insertCql } from './statements.js';
@@ -24,24 +32,6 @@ export interface Destination {
   batchesAcrossPartitions(): boolean;
   tableSchema(keyspace: string, table: string): Promise<TableSchema | undefined>;
   close(): Promise<void>;
-}
-
-/** How a destination reports a cluster that cannot guard lists (see CqlDestination). */
-export function warnListGuardUnavailable(log: Logger, destination: DestinationName): (table: TableSchema, error: unknown) => void {
-  return (table, error) =>
-    log.warn(
-      { destination, table: `${table.keyspace}.${table.table}`, err: error },
-      'this cluster cannot read WRITETIME of a list; a record written twice (redelivered, replayed) may store its list elements twice',
-    );
-}
-
-/** How a destination reports extra copies of a list it could not remove (see ListWriteTimesReader.removeExtraCopies). */
-export function warnExtraListCopiesKept(log: Logger, destination: DestinationName): (write: ListWrite, reason: string) => void {
-  return (write, reason) =>
-    log.warn(
-      { destination, table: `${write.table.keyspace}.${write.table.table}`, column: write.column.name, timestampUs: String(write.timestampUs), reason },
-      'a list written by two writers at once holds its elements more than once; they were left in place',
-    );
 }
 
 /** The operation with `columns` unset: not written. */

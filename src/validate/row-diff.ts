@@ -1,6 +1,5 @@
-import type { Ttls, WriteTimes } from '../backfill/index.js';
-import type { ColumnSchema, TableSchema } from '../cql/index.js';
-import { cqlValuesEqual } from '../cql/index.js';
+import type { Ttls, WriteTimes } from '../cells/index.js';
+import { type ColumnSchema, cqlValuesEqual, type TableSchema } from '../cql/index.js';
 import type { ScannedRow } from './scanned-row.js';
 
 /** What a validation compares: cell values only, or their WRITETIMEs too. */

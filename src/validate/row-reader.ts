@@ -1,9 +1,6 @@
 import cassandra from 'cassandra-driver';
-import type { SourceRow, Ttls, WriteTimes } from '../backfill/cell-writes.js';
-import { cellColumns, rowFromValues, scanWidth } from '../backfill/scan-query.js';
-import type { TokenRangeWhere } from '../cql/index.js';
-import { positionalSelectors, positionalValues, quoteIdentifier, type TableSchema } from '../cql/index.js';
-import { retryTransient } from '../cql/index.js';
+import { cellColumns, rowFromValues, scanWidth, type SourceRow, type Ttls, type WriteTimes } from '../cells/index.js';
+import { positionalSelectors, positionalValues, quoteIdentifier, retryTransient, type TableSchema, type TokenRangeWhere } from '../cql/index.js';
 import type { ScannedRow } from './scanned-row.js';
 
 const readOptions = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };

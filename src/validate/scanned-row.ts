@@ -1,5 +1,5 @@
 import type { ColumnSchema, TableSchema } from '../cql/index.js';
-import type { Ttls, WriteTimes } from '../backfill/index.js';
+import type { Ttls, WriteTimes } from '../cells/index.js';
 
 /**
  * One row of a validation scan, from either cluster:

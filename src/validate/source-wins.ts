@@ -1,8 +1,5 @@
-import type { ColumnSchema, TableSchema } from '../cql/index.js';
-import { quoteIdentifier } from '../cql/index.js';
-import { cellWrites, type CellWrite, type SourceRow, type WriteTimes } from '../backfill/cell-writes.js';
-import { isMultiCell } from '../backfill/source-cells.js';
-import { cqlValuesEqual } from '../cql/index.js';
+import { type ColumnSchema, cqlValuesEqual, quoteIdentifier, type TableSchema } from '../cql/index.js';
+import { type CellWrite, cellWrites, isMultiCell, type SourceRow, type WriteTimes } from '../cells/index.js';
 import type { ScannedRow } from './scanned-row.js';
 
 /**

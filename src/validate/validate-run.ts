@@ -2,17 +2,42 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
-import { BackfillWriter } from '../backfill/backfill-writer.js';
-import { cellWrites, columnsBelowFloor, floorConflicts, keyspacesTimestampFloorUs, type FloorConflict, type SourceRow } from '../backfill/cell-writes.js';
-import { describeFloorConflicts } from '../backfill/range-copier.js';
-import { TargetCellReader } from '../backfill/target-cell-reader.js';
+import {
+  CellWriter,
+  cellWrites,
+  columnsBelowFloor,
+  describeFloorConflicts,
+  type FloorConflict,
+  floorConflicts,
+  keyspacesTimestampFloorUs,
+  listKeyColumns,
+  ListWriteTimesReader,
+  nonFrozenLists,
+  type SourceRow,
+  TargetCellReader,
+  warnExtraListCopiesKept,
+  warnListGuardUnavailable,
+  writesListElements,
+} from '../cells/index.js';
 import type { TandemConfig } from '../config/index.js';
-import { classifyCqlError, connectCluster, createCqlClient, partitionerFromClassName, quoteIdentifier, readPartitionerClass, readRingTokens, readTableSchema, retryTransient, splitTable, type TableSchema, type TokenRange, TokenRangePlanner } from '../cql/index.js';
-import { listKeyColumns, ListWriteTimesReader, nonFrozenLists, writesListElements } from '../sink/list-write-times.js';
+import {
+  classifyCqlError,
+  connectCluster,
+  createCqlClient,
+  partitionerFromClassName,
+  quoteIdentifier,
+  readPartitionerClass,
+  readRingTokens,
+  readTableSchema,
+  retryTransient,
+  splitTable,
+  type TableSchema,
+  type TokenRange,
+  TokenRangePlanner,
+} from '../cql/index.js';
 import { ConfigError, RecordRejectedError, ValidationIncompleteError } from '../errors.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks, type DoneFields } from '../jobs/index.js';
-import { warnExtraListCopiesKept, warnListGuardUnavailable } from '../sink/cql-destination.js';
 import { consumerGroupOf } from '../sink/sink-worker.js';
 import { settled, SinkProgressWatch, type Settlement } from './sink-progress.js';
 import { sourceWinsWrites } from './source-wins.js';
@@ -304,7 +329,7 @@ class RangeComparer {
    * once the sinks have written everything Kafka holds now: its timestamp may lie above now, and a
    * dual write stamped earlier but still on its way would then lose to it on the target.
    */
-  private async sourceWins(writer: BackfillWriter, key: ReadonlyMap<string, unknown>, readerOptions: RowReaderOptions): Promise<{ timestampUs: bigint } | { refused: string }> {
+  private async sourceWins(writer: CellWriter, key: ReadonlyMap<string, unknown>, readerOptions: RowReaderOptions): Promise<{ timestampUs: bigint } | { refused: string }> {
     const { source, target, table, watch } = this.context;
     const settlement = watch ? await watch.applied(Date.now()) : settled;
     if (!settlement.settled) return { refused: `source-wins waits for the sinks, which are behind: ${settlement.reason}` };
@@ -337,7 +362,7 @@ class RangeComparer {
         if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'read failed; retrying');
       },
     };
-    const writer = plan.repair || plan.sourceWins ? new BackfillWriter(target, { maxRequests: 32, lists: this.targetLists }, signal) : undefined;
+    const writer = plan.repair || plan.sourceWins ? new CellWriter(target, { maxRequests: 32, lists: this.targetLists }, signal) : undefined;
     const outcome = {
       sourceRows: 0,
       targetRows: 0,
@@ -596,7 +621,7 @@ function assembleReport(
 /** What repairing a row needs besides its key. */
 interface RepairContext {
   readonly source: cassandra.Client;
-  readonly writer: BackfillWriter;
+  readonly writer: CellWriter;
   readonly targetLists: ListWriteTimesReader;
   readonly targetCells: TargetCellReader;
   readonly table: TableSchema;

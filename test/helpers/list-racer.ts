@@ -6,15 +6,14 @@
  *
  * writer "sink": CqlDestination, as `tandem sink` and dead-letter replay write.
  * writer "backfill": the target's list write times read first, then cellWrites sent by a
- * BackfillWriter, as `tandem backfill` and `tandem validate --repair` write.
+ * CellWriter, as `tandem backfill` and `tandem validate --repair` write.
  */
 import { pathToFileURL } from 'node:url';
 import type cassandra from 'cassandra-driver';
 import type { ClusterConfig } from '../../src/config/index.js';
 import { createCqlClient, readTableSchema, type TableSchema } from '../../src/cql/index.js';
-import { cellWrites, type SourceRow } from '../../src/backfill/index.js';
-import { BackfillWriter } from '../../src/backfill/backfill-writer.js';
-import { CqlDestination, ListWriteTimesReader, listKeyColumns, nonFrozenLists, type ListWrite } from '../../src/sink/index.js';
+import { CellWriter, cellWrites, listKeyColumns, type ListWrite, ListWriteTimesReader, nonFrozenLists, type SourceRow } from '../../src/cells/index.js';
+import { CqlDestination } from '../../src/sink/index.js';
 
 export interface RacerArgs {
   readonly cluster: ClusterConfig;
@@ -68,7 +67,7 @@ function sinkWriter(client: cassandra.Client, table: TableSchema): RowWriter {
 
 function backfillWriter(client: cassandra.Client, table: TableSchema): RowWriter {
   const lists = new ListWriteTimesReader(client, undefined, reportKept);
-  const writer = new BackfillWriter(client, { maxRequests: 64, lists }, new AbortController().signal);
+  const writer = new CellWriter(client, { maxRequests: 64, lists }, new AbortController().signal);
   const listColumns = nonFrozenLists(table);
   return async (values, timestampUs) => {
     const row: SourceRow = {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCqlClient, readTableSchema, type TableSchema } from '../../src/cql/index.js';
 import type { RowOperation } from '../../src/records/index.js';
-import { cellWrites, type SourceRow } from '../../src/backfill/index.js';
-import { BackfillWriter } from '../../src/backfill/backfill-writer.js';
-import { CqlDestination, ListWriteTimesReader, listKeyColumns, nonFrozenLists, type ListWrite } from '../../src/sink/index.js';
+import { CellWriter, cellWrites, listKeyColumns, type ListWrite, ListWriteTimesReader, nonFrozenLists, type SourceRow } from '../../src/cells/index.js';
+import { CqlDestination } from '../../src/sink/index.js';
 import { Clients, runAll, uniqueName } from '../helpers/cql.js';
 
 const stack = inject('stackConfig');
@@ -95,7 +94,7 @@ describe('non-frozen lists written more than once at one timestamp', () => {
   it('a row copied again by the backfill (or repaired) clears the copies racing writers left behind', async () => {
     for (let i = 0; i < 3; i++) await writeAsAnotherProcess('f', 'l', [3, 4], t0);
     const reader = new ListWriteTimesReader(target);
-    const writer = new BackfillWriter(target, { maxRequests: 4, lists: reader }, new AbortController().signal);
+    const writer = new CellWriter(target, { maxRequests: 4, lists: reader }, new AbortController().signal);
     const values = new Map<string, unknown>([['pk', 'f'], ['ck', 1], ['l', [3, 4]], ['note', 'copied']]);
     const row: SourceRow = { values, writetimes: new Map<string, bigint | bigint[]>([['l', [t0, t0]], ['note', t0]]), ttls: new Map() };
     const lists = nonFrozenLists(table).filter((c) => c.name === 'l');

@@ -1,4 +1,4 @@
-import type { WriteTimes } from '../../src/backfill/index.js';
+import type { WriteTimes } from '../../src/cells/index.js';
 import { buildTableSchema, type ColumnRow, type TableSchema, type TypeRow } from '../../src/cql/index.js';
 import type { ScannedRow } from '../../src/validate/index.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SourceRow } from '../../src/backfill/index.js';
+import type { SourceRow } from '../../src/cells/index.js';
 import { sourceWinsTimestampUs, sourceWinsWrites } from '../../src/validate/source-wins.js';
 import { column, row, table } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 import { quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
-import { holdsExtraCopies, listAlreadyWritten, listKeyColumns, type ListWrite, type ListWriteTimes } from '../sink/list-write-times.js';
+import { holdsExtraCopies, listAlreadyWritten, listKeyColumns, type ListWrite, type ListWriteTimes } from './list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
 import { readCells, type Assignment, type Cell } from './source-cells.js';
 
@@ -320,4 +320,11 @@ function sameValue(a: unknown, b: unknown): boolean {
   const text = (v: unknown): string =>
     JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x instanceof Map ? [...x] : x instanceof Set ? [...x] : Buffer.isBuffer(x) ? x.toString('hex') : x));
   return text(a) === text(b);
+}
+
+/** Why columns were left as the target holds them, for the report. */
+export function describeFloorConflicts(conflicts: readonly FloorConflict[]): string {
+  const at = (us: bigint) => new Date(Number(us / 1000n)).toISOString();
+  const each = conflicts.map((c) => `${c.column} (source ${at(c.sourceUs)}, target ${c.targetUs === undefined ? 'another value, write time unreadable' : at(c.targetUs)})`);
+  return `kept the target's newer ${each.join(', ')}: the source's cells are older than Amazon Keyspaces' 2-day timestamp floor, and writing them at it would overwrite the newer target write`;
 }

@@ -1,5 +1,15 @@
 import cassandra from 'cassandra-driver';
-import { classifyCqlError, type ColumnSchema, cqlValueKey, cqlValuesEqual, positionalSelectors, positionalValues, quoteIdentifier, type TableSchema } from '../cql/index.js';
+import type { Logger } from 'pino';
+import {
+  classifyCqlError,
+  type ColumnSchema,
+  cqlValueKey,
+  cqlValuesEqual,
+  positionalSelectors,
+  positionalValues,
+  quoteIdentifier,
+  type TableSchema,
+} from '../cql/index.js';
 
 /**
  * Non-frozen lists are the one CQL type whose write does not converge when repeated: Cassandra
@@ -273,4 +283,22 @@ function whyCopiesStay(timestampUs: bigint): string {
 
 function isRefusal(error: unknown): boolean {
   return error instanceof cassandra.errors.ResponseError && classifyCqlError(error).action === 'reject';
+}
+
+/** How a destination reports a cluster that cannot guard lists (see CqlDestination). */
+export function warnListGuardUnavailable(log: Logger, cluster: string): (table: TableSchema, error: unknown) => void {
+  return (table, error) =>
+    log.warn(
+      { destination: cluster, table: `${table.keyspace}.${table.table}`, err: error },
+      'this cluster cannot read WRITETIME of a list; a record written twice (redelivered, replayed) may store its list elements twice',
+    );
+}
+
+/** How a destination reports extra copies of a list it could not remove (see ListWriteTimesReader.removeExtraCopies). */
+export function warnExtraListCopiesKept(log: Logger, cluster: string): (write: ListWrite, reason: string) => void {
+  return (write, reason) =>
+    log.warn(
+      { destination: cluster, table: `${write.table.keyspace}.${write.table.table}`, column: write.column.name, timestampUs: String(write.timestampUs), reason },
+      'a list written by two writers at once holds its elements more than once; they were left in place',
+    );
 }

@@ -1,5 +1,4 @@
-import { positionalSelectors, quoteIdentifier, type TableSchema } from '../cql/index.js';
-import type { TokenRangeWhere } from '../cql/index.js';
+import { positionalSelectors, quoteIdentifier, type TableSchema, type TokenRangeWhere } from '../cql/index.js';
 import type { SourceRow, Ttls, WriteTimes } from './cell-writes.js';
 
 /** The columns whose write time and TTL a scan reads: CQL has neither for primary key columns. */

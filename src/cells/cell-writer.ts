@@ -2,7 +2,7 @@ import cassandra from 'cassandra-driver';
 import { abortableDelay } from '../abortable-delay.js';
 import { RecordRejectedError } from '../errors.js';
 import { RateLimiter } from '../rate-limiter.js';
-import type { ListWriteTimesReader } from '../sink/list-write-times.js';
+import type { ListWriteTimesReader } from './list-write-times.js';
 import { backoffMs, classifyCqlError, retryTransient } from '../cql/index.js';
 import type { CellWrite } from './cell-writes.js';
 
@@ -18,7 +18,7 @@ export interface RowRejection {
   readonly reason: string;
 }
 
-export interface BackfillWriterOptions {
+export interface CellWriterOptions {
   /** Requests (single statements or batches) out at once, over every range this process copies. */
   readonly maxRequests: number;
   readonly maxRowsPerSecond?: number | undefined;
@@ -67,7 +67,7 @@ export class Aborted extends Error {
  * Statements are built when their request is about to go (`build` is given the time), so the TTL
  * written is counted down to the moment of sending, not to when the row was queued.
  */
-export class BackfillWriter {
+export class CellWriter {
   private requests = 0;
   private readonly queue: (() => void)[] = [];
   private readonly limiter: RateLimiter | undefined;
@@ -78,7 +78,7 @@ export class BackfillWriter {
 
   constructor(
     private readonly client: cassandra.Client,
-    private readonly options: BackfillWriterOptions,
+    private readonly options: CellWriterOptions,
     private readonly signal: AbortSignal,
   ) {
     this.limiter = options.maxRowsPerSecond ? new RateLimiter(options.maxRowsPerSecond) : undefined;

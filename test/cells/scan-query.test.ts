@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { partitionKeyOf, rowFromValues, scanCql } from '../../src/backfill/index.js';
+import { partitionKeyOf, rowFromValues, scanCql } from '../../src/cells/index.js';
 import { buildTableSchema, TokenRangePlanner } from '../../src/cql/index.js';
 import { userActivity } from '../helpers/tables.js';
 

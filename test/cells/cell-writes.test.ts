@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { cellWrites, columnsBelowFloor, floorConflicts, keyspacesTimestampFloorUs, type CellWriteOptions, type SourceRow, type Ttls, type WriteTimes } from '../../src/backfill/index.js';
+import {
+  type CellWriteOptions,
+  cellWrites,
+  columnsBelowFloor,
+  floorConflicts,
+  keyspacesTimestampFloorUs,
+  type SourceRow,
+  type Ttls,
+  type WriteTimes,
+} from '../../src/cells/index.js';
 import { buildTableSchema } from '../../src/cql/index.js';
 import { RecordRejectedError } from '../../src/errors.js';
 import { column, userActivity } from '../helpers/tables.js';

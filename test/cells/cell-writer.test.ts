@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchesOf, type RowWrites } from '../../src/backfill/backfill-writer.js';
+import { batchesOf, type RowWrites } from '../../src/cells/index.js';
 
 const rows = (...statements: number[]): RowWrites[] =>
   statements.map((count, i) => ({ key: () => `row ${i}`, writes: Array.from({ length: count }, () => ({ cql: 'INSERT ...', params: [] })) }));

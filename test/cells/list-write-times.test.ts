@@ -13,7 +13,7 @@ import {
   nonFrozenLists,
   rowIdentity,
   writesListElements,
-} from '../../src/sink/index.js';
+} from '../../src/cells/index.js';
 
 const table = buildTableSchema(
   'Ks',
