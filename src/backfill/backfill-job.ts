@@ -3,17 +3,7 @@ import { setMaxListeners } from 'node:events';
 import type cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import type { TandemConfig } from '../config/index.js';
-import {
-  connectCluster,
-  createCqlClient,
-  partitionerFromClassName,
-  readPartitionerClass,
-  readRingTokens,
-  readTableSchema,
-  splitTable,
-  type TableSchema,
-  TokenRangePlanner,
-} from '../cql/index.js';
+import { connectCluster, createCqlClient, keyspacesLimits, partitionerFromClassName, readPartitionerClass, readRingTokens, readTableSchema, splitTable, type TableSchema, TokenRangePlanner } from '../cql/index.js';
 import {
   CellWriter,
   keyspacesTimestampFloorUs,
@@ -24,7 +14,6 @@ import {
   warnListGuardUnavailable,
 } from '../cells/index.js';
 import { ConfigError } from '../errors.js';
-import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks } from '../jobs/index.js';
 import type { BackfillResult, JobPlan, RangeDone } from './backfill-records.js';
 import { copyRange, type RangeCopyOptions } from './range-copier.js';
@@ -236,7 +225,7 @@ async function work(
       targetCells: new TargetCellReader(target),
       pageSize: options.pageSize,
       groups: { maxRows: config.sink.batchMaxRows, maxBytes: config.sink.batchMaxBytes, acrossPartitions },
-      rowLimitBytes: config.target.profile === 'keyspaces' ? keyspacesRowLimitBytes : undefined,
+      rowLimitBytes: config.target.profile === 'keyspaces' ? keyspacesLimits.maxRowBytes : undefined,
       cells: () => ({
         keyOnlyRowTimestampUs,
         explicitZeroTtl: defaultTtl > 0,

@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { positionalValues, retryTransient, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
+import { keyspacesLimits, positionalValues, retryTransient, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
 import {
   Aborted,
   type CellWriteOptions,
@@ -25,7 +25,6 @@ import {
 import { RecordRejectedError } from '../errors.js';
 import { mutationDataSize } from '../schema/mutation-size.js';
 import { measureRow } from '../schema/row-size.js';
-import { keyspacesRowLimitBytes } from '../sink/cql-destination.js';
 import { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
 
 export interface RangeCopyOptions {
@@ -119,7 +118,7 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
       }
       lastPartition = partition;
       if (options.rowLimitBytes !== undefined && measure.rowBytes > options.rowLimitBytes) {
-        reject({ key: key(), reason: `the row is about ${measure.rowBytes} bytes; Amazon Keyspaces stores at most ${keyspacesRowLimitBytes}` });
+        reject({ key: key(), reason: `the row is about ${measure.rowBytes} bytes; Amazon Keyspaces stores at most ${keyspacesLimits.maxRowBytes}` });
         continue;
       }
       rows.push({ row: { source, includeStatic: false, isRow: true, key }, partition, bytes: batchBytes(table, source, 'row') });

@@ -3,7 +3,7 @@ import { abortableDelay } from '../abortable-delay.js';
 import { RecordRejectedError } from '../errors.js';
 import { RateLimiter } from '../rate-limiter.js';
 import type { ListWriteTimesReader } from './list-write-times.js';
-import { backoffMs, classifyCqlError, retryTransient } from '../cql/index.js';
+import { backoffMs, classifyCqlError, keyspacesLimits, retryTransient } from '../cql/index.js';
 import type { CellWrite } from './cell-writes.js';
 
 /** The statements that recreate one source row; `key` names it for reports, computed only when needed. */
@@ -28,8 +28,7 @@ export interface CellWriterOptions {
   readonly lists?: ListWriteTimesReader | undefined;
 }
 
-/** Keyspaces takes at most 30 statements per batch. */
-const maxStatementsPerBatch = 30;
+const { maxStatementsPerBatch } = keyspacesLimits;
 const writeOptions = Object.freeze({ prepare: true, consistency: cassandra.types.consistencies.localQuorum });
 const batchOptions = Object.freeze({ ...writeOptions, logged: false });
 

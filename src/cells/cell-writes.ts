@@ -1,4 +1,4 @@
-import { quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
+import { keyspacesLimits, quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
 import { holdsExtraCopies, listAlreadyWritten, listKeyColumns, type ListWrite, type ListWriteTimes } from './list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
 import { readCells, type Assignment, type Cell } from './source-cells.js';
@@ -81,8 +81,6 @@ export interface CellWrite {
   readonly lists?: readonly ListWrite[];
 }
 
-const twoDaysMs = 2 * 24 * 60 * 60 * 1000;
-
 /**
  * The lowest timestamp Amazon Keyspaces accepts for a write sent within `marginMs` from `nowMs`:
  * it refuses client timestamps more than 2 days in the past (client-side-timestamps-how-to-queries).
@@ -91,7 +89,7 @@ const twoDaysMs = 2 * 24 * 60 * 60 * 1000;
  *   keyspacesTimestampFloorUs(Date.now()) // µs, 2 days minus 10 minutes ago
  */
 export function keyspacesTimestampFloorUs(nowMs: number, marginMs = 10 * 60 * 1000): bigint {
-  return BigInt(Math.ceil(nowMs - twoDaysMs + marginMs)) * 1000n;
+  return BigInt(Math.ceil(nowMs - keyspacesLimits.maxTimestampAgeMs + marginMs)) * 1000n;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyspacesLimits } from '../cql/index.js';
 
 /** Target profiles: `keyspaces` implies TLS, LOCAL_QUORUM and Keyspaces limits; `cassandra` is any CQL cluster. */
 export const targetProfiles = ['keyspaces', 'cassandra'] as const;
@@ -105,7 +106,12 @@ const sinkSchema = z.strictObject({
    */
   lingerMs: z.number().int().min(0).max(1_000).optional(),
   /** Rows per unlogged batch; 1 turns batching off. Amazon Keyspaces takes at most 30. */
-  batchMaxRows: z.number().int().min(1).max(30, { message: 'must be at most 30, the most Amazon Keyspaces takes in one batch' }).default(30),
+  batchMaxRows: z
+    .number()
+    .int()
+    .min(1)
+    .max(keyspacesLimits.maxStatementsPerBatch, { message: `must be at most ${keyspacesLimits.maxStatementsPerBatch}, the most Amazon Keyspaces takes in one batch` })
+    .default(keyspacesLimits.maxStatementsPerBatch),
   /**
    * Bytes per batch as Cassandra counts them (each cell's value plus 20 bytes of timestamp, TTL
    * and deletion time; see src/schema/mutation-size.ts); a larger row goes alone. The default is
@@ -165,7 +171,7 @@ export const configSchema = z.strictObject({
   sink: sinkSchema.default({
     maxInFlight: 2_048,
     maxUncommittedPerPartition: 20_000,
-    batchMaxRows: 30,
+    batchMaxRows: keyspacesLimits.maxStatementsPerBatch,
     batchMaxBytes: 5_120,
     batchAcrossPartitions: 'auto',
     commitIntervalMs: 200,

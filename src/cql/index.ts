@@ -9,3 +9,4 @@ export { cqlValueKey, cqlValuesEqual } from './cql-equal.js';
 export { TokenRangePlanner, partitionerFromClassName, partitionerNames, type PartitionerName, type TokenRange, type TokenRangeWhere } from './token-range-planner.js';
 export { readPartitionerClass, readRingTokens } from './ring-reader.js';
 export { backoffMs, classifyCqlError, mayBeStaleStatement, retryTransient, type CqlErrorVerdict } from './cql-errors.js';
+export { keyspacesDocs, keyspacesLimits, keyspacesNamePattern, keyspacesNameRule } from './keyspaces-facts.js';

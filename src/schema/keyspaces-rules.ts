@@ -1,5 +1,5 @@
 import type { Finding } from './finding.js';
-import { keyspacesDocs, keyspacesLimits, keyspacesNamePattern, keyspacesNameRule } from './keyspaces-facts.js';
+import { keyspacesDocs, keyspacesLimits, keyspacesNamePattern, keyspacesNameRule } from '../cql/index.js';
 import { qualifiedName, type ClusterSchema, type KeyspaceSchema } from './schema-model.js';
 
 /** Findings about the migration as a whole when the target is Amazon Keyspaces. */

@@ -1,5 +1,5 @@
 import type { Finding } from './finding.js';
-import { keyspacesDocs, keyspacesLimits } from './keyspaces-facts.js';
+import { keyspacesDocs, keyspacesLimits } from '../cql/index.js';
 import { qualifiedName, type TableDefinition } from './schema-model.js';
 import type { TableSample } from './table-sampler.js';
 

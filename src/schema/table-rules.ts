@@ -1,6 +1,6 @@
 import { formatCqlType, parseCqlType } from '../cql/index.js';
 import type { Finding } from './finding.js';
-import { keyspacesDocs, keyspacesLimits, keyspacesNamePattern, keyspacesNameRule } from './keyspaces-facts.js';
+import { keyspacesDocs, keyspacesLimits, keyspacesNamePattern, keyspacesNameRule } from '../cql/index.js';
 import { qualifiedName, type KeyspaceSchema, type TableDefinition, type UnreadableTable } from './schema-model.js';
 import { tunedOptions } from './tuned-options.js';
 import { nestingDepth, unsupportedTypeReason, type TargetDescription } from './type-support.js';

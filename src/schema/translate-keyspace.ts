@@ -1,5 +1,5 @@
 import { parseCqlType } from '../cql/index.js';
-import { keyspacesNamePattern, keyspacesNameRule } from './keyspaces-facts.js';
+import { keyspacesNamePattern, keyspacesNameRule } from '../cql/index.js';
 import type { KeyspaceSchema, TableDefinition } from './schema-model.js';
 import type { SkippedKind, SkippedObject, TargetKeyspace, TargetTable, TargetType } from './target-model.js';
 import { unsupportedTypeReason, type TargetDescription } from './type-support.js';

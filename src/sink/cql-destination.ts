@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import type { TargetProfile } from '../config/index.js';
-import { readTableSchema, type ColumnSchema, type TableSchema } from '../cql/index.js';
+import { keyspacesLimits, readTableSchema, type ColumnSchema, type TableSchema } from '../cql/index.js';
 import {
   holdsExtraCopies,
   listAlreadyWritten,
@@ -17,9 +17,6 @@ import { bindValues, deleteCql, expireCql, insertCql } from './statements.js';
 
 export const destinationNames = ['source', 'target'] as const;
 export type DestinationName = (typeof destinationNames)[number];
-
-/** Amazon Keyspaces refuses rows over 1 MB. */
-export const keyspacesRowLimitBytes = 1024 * 1024;
 
 /** Where a sink writes: one CQL cluster. */
 export interface Destination {
@@ -196,8 +193,8 @@ export class CqlDestination implements Destination {
   }
 
   private checkSize(op: RowOperation): void {
-    if (this.profile === 'keyspaces' && op.kind === 'upsert' && op.estimatedBytes > keyspacesRowLimitBytes) {
-      throw new RecordRejectedError('row-too-large', `the row is about ${op.estimatedBytes} bytes; Amazon Keyspaces stores at most ${keyspacesRowLimitBytes}`);
+    if (this.profile === 'keyspaces' && op.kind === 'upsert' && op.estimatedBytes > keyspacesLimits.maxRowBytes) {
+      throw new RecordRejectedError('row-too-large', `the row is about ${op.estimatedBytes} bytes; Amazon Keyspaces stores at most ${keyspacesLimits.maxRowBytes}`);
     }
   }
 

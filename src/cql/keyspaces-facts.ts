@@ -26,6 +26,10 @@ export const keyspacesLimits = {
   maxClusteringBytes: 850,
   keyspacesPerRegion: 256,
   tablesPerRegion: 256,
+  /** Statements in one batch. */
+  maxStatementsPerBatch: 30,
+  /** How far in the past a client timestamp may lie (clientSideTimestamps): 2 days. */
+  maxTimestampAgeMs: 2 * 24 * 60 * 60 * 1000,
 } as const;
 
 /**
