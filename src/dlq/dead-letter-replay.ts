@@ -7,10 +7,16 @@ import { backoffMs, classifyCqlError, createCqlClient, splitTable, type TableSch
 import { OffsetCommitter, OffsetTracker } from '../kafka/index.js';
 import { ConfigError, DeadLettersExpiredError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import { warnExtraListCopiesKept, warnListGuardUnavailable } from '../cells/index.js';
-import { CqlDestination, type DestinationName } from '../sink/cql-destination.js';
-import { deadLetterReplayGroup, deadLetterTopicOf, publishDeadLetter } from '../sink/dead-letter.js';
-import { topicDecoder } from '../sink/topic-routes.js';
-import { parseDeadLetter, type DeadLetterRecord } from './dead-letter-record.js';
+import {
+  CqlDestination,
+  deadLetterReplayGroup,
+  deadLetterTopicOf,
+  parseDeadLetter,
+  publishDeadLetter,
+  topicDecoder,
+  type DeadLetterRecord,
+  type DestinationName,
+} from '../sink/index.js';
 import { countSpans, deadLetterConsumer, readSpans, undrainedPartitions, type DeadLetterSpan } from './dead-letter-topic.js';
 
 export interface ReplayOptions {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, stringDeserializer, type Message } from '@platformatic/kafka';
 import { consumerGroupLag, subscribedRoundRobinAssigner } from '../kafka/index.js';
-import { deadLetterLagOptions, deadLetterReplayGroup } from '../sink/dead-letter.js';
-import { parseDeadLetter, type DeadLetterRecord } from './dead-letter-record.js';
+import { deadLetterLagOptions, deadLetterReplayGroup, parseDeadLetter, type DeadLetterRecord } from '../sink/index.js';
 
 export type DeadLetterKafkaMessage = Message<Buffer, Buffer, string, Buffer>;
 

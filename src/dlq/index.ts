@@ -1,3 +1,2 @@
-export { parseDeadLetter, type DeadLetterRecord, type DeadLetterMessage } from './dead-letter-record.js';
 export { inspectDeadLetters, undrainedPartitions, type DeadLetterInspection, type InspectOptions } from './dead-letter-topic.js';
 export { replayDeadLetters, type ReplayOptions, type ReplaySummary } from './dead-letter-replay.js';

@@ -1,9 +1,14 @@
-import { Admin, type Producer } from '@platformatic/kafka';
-import type { Logger } from 'pino';
-import { DeadLetterTooLargeError, describeError, type RecordRejection } from '../errors.js';
-import { describeTopicConfigs, ensureTopics, isRecordTooLarge, keepForever, setTopicConfigs, type GroupLagOptions, type PartitionLag } from '../kafka/index.js';
-import type { DestinationName } from './cql-destination.js';
+import type { Producer } from '@platformatic/kafka';
+import { DeadLetterTooLargeError, type RecordRejection } from '../errors.js';
+import { isRecordTooLarge } from '../kafka/index.js';
+import type { KafkaRecordView } from '../records/index.js';
+import { destinationNames, type DestinationName } from './cql-destination.js';
 
+/**
+ * The dead-letter format, both ways: what the sink (and a replay sending a letter back) writes, and
+ * how `tandem dlq` reads it. A letter is the original record, unchanged, with headers saying why
+ * and whence.
+ */
 export const deadLetterHeaders = {
   reason: 'tandem-dlq-reason',
   error: 'tandem-dlq-error',
@@ -41,109 +46,14 @@ export interface DeadLetter {
 export const deadLetterReplayGroup = 'tandem-dlq-replay';
 
 /**
- * Dead letters are counted from the first ever written (offset 0), not the first the broker still
- * holds: a letter deleted before a replay read it is a record never written, and must keep the
- * cutover gate shut rather than vanish from the count.
- */
-export const deadLetterLagOptions: GroupLagOptions = Object.freeze({ uncommittedFrom: 'zero', logStart: true });
-
-/** One dead-letter topic's letters the replay group has not consumed, and how many of those the broker deleted unread. */
-export interface DeadLetterCount {
-  readonly undrained: number;
-  readonly expired: number;
-}
-
-/** Sums `lags` (read with `deadLetterLagOptions`) over the partitions of `topic`. */
-export function countDeadLetters(lags: readonly PartitionLag[], topic: string): DeadLetterCount {
-  let undrained = 0n;
-  let expired = 0n;
-  for (const p of lags) {
-    if (p.topic !== topic) continue;
-    undrained += p.lag;
-    const goneBelow = p.logStart === undefined ? 0n : p.logStart < p.end ? p.logStart : p.end;
-    if (goneBelow > p.committed) expired += goneBelow - p.committed;
-  }
-  return { undrained: Number(undrained), expired: Number(expired) };
-}
-
-/** The dead-letter topic of a topic unless the config names one. */
-export function deadLetterTopicOf(topic: { topic: string; deadLetterTopic?: string | undefined }): string {
-  return topic.deadLetterTopic ?? `${topic.topic}.dlq`;
-}
-
-/**
  * What a letter adds to the record it carries (Tandem's headers, the error cut to 2,000 characters,
  * and a record batch of its own) stays far below this.
  */
 export const deadLetterHeadroomBytes = 64 * 1024;
 
-/** Kafka's default largest record batch (message.max.bytes), for a topic whose own limit cannot be read. */
-export const kafkaDefaultMaxMessageBytes = 1_048_588;
-
-/**
- * The settings a dead-letter topic needs: letters are kept until replayed, however long that takes
- * (the broker's default retention of 7 days would delete records never written), and a letter
- * carrying the largest record its source topics accept is accepted too.
- */
-export function deadLetterTopicSettings(largestSourceRecordBytes: number): Record<string, string> {
-  return { ...keepForever, 'max.message.bytes': String(largestSourceRecordBytes + deadLetterHeadroomBytes) };
-}
-
-/** Of `wanted`, the settings an existing topic falls short of: retention that is not forever, a smaller record limit. */
-export function settingsToRaise(current: ReadonlyMap<string, string>, wanted: Readonly<Record<string, string>>): Record<string, string> {
-  const raise: Record<string, string> = {};
-  for (const [name, value] of Object.entries(wanted)) {
-    const now = current.get(name);
-    const shortOf = name === 'max.message.bytes' ? now === undefined || Number(now) < Number(value) : now !== value;
-    if (shortOf) raise[name] = value;
-  }
-  return raise;
-}
-
-/**
- * Creates the dead-letter topics of `topics` with `deadLetterTopicSettings`, and raises the
- * settings of those that exist (created by hand, or by a Tandem before this rule) to them. A
- * refusal to change an existing topic (an ACL) is logged with the topic and the setting, and the
- * sink goes on: a letter the topic then refuses for its size stops the sink with that record named,
- * and `tandem status` counts letters deleted before a replay as not replayed.
- */
-export async function ensureDeadLetterTopics(brokers: readonly string[], topics: readonly { topic: string; deadLetterTopic?: string | undefined }[], log: Logger): Promise<void> {
-  const admin = new Admin({ clientId: 'tandem-admin', bootstrapBrokers: [...brokers] });
-  try {
-    const sourceTopics = [...new Set(topics.map((t) => t.topic))];
-    const sourceLimits = await describeTopicConfigs(admin, sourceTopics, ['max.message.bytes']).catch((error: unknown) => {
-      log.warn({ topics: sourceTopics, reason: describeError(error) }, "cannot read the topics' max.message.bytes; their dead-letter topics are sized for Kafka's default");
-      return new Map<string, Map<string, string>>();
-    });
-    const largestByDeadLetterTopic = new Map<string, number>();
-    for (const t of topics) {
-      const largest = Number(sourceLimits.get(t.topic)?.get('max.message.bytes') ?? kafkaDefaultMaxMessageBytes);
-      const deadLetterTopic = deadLetterTopicOf(t);
-      largestByDeadLetterTopic.set(deadLetterTopic, Math.max(largest, largestByDeadLetterTopic.get(deadLetterTopic) ?? 0));
-    }
-    const created = new Set<string>();
-    for (const [deadLetterTopic, largest] of largestByDeadLetterTopic) {
-      for (const topic of await ensureTopics(brokers, [deadLetterTopic], -1, deadLetterTopicSettings(largest))) created.add(topic);
-    }
-    const existing = [...largestByDeadLetterTopic.keys()].filter((t) => !created.has(t));
-    const current = await describeTopicConfigs(admin, existing, Object.keys(deadLetterTopicSettings(0))).catch((error: unknown) => {
-      log.warn({ topics: existing, reason: describeError(error) }, 'cannot read the settings of the dead-letter topics; check yourself that they keep letters for ever and take records as large as their topics do');
-      return undefined;
-    });
-    if (!current) return;
-    for (const topic of existing) {
-      const raise = settingsToRaise(current.get(topic) ?? new Map(), deadLetterTopicSettings(largestByDeadLetterTopic.get(topic)!));
-      if (Object.keys(raise).length === 0) continue;
-      try {
-        await setTopicConfigs(admin, topic, raise);
-        log.info({ topic, settings: raise }, 'dead-letter topic settings raised: letters are kept until replayed, and as large as their records');
-      } catch (error) {
-        log.warn({ topic, settings: raise, reason: describeError(error) }, 'cannot change the dead-letter topic; set these yourself, or letters may be deleted before a replay or refused for their size');
-      }
-    }
-  } finally {
-    await admin.close();
-  }
+/** The dead-letter topic of a topic unless the config names one. */
+export function deadLetterTopicOf(topic: { topic: string; deadLetterTopic?: string | undefined }): string {
+  return topic.deadLetterTopic ?? `${topic.topic}.dlq`;
 }
 
 /**
@@ -173,4 +83,59 @@ export async function publishDeadLetter(producer: Producer<Buffer, Buffer, strin
       { cause: error, hint: `Raise max.message.bytes of ${letter.deadLetterTopic} above ${bytes + deadLetterHeadroomBytes} and start again: the record is not committed, so it comes back` },
     );
   }
+}
+
+/** A dead letter as read back from its topic: why and whence, and the original record. */
+export interface DeadLetterRecord {
+  /** Where the dead letter itself sits. */
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly reason: string;
+  readonly error: string;
+  /** The destination that could not write it; the other one may have. */
+  readonly destination: DestinationName | undefined;
+  readonly deadLetteredAt: string | undefined;
+  readonly sourceTopic: string | undefined;
+  readonly sourcePartition: number | undefined;
+  readonly sourceOffset: bigint | undefined;
+  /** The original record's Kafka timestamp (ms); the dead letter's own when an older sink did not record it. */
+  readonly sourceTimestampMs: bigint;
+  /** The original record as the sink saw it, for decoding again. */
+  readonly original: KafkaRecordView;
+}
+
+/** A message of a dead-letter topic, as the Kafka client delivers it. */
+export interface DeadLetterMessage {
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly timestamp: bigint;
+  readonly key: Buffer | null | undefined;
+  readonly value: Buffer | null | undefined;
+  readonly headers: ReadonlyMap<string, Buffer>;
+}
+
+const ownHeaders = new Set<string>(Object.values(deadLetterHeaders));
+
+/** Reads the headers `publishDeadLetter` wrote and restores the original record (its headers, key, value, timestamp). */
+export function parseDeadLetter(message: DeadLetterMessage): DeadLetterRecord {
+  const header = (name: string) => message.headers.get(name)?.toString('utf8');
+  const whole = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text) ? BigInt(text) : undefined);
+  const destination = header(deadLetterHeaders.destination);
+  const sourcePartition = whole(header(deadLetterHeaders.partition));
+  const sourceTimestampMs = whole(header(deadLetterHeaders.timestamp)) ?? message.timestamp;
+  const headers = new Map([...message.headers].filter(([name]) => !ownHeaders.has(name)));
+  const tombstone = header(deadLetterHeaders.tombstone) === 'true';
+  return {
+    partition: message.partition,
+    offset: message.offset,
+    reason: header(deadLetterHeaders.reason) ?? 'unknown',
+    error: header(deadLetterHeaders.error) ?? '',
+    destination: (destinationNames as readonly string[]).includes(destination ?? '') ? (destination as DestinationName) : undefined,
+    deadLetteredAt: header(deadLetterHeaders.at),
+    sourceTopic: header(deadLetterHeaders.topic),
+    sourcePartition: sourcePartition === undefined ? undefined : Number(sourcePartition),
+    sourceOffset: whole(header(deadLetterHeaders.offset)),
+    sourceTimestampMs,
+    original: { key: message.key ?? null, value: tombstone ? null : (message.value ?? null), headers, timestampMs: sourceTimestampMs },
+  };
 }
