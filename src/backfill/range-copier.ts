@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { keyspacesLimits, positionalValues, retryTransient, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
+import { keyspacesLimits, measureRow, mutationDataSize, positionalValues, retryTransient, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
 import {
   Aborted,
   type CellWriteOptions,
@@ -23,8 +23,6 @@ import {
   writesListElements,
 } from '../cells/index.js';
 import { RecordRejectedError } from '../errors.js';
-import { mutationDataSize } from '../schema/mutation-size.js';
-import { measureRow } from '../schema/row-size.js';
 import { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
 
 export interface RangeCopyOptions {

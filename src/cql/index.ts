@@ -10,3 +10,5 @@ export { TokenRangePlanner, partitionerFromClassName, partitionerNames, type Par
 export { readPartitionerClass, readRingTokens } from './ring-reader.js';
 export { backoffMs, classifyCqlError, mayBeStaleStatement, retryTransient, type CqlErrorVerdict } from './cql-errors.js';
 export { keyspacesDocs, keyspacesLimits, keyspacesNamePattern, keyspacesNameRule } from './keyspaces-facts.js';
+export { estimateValueSize, measureRow, type RowMeasure } from './row-size.js';
+export { deletionDataSize, mutationDataSize } from './mutation-size.js';

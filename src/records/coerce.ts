@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import cassandra from 'cassandra-driver';
-import { formatCqlType, type CqlType, type NativeTypeName } from '../cql/cql-type.js';
+import { formatCqlType, type CqlType, type NativeTypeName } from '../cql/index.js';
 
 const { types } = cassandra;
 

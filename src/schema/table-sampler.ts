@@ -1,6 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { positionalSelectors, positionalValues, quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
-import { measureRow } from './row-size.js';
+import { type ColumnSchema, measureRow, positionalSelectors, positionalValues, quoteIdentifier, type TableSchema } from '../cql/index.js';
 import { sampleKey } from './sample-key.js';
 import type { ClusterSchema, TableDefinition } from './schema-model.js';
 

@@ -1,7 +1,5 @@
-import type { TableSchema } from '../cql/index.js';
+import { classifyCqlError, deletionDataSize, mutationDataSize, type TableSchema } from '../cql/index.js';
 import type { RowOperation } from '../records/index.js';
-import { deletionDataSize, mutationDataSize } from '../schema/mutation-size.js';
-import { classifyCqlError } from '../cql/index.js';
 
 /** Where batched writes go: one row, or several in one unlogged batch. */
 export interface BatchTarget {

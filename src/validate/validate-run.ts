@@ -38,7 +38,7 @@ import {
 import { ConfigError, RecordRejectedError, ValidationIncompleteError } from '../errors.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks, type DoneFields } from '../jobs/index.js';
-import { consumerGroupOf } from '../sink/sink-worker.js';
+import { consumerGroupOf } from '../sink/index.js';
 import { settled, SinkProgressWatch, type Settlement } from './sink-progress.js';
 import { sourceWinsWrites } from './source-wins.js';
 import { formatCqlValue, formatPrimaryKey } from './format-primary-key.js';

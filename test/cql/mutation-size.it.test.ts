@@ -1,8 +1,7 @@
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { readTableSchema, type TableSchema } from '../../src/cql/index.js';
+import { deletionDataSize, mutationDataSize, readTableSchema, type TableSchema } from '../../src/cql/index.js';
 import type { RowOperation } from '../../src/records/index.js';
-import { deletionDataSize, mutationDataSize } from '../../src/schema/mutation-size.js';
 import { bindValues, deleteCql, insertCql } from '../../src/sink/statements.js';
 import { Clients, runAll, uniqueName } from '../helpers/cql.js';
 

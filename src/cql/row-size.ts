@@ -1,4 +1,4 @@
-import type { CqlType, TableSchema } from '../cql/index.js';
+import type { CqlType, TableSchema } from './index.js';
 
 /** Bytes of fixed-size native types as Cassandra encodes them. */
 const fixedSizes: Readonly<Record<string, number>> = {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTableSchema } from '../../src/cql/index.js';
-import { deletionDataSize, mutationDataSize } from '../../src/schema/mutation-size.js';
+import { buildTableSchema, deletionDataSize, mutationDataSize } from '../../src/cql/index.js';
 import { column } from '../helpers/tables.js';
 
 // Exactness against a real server is checked in mutation-size.it.test.ts; these pin the arithmetic.

@@ -1,4 +1,4 @@
-import type { ColumnSchema, CqlType, TableSchema } from '../cql/index.js';
+import type { ColumnSchema, CqlType, TableSchema } from './index.js';
 import { entries, estimateValueSize, iterate, sum } from './row-size.js';
 
 /**

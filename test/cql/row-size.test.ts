@@ -1,7 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
-import { buildTableSchema, parseCqlType } from '../../src/cql/index.js';
-import { estimateValueSize, measureRow } from '../../src/schema/row-size.js';
+import { buildTableSchema, estimateValueSize, measureRow, parseCqlType } from '../../src/cql/index.js';
 import { SampleAccumulator, ttlColumns } from '../../src/schema/table-sampler.js';
 
 const { types } = cassandra;
