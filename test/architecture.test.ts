@@ -23,7 +23,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** The relative imports and re-exports of a module (static ones: Tandem has no dynamic relative import). */
-export function relativeImports(source: string): ModuleImport[] {
+function relativeImports(source: string): ModuleImport[] {
   const found: ModuleImport[] = [];
   const pattern = /^(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?'(\.[^']+)'/gm;
   for (const match of source.matchAll(pattern)) found.push({ specifier: match[2]!, typeOnly: match[1] !== undefined });

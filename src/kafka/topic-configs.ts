@@ -1,4 +1,4 @@
-import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
+import { type Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
 
 /** A topic that keeps its records until someone deletes them: what dead letters and job logs need. */
 export const keepForever = Object.freeze({ 'retention.ms': '-1', 'retention.bytes': '-1' });

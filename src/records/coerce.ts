@@ -96,7 +96,7 @@ function coerceNative(value: unknown, name: NativeTypeName, path: string): unkno
       if (typeof value !== 'string') throw new CoercionError(path, 'a string for text', value);
       return value;
     case 'ascii':
-      // eslint-disable-next-line no-control-regex
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is exactly the code points 0x00-0x7f, control characters included
       if (typeof value !== 'string' || !/^[\x00-\x7f]*$/.test(value)) throw new CoercionError(path, 'an ASCII string for ascii', value);
       return value;
     case 'tinyint':

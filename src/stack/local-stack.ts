@@ -59,7 +59,7 @@ export async function startStack(spec: StackSpec, events: StackEvents = {}, opti
   const kept: Partial<Record<ServerName, ServerRecord>> = {};
   for (const name of serverNames) {
     const record = previous?.servers[name];
-    if (record && record.ready && isOurProcess(record.pid, record.marker)) kept[name] = record;
+    if (record?.ready && isOurProcess(record.pid, record.marker)) kept[name] = record;
   }
   const toStart = serverNames.filter((name) => !kept[name]);
   let state: StackState = { dataDir: spec.dataDir, caFile, servers: kept };

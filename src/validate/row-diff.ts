@@ -100,7 +100,7 @@ function expiries(column: ColumnSchema, ttls: Ttls, readAtMs: number | undefined
 }
 
 function expiriesMatch(source: number | null | readonly (number | null)[], target: number | null | readonly (number | null)[]): boolean {
-  const one = (s: number | null | undefined, t: number | null | undefined) => (s == null || t == null ? s == t : Math.abs(s - t) <= ttlToleranceSeconds);
+  const one = (s: number | null | undefined, t: number | null | undefined) => (s == null || t == null ? (s ?? null) === (t ?? null) : Math.abs(s - t) <= ttlToleranceSeconds);
   if (Array.isArray(source) && Array.isArray(target)) return source.length === target.length && source.every((s, i) => one(s, target[i]));
   return !Array.isArray(source) && !Array.isArray(target) && one(source as number | null, target as number | null);
 }

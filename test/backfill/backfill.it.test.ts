@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import cassandra from 'cassandra-driver';
+import type cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { Clients, countRows, eventually, referenceKeyspaceOn, runAll, uniqueName } from '../helpers/cql.js';

@@ -155,7 +155,7 @@ export class FaultScenario {
           }
         }
         const stalledSince = Date.now();
-        for (let attempt = 0; ; attempt++) {
+        for (;;) {
           try {
             await producer.send({ acks: -1, messages: batch.map((b) => b.message) });
             break;

@@ -74,6 +74,7 @@ describe('coerceValue refuses with the field and the expected type', () => {
     ['int', 2147483648, 'for int, got 2147483648'],
     ['int', 1.5, 'for int, got 1.5'],
     ['tinyint', 128, 'from -128 to 127'],
+    // biome-ignore lint/correctness/noPrecisionLoss: a number past 2^53 is the input under test
     ['bigint', 9007199254740993, 'numbers past 2^53 must be sent as strings'],
     ['timestamp', '2023-13-45', 'field "f": expected an ISO-8601 timestamp or epoch milliseconds for timestamp, got "2023-13-45"'],
     ['timestamp', '2023-02-29T00:00:00Z', 'got "2023-02-29T00:00:00Z"'],
@@ -155,6 +156,7 @@ describe('coerceValue on inputs nobody here wrote', () => {
     const random = seededRandom(20261203);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const samples: unknown[] = [
+      // biome-ignore lint/correctness/noPrecisionLoss: a number past 2^53 is among the inputs under test
       null, true, 0, -1, 1.5, 1e-7, 2e21, -0, 9007199254740993, Number.MAX_VALUE, '', ' ', '0', '1e5', '-', 'NaN', 'Infinity', 'fe80::1%eth0', '::ffff:1.2.3.4',
       '2023-02-30', '2023-05-10T12:00:00Z', '24:00:00', '99:99:99', 'P1Y', '1h30m', '-P', 'AAEC', '====', '00000000-0000-1000-8000-000000000000',
       'ÿ\u0000', [], [1], [null], ['a', 'b'], {}, { a: 1 }, { street: 1 }, [[1]], { '': null },

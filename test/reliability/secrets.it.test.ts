@@ -74,6 +74,7 @@ async function runWhile(args: readonly string[], env: NodeJS.ProcessEnv, during:
     const stopped = await exitedWithin(exited, 30_000);
     if (!stopped) {
       child.kill('SIGKILL');
+      // biome-ignore lint/correctness/noUnsafeFinally: a command that ignores SIGTERM fails the test whatever `during` did
       throw new Error(`tandem ${args[0]} still ran 30 s after SIGTERM:\n${output.slice(-3000)}`);
     }
   }

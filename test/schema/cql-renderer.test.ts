@@ -38,7 +38,7 @@ describe('Keyspaces CQL for the reference schema', () => {
       `CREATE KEYSPACE "ks" WITH REPLICATION = {'class': 'SimpleStrategy', 'replication_factor': '1'}`,
     );
     const cql = renderCreateTable(target.tables[0]!, standIn);
-    expect(cql).toBe(renderCreateTable(target.tables[0]!, keyspaces).replace(/\n  AND CUSTOM_PROPERTIES.*$/, ''));
+    expect(cql).toBe(renderCreateTable(target.tables[0]!, keyspaces).replace(/\n {2}AND CUSTOM_PROPERTIES.*$/, ''));
     expect(cql).not.toContain('CUSTOM_PROPERTIES');
   });
 });
