@@ -12,7 +12,7 @@ import {
   type ListWriteTimes,
   type ListWriteTimesReader,
   nonFrozenLists,
-  partitionKeyOf,
+  partitionIdentity,
   rowFromValues,
   type RowRejection,
   type RowWrites,
@@ -104,7 +104,7 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
     const width = scanWidth(table);
     for (const raw of result.rows) {
       const source = rowFromValues(table, positionalValues(raw, width));
-      const partition = partitionKeyOf(table, source);
+      const partition = partitionIdentity(table, source);
       const measure = measureRow(
         table,
         table.columns.map((c) => source.values.get(c.name)),

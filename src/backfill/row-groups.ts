@@ -1,7 +1,7 @@
 /** One scanned row ready to be written, with what batching needs to know about it. */
 export interface GroupableRow<Row> {
   readonly row: Row;
-  /** Equal for rows of one partition (see partitionKeyOf). */
+  /** Equal for rows of one partition (see partitionIdentity). */
   readonly partition: string;
   /** Its size in a batch as Cassandra counts it (src/schema/mutation-size.ts). */
   readonly bytes: number;

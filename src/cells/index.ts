@@ -32,6 +32,6 @@ export {
   type ListWrite,
   type ListWriteTimes,
 } from './list-write-times.js';
-export { cellColumns, partitionKeyOf, rowFromValues, scanCql, scanWidth } from './scan-query.js';
+export { cellColumns, partitionIdentity, rowFromValues, scanCql, scanWidth } from './scan-query.js';
 export { isMultiCell, readCells, type Assignment, type Cell } from './source-cells.js';
 export { TargetCellReader } from './target-cell-reader.js';

@@ -4,6 +4,7 @@ import {
   classifyCqlError,
   type ColumnSchema,
   cqlValueKey,
+  keyIdentity,
   cqlValuesEqual,
   positionalSelectors,
   positionalValues,
@@ -156,23 +157,9 @@ function keyWhere(table: TableSchema, column: ColumnSchema): string {
     .join(' AND ');
 }
 
-/**
- * A row's primary key as text, equal for equal keys: which writes concern the same row. Buffers by
- * their bytes, dates to the millisecond, everything else (numbers, bigints, UUIDs, inet, collections)
- * by its driver text or JSON.
- */
+/** A row's primary key as text, equal for equal keys (keyIdentity): which writes concern the same row. */
 export function rowIdentity(table: TableSchema, values: ReadonlyMap<string, unknown>): string {
-  return JSON.stringify([...table.partitionKey, ...table.clustering].map((c) => keyText(values.get(c.name))));
-}
-
-function keyText(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return `0x${value.toString('hex')}`;
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value instanceof Map) return [...value].map(([k, v]) => [keyText(k), keyText(v)]);
-  if (value instanceof Set || Array.isArray(value)) return [...value].map(keyText);
-  if (value !== null && typeof value === 'object' && value.constructor === Object) return Object.entries(value).map(([k, v]) => [k, keyText(v)]);
-  return value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean' ? value : String(value);
+  return keyIdentity([...table.partitionKey, ...table.clustering], values);
 }
 
 const readOptions = Object.freeze({ prepare: true, consistency: cassandra.types.consistencies.localQuorum });

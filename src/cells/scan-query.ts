@@ -1,4 +1,4 @@
-import { positionalSelectors, quoteIdentifier, type TableSchema, type TokenRangeWhere } from '../cql/index.js';
+import { keyIdentity, positionalSelectors, quoteIdentifier, type TableSchema, type TokenRangeWhere } from '../cql/index.js';
 import type { SourceRow, Ttls, WriteTimes } from './cell-writes.js';
 
 /** The columns whose write time and TTL a scan reads: CQL has neither for primary key columns. */
@@ -47,24 +47,9 @@ export function rowFromValues(table: TableSchema, values: readonly unknown[]): S
 }
 
 /**
- * A string equal for two rows exactly when they share a partition: the partition key values,
- * serialized. Used to tell the first row of each partition (which carries its static cells) and
- * to keep a batch within one partition.
+ * A string equal for two rows exactly when they share a partition. Used to tell the first row of
+ * each partition (which carries its static cells) and to keep a batch within one partition.
  */
-export function partitionKeyOf(table: TableSchema, row: SourceRow): string {
-  return JSON.stringify(table.partitionKey.map((c) => serializable(row.values.get(c.name))));
-}
-
-function serializable(value: unknown): unknown {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (Buffer.isBuffer(value)) return `0x${value.toString('hex')}`;
-  if (value instanceof Date) return value.getTime();
-  if (value instanceof Map) return [...value.entries()].map(([k, v]) => [serializable(k), serializable(v)]);
-  if (value instanceof Set || Array.isArray(value)) return [...value].map(serializable);
-  if (value !== null && typeof value === 'object') {
-    const own = Object.entries(value as Record<string, unknown>);
-    // Driver types (Uuid, InetAddress, LocalDate, BigDecimal...) print themselves exactly.
-    return own.length > 0 && Object.getPrototypeOf(value) === Object.prototype ? own.map(([k, v]) => [k, serializable(v)]) : String(value);
-  }
-  return value;
+export function partitionIdentity(table: TableSchema, row: SourceRow): string {
+  return keyIdentity(table.partitionKey, row.values);
 }

@@ -29,7 +29,7 @@ export function registerProduceCommand(program: Command, output: Output): void {
           hint: config.topics.length ? `Topics: ${config.topics.map((t) => t.topic).join(', ')}` : 'Add it under topics: with its table',
         });
       }
-      const keyColumns = options.keyColumns ? options.keyColumns.split(',').map((c) => c.trim()) : await partitionKeyOf(config.source, topic.table);
+      const keyColumns = options.keyColumns ? options.keyColumns.split(',').map((c) => c.trim()) : await partitionKeyColumnsOf(config.source, topic.table);
       const result = await produceJsonLines({
         brokers: config.kafka.brokers,
         topic: topic.topic,
@@ -42,7 +42,7 @@ export function registerProduceCommand(program: Command, output: Output): void {
     });
 }
 
-async function partitionKeyOf(source: Parameters<typeof createCqlClient>[0], qualified: string): Promise<string[]> {
+async function partitionKeyColumnsOf(source: Parameters<typeof createCqlClient>[0], qualified: string): Promise<string[]> {
   const client = createCqlClient(source);
   try {
     const [keyspace, table] = splitTable(qualified);

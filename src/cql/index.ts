@@ -12,3 +12,4 @@ export { backoffMs, classifyCqlError, mayBeStaleStatement, retryTransient, type 
 export { keyspacesDocs, keyspacesLimits, keyspacesNamePattern, keyspacesNameRule } from './keyspaces-facts.js';
 export { estimateValueSize, measureRow, type RowMeasure } from './row-size.js';
 export { deletionDataSize, mutationDataSize } from './mutation-size.js';
+export { keyIdentity } from './key-identity.js';

@@ -1,4 +1,4 @@
-import { classifyCqlError, deletionDataSize, mutationDataSize, type TableSchema } from '../cql/index.js';
+import { classifyCqlError, deletionDataSize, keyIdentity, mutationDataSize, type TableSchema } from '../cql/index.js';
 import type { RowOperation } from '../records/index.js';
 
 /** Where batched writes go: one row, or several in one unlogged batch. */
@@ -111,9 +111,7 @@ export class WriteBatcher {
     const name = `${table.keyspace}.${table.table}`;
     if (this.options.acrossPartitions) return name;
     const key = op.kind === 'upsert' ? op.values : op.key;
-    let text = name;
-    for (const column of table.partitionKey) text += `\u0000${keyText(key.get(column.name))}`;
-    return text;
+    return `${name}\u0000${keyIdentity(table.partitionKey, key)}`;
   }
 
   private pump(): void {
@@ -158,11 +156,4 @@ export class WriteBatcher {
         this.pump();
       });
   }
-}
-
-/** A partition key value as text, distinct for distinct values of one column type. */
-function keyText(value: unknown): string {
-  if (Buffer.isBuffer(value)) return value.toString('hex');
-  if (value instanceof Date) return String(value.getTime());
-  return String(value);
 }

@@ -1,5 +1,5 @@
 export type { ScannedRow } from './scanned-row.js';
-export { primaryKeyOf, partitionKeyOf, isStaticOnlyRow } from './scanned-row.js';
+export { primaryKeyOf, partitionKeyValues, isStaticOnlyRow } from './scanned-row.js';
 export { compareCqlValues, compareRowKeys, comparePartitions, compareClustering } from './cql-order.js';
 export { partitionKeyBytes, cqlValueBytes } from './partition-key-bytes.js';
 export { diffRow, compareModes, type CompareMode, type ColumnDifference, type RowDiffOptions } from './row-diff.js';

@@ -3,7 +3,7 @@ import { ScanOrderError } from '../errors.js';
 import { compareClustering, comparePartitions, compareRowKeys } from './cql-order.js';
 import { formatPrimaryKey } from './format-primary-key.js';
 import { diffColumns, diffRow, type ColumnDifference, type CompareMode } from './row-diff.js';
-import { isStaticOnlyRow, partitionKeyOf, primaryKeyOf, type ScannedRow } from './scanned-row.js';
+import { isStaticOnlyRow, partitionKeyValues, primaryKeyOf, type ScannedRow } from './scanned-row.js';
 
 /** A row that is not the same on both clusters. */
 export interface RowDifference {
@@ -140,7 +140,7 @@ class PairComparer {
     const differences: RowDifference[] = [];
     const staticDifferences = includeStatic ? diffColumns(this.staticColumns, s, t, diffOptions) : [];
     if (staticDifferences.length > 0) {
-      differences.push({ kind: 'mismatched', key: partitionKeyOf(table, s), token: s.token, columns: staticDifferences, source: s, target: t });
+      differences.push({ kind: 'mismatched', key: partitionKeyValues(table, s), token: s.token, columns: staticDifferences, source: s, target: t });
     }
     // A static-only row stands for the partition's statics, just compared; the other side has rows.
     if (!isStaticOnlyRow(table, order < 0 ? s : t)) differences.push(...(order < 0 ? missing(table, s) : extra(table, t)).differences);

@@ -24,7 +24,7 @@ export function primaryKeyOf(table: TableSchema, row: ScannedRow): ReadonlyMap<s
 }
 
 /** The partition key column values of a row. */
-export function partitionKeyOf(table: TableSchema, row: ScannedRow): ReadonlyMap<string, unknown> {
+export function partitionKeyValues(table: TableSchema, row: ScannedRow): ReadonlyMap<string, unknown> {
   return keyOf(table.partitionKey, row);
 }
 

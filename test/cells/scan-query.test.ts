@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { partitionKeyOf, rowFromValues, scanCql } from '../../src/cells/index.js';
+import { partitionIdentity, rowFromValues, scanCql } from '../../src/cells/index.js';
 import { buildTableSchema, TokenRangePlanner } from '../../src/cql/index.js';
 import { userActivity } from '../helpers/tables.js';
 
@@ -39,15 +39,15 @@ describe('rowFromValues', () => {
   });
 });
 
-describe('partitionKeyOf', () => {
+describe('partitionIdentity', () => {
   it('is equal for rows of one partition and differs between partitions, whatever the key types', () => {
     const a1 = rowFromValues(userActivity, ['u1', new Date(1), null, null, null, null, null, null]);
     const a2 = rowFromValues(userActivity, ['u1', new Date(2), 'x', null, 5n, null, null, null]);
     const b = rowFromValues(userActivity, ['u2', new Date(1), null, null, null, null, null, null]);
-    expect(partitionKeyOf(userActivity, a1)).toBe(partitionKeyOf(userActivity, a2));
-    expect(partitionKeyOf(userActivity, a1)).not.toBe(partitionKeyOf(userActivity, b));
+    expect(partitionIdentity(userActivity, a1)).toBe(partitionIdentity(userActivity, a2));
+    expect(partitionIdentity(userActivity, a1)).not.toBe(partitionIdentity(userActivity, b));
     const blobKey = buildTableSchema('ks', 't', [{ column_name: 'k', kind: 'partition_key', position: 0, type: 'blob', clustering_order: 'none' }], []);
-    const key = (value: unknown) => partitionKeyOf(blobKey, rowFromValues(blobKey, [value]));
+    const key = (value: unknown) => partitionIdentity(blobKey, rowFromValues(blobKey, [value]));
     expect(key(Buffer.from([1, 2]))).not.toBe(key(Buffer.from([1, 3])));
     expect(key(Buffer.from([1, 2]))).toBe(key(Buffer.from([1, 2])));
   });
