@@ -1,35 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, Producer, stringDeserializer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import { ConfigError } from '../errors.js';
 import { ensureTopics, keepForever, retryWhileKafkaIsAway } from '../kafka/index.js';
 import type { TokenRange } from '../cql/index.js';
-
-/** What a job does to each range: copy it (backfill) or compare it (validate). Names the job's topics. */
-export type JobKind = 'backfill' | 'validate';
+import { jobTopics, type JobKind, type JobTopics } from './job-topics.js';
 
 /** Partitions of a job's range topic: how many workers can share the job. */
 export const rangeTopicPartitions = 12;
-
 
 /** A range task: the index of a range in the plan that published it. */
 export interface RangeTask {
   readonly planId: string;
   readonly index: number;
-}
-
-/** The Kafka names of one job: range tasks, the progress log, the workers' consumer group. */
-export interface JobTopics {
-  readonly ranges: string;
-  readonly progress: string;
-  readonly group: string;
-}
-
-export function jobTopics(job: string, kind: JobKind = 'backfill'): JobTopics {
-  if (!/^[A-Za-z0-9._-]{1,180}$/.test(job)) {
-    throw new ConfigError(`--job ${JSON.stringify(job)} is not a valid job name`, { hint: 'Use letters, digits, dots, dashes and underscores (it names Kafka topics)' });
-  }
-  return { ranges: `tandem-${kind}.${job}.ranges`, progress: `tandem-${kind}.${job}.progress`, group: `tandem-${kind}.${job}` };
 }
 
 /** The first record of a job's progress log: what the job works on, and every range of the plan. */

@@ -22,11 +22,7 @@ export {
 export {
   BackfillProgressFold,
   ValidationProgressFold,
-  jobOfTopic,
-  progressTopicOf,
   rangeCells,
-  jobKinds,
-  type JobKind,
   type BackfillJobStatus,
   type ValidationJobStatus,
   type ValidationResult,

@@ -1,5 +1,6 @@
 import { readPartitionSlices, type OffsetClients } from '../kafka/index.js';
-import { BackfillProgressFold, jobOfTopic, ValidationProgressFold, type BackfillJobStatus, type ValidationJobStatus } from './job-progress.js';
+import { jobOfTopic } from '../jobs/index.js';
+import { BackfillProgressFold, ValidationProgressFold, type BackfillJobStatus, type ValidationJobStatus } from './job-progress.js';
 
 export interface JobsProgress {
   readonly backfill: BackfillJobStatus[];

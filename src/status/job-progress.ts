@@ -6,9 +6,6 @@
  * record it cannot read is skipped: status must never fail on a log another version wrote.
  */
 
-export const jobKinds = ['backfill', 'validate'] as const;
-export type JobKind = (typeof jobKinds)[number];
-
 /** Cells of a job's range strip: at most this many, each covering an equal share of the ranges. */
 export const maxRangeCells = 200;
 
@@ -63,16 +60,6 @@ export interface ValidationJobStatus {
   /** Summed over the ranges compared so far. */
   readonly differences: ValidationDifferences;
   readonly result?: ValidationResult;
-}
-
-/** What a progress topic's name says: which kind of job, and its name; undefined for other topics. */
-export function jobOfTopic(topic: string): { kind: JobKind; job: string } | undefined {
-  const match = /^tandem-(backfill|validate)\.(.+)\.progress$/.exec(topic);
-  return match ? { kind: match[1] as JobKind, job: match[2]! } : undefined;
-}
-
-export function progressTopicOf(kind: JobKind, job: string): string {
-  return `tandem-${kind}.${job}.progress`;
 }
 
 /** Splits `total` ranges into at most `maxRangeCells` cells and gives each the share of its ranges done. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BackfillProgressFold, jobOfTopic, progressTopicOf, rangeCells, ValidationProgressFold } from '../../src/status/index.js';
+import { jobOfTopic, jobTopics } from '../../src/jobs/index.js';
+import { BackfillProgressFold, rangeCells, ValidationProgressFold } from '../../src/status/index.js';
 
 const plan = (planId: string, ranges: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ type: 'plan', planId, job: 'j', table: 'ks.t', partitioner: 'murmur3', ranges: Array.from({ length: ranges }, (_, i) => [String(i), String(i + 1)]), plannedAtMs: 1_000, ...extra });
@@ -9,7 +10,7 @@ const done = (planId: string, index: number, extra: Record<string, unknown> = {}
 describe('job progress topics', () => {
   it('name the kind and the job, and nothing else', () => {
     expect(jobOfTopic('tandem-backfill.ua-2026.1.progress')).toEqual({ kind: 'backfill', job: 'ua-2026.1' });
-    expect(jobOfTopic(progressTopicOf('validate', 'v.1'))).toEqual({ kind: 'validate', job: 'v.1' });
+    expect(jobOfTopic(jobTopics('v.1', 'validate').progress)).toEqual({ kind: 'validate', job: 'v.1' });
     expect(jobOfTopic('tandem-backfill.ua.ranges')).toBeUndefined();
     expect(jobOfTopic('user_activity')).toBeUndefined();
   });

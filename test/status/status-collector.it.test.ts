@@ -3,7 +3,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { ensureTopics } from '../../src/kafka/index.js';
 import { deadLetterReplayGroup } from '../../src/sink/index.js';
-import { progressTopicOf, StatusCollector } from '../../src/status/index.js';
+import { jobTopics } from '../../src/jobs/index.js';
+import { StatusCollector } from '../../src/status/index.js';
 import { uniqueName } from '../helpers/cql.js';
 import { produceRaw } from '../helpers/sinks.js';
 
@@ -42,7 +43,7 @@ describe('status collector', () => {
       expect((await collector.collect()).deadLetters).toEqual([{ topic: `${topic}.dlq`, undrained: 1, expired: 0 }]);
 
       const job = uniqueName('colljob');
-      const log = progressTopicOf('backfill', job);
+      const log = jobTopics(job, 'backfill').progress;
       await ensureTopics(stack.kafka.brokers, [log], 1);
       const plan = { type: 'plan', planId: 'p1', job, table, partitioner: 'murmur3', ranges: [['0', '1'], ['1', '2'], ['2', '3']], plannedAtMs: Date.now(), keyOnlyRowTimestampUs: '0' };
       const done = (index: number) => ({ key: 'done', value: JSON.stringify({ type: 'done', planId: 'p1', index, rowsRead: 5, rowsWritten: 5, rowsRejected: 0, rejections: [], worker: 'w', ms: 1 }) });
