@@ -25,6 +25,7 @@ export const errorCodes = [
   'TANDEM_SINK_STOPPED',
   'TANDEM_DEAD_LETTER_TOO_LARGE',
   'TANDEM_DEAD_LETTERS_EXPIRED',
+  'TANDEM_TABLE_MISSING',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -170,6 +171,12 @@ export class DeadLetterTooLargeError extends TandemError {
 /** Dead letters the broker deleted (retention) before a replay read them: their records were never written. */
 export class DeadLettersExpiredError extends TandemError {
   readonly code = 'TANDEM_DEAD_LETTERS_EXPIRED';
+}
+
+/** A table a sink writes to that does not exist yet (`tandem schema` not run): waited for. */
+export class TableMissingError extends TandemError {
+  readonly code = 'TANDEM_TABLE_MISSING';
+  override readonly retryable = true;
 }
 
 export function isTandemError(error: unknown): error is TandemError {

@@ -21,6 +21,7 @@ const expectedCodes: Record<string, errors.ErrorCode> = {
   SinkStoppedError: 'TANDEM_SINK_STOPPED',
   DeadLetterTooLargeError: 'TANDEM_DEAD_LETTER_TOO_LARGE',
   DeadLettersExpiredError: 'TANDEM_DEAD_LETTERS_EXPIRED',
+  TableMissingError: 'TANDEM_TABLE_MISSING',
 };
 
 describe('errors', () => {
@@ -55,6 +56,6 @@ describe('errors', () => {
 
   it('marks only transient failures retryable', () => {
     const retryable = classes.filter(([, C]) => new C('x').retryable).map(([name]) => name);
-    expect(retryable.sort()).toEqual(['FetchFailedError', 'ServerTimeoutError']);
+    expect(retryable.sort()).toEqual(['FetchFailedError', 'ServerTimeoutError', 'TableMissingError']);
   });
 });

@@ -3,7 +3,8 @@ import { abortableDelay } from '../abortable-delay.js';
 import { RecordRejectedError } from '../errors.js';
 import { RateLimiter } from '../rate-limiter.js';
 import type { ListWriteTimesReader } from './list-write-times.js';
-import { backoffMs, classifyCqlError, keyspacesLimits, retryTransient } from '../cql/index.js';
+import { classifyCqlError, cqlRetryable, keyspacesLimits, retryTransient } from '../cql/index.js';
+import { cqlBackoff, retry } from '../retry.js';
 import type { CellWrite } from './cell-writes.js';
 
 /** The statements that recreate one source row; `key` names it for reports, computed only when needed. */
@@ -139,32 +140,40 @@ export class CellWriter {
    * the write) counts as taken.
    */
   private async send(initial: readonly CellWrite[], rebuild: () => readonly CellWrite[]): Promise<string | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      if (this.signal.aborted) throw new Aborted();
-      const writes = attempt === 0 ? initial : rebuild();
-      if (writes.length === 0) return undefined;
-      try {
-        if (writes.length === 1) await this.client.execute(writes[0]!.cql, writes[0]!.params, writeOptions);
-        else {
-          await this.client.batch(
-            writes.map((w) => ({ query: w.cql, params: w.params })),
-            batchOptions,
-          );
-          this.batches += 1;
-        }
-        this.statements += writes.length;
-      } catch (error) {
-        if (error instanceof RecordRejectedError) return error.message;
-        const verdict = classifyCqlError(error);
-        if (verdict.action === 'reject') return verdict.reason;
-        this.retries += 1;
-        this.options.onRetry?.(verdict.reason, attempt);
-        await this.sleep(backoffMs(attempt, Math.random, 100, 10_000));
-        continue;
-      }
-      await this.removeExtraListCopies(writes);
-      return undefined;
+    let sent: readonly CellWrite[] = [];
+    try {
+      await retry(
+        async (attempt) => {
+          sent = attempt === 0 ? initial : rebuild();
+          if (sent.length === 0) return;
+          if (sent.length === 1) await this.client.execute(sent[0]!.cql, sent[0]!.params, writeOptions);
+          else {
+            await this.client.batch(
+              sent.map((w) => ({ query: w.cql, params: w.params })),
+              batchOptions,
+            );
+            this.batches += 1;
+          }
+          this.statements += sent.length;
+        },
+        {
+          signal: this.signal,
+          aborted: () => new Aborted(),
+          retryable: cqlRetryable,
+          backoff: cqlBackoff,
+          onRetry: (reason, attempt) => {
+            this.retries += 1;
+            this.options.onRetry?.(reason, attempt);
+          },
+        },
+      );
+    } catch (error) {
+      if (this.signal.aborted || error instanceof Aborted) throw new Aborted();
+      if (error instanceof RecordRejectedError) return error.message;
+      return classifyCqlError(error).reason;
     }
+    await this.removeExtraListCopies(sent);
+    return undefined;
   }
 
   /**

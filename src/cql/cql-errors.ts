@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { RecordRejectedError } from '../errors.js';
-import { abortableDelay } from '../abortable-delay.js';
+import { cqlBackoff, retry } from '../retry.js';
 
 const codes = cassandra.types.responseErrorCodes;
 
@@ -58,9 +58,10 @@ export function mayBeStaleStatement(error: unknown): boolean {
   return error instanceof cassandra.errors.ResponseError && error.code === codes.invalid && /undefined column name/i.test(error.message);
 }
 
-/** Exponential backoff with full jitter: attempt 0 waits up to `baseMs`, never more than `capMs`. */
-export function backoffMs(attempt: number, random: () => number = Math.random, baseMs = 50, capMs = 10_000): number {
-  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 20)));
+/** `retry`'s verdict for CQL requests: why a failure may pass later, or undefined when it never will. */
+export function cqlRetryable(error: unknown): string | undefined {
+  const verdict = classifyCqlError(error);
+  return verdict.action === 'retry' ? verdict.reason : undefined;
 }
 
 /**
@@ -68,21 +69,11 @@ export function backoffMs(attempt: number, random: () => number = Math.random, b
  * overloaded) with backoff (100 ms doubling to 10 s) until `signal` aborts; throws what will not
  * pass at once. `aborted` makes the error thrown on abort (the signal's reason by default).
  */
-export async function retryTransient<T>(
+export function retryTransient<T>(
   request: (attempt: number) => Promise<T>,
   signal: AbortSignal,
   onRetry?: (reason: string, attempt: number) => void,
   aborted: () => unknown = () => signal.reason,
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    if (signal.aborted) throw aborted();
-    try {
-      return await request(attempt);
-    } catch (error) {
-      const verdict = classifyCqlError(error);
-      if (verdict.action === 'reject' || signal.aborted) throw error;
-      onRetry?.(verdict.reason, attempt);
-      await abortableDelay(backoffMs(attempt, Math.random, 100, 10_000), signal, aborted);
-    }
-  }
+  return retry(request, { signal, retryable: cqlRetryable, backoff: cqlBackoff, aborted, ...(onRetry ? { onRetry } : {}) });
 }

@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import { Admin, Producer, stringSerializer } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import { abortableDelay } from '../abortable-delay.js';
+import { retry, writeBackoff } from '../retry.js';
 import type { TandemConfig, TopicConfig } from '../config/index.js';
-import { backoffMs, classifyCqlError, createCqlClient, splitTable, type TableSchema } from '../cql/index.js';
+import { classifyCqlError, cqlRetryable, createCqlClient, splitTable, type TableSchema } from '../cql/index.js';
 import { OffsetCommitter, OffsetTracker } from '../kafka/index.js';
 import { ConfigError, DeadLettersExpiredError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import { warnExtraListCopiesKept, warnListGuardUnavailable } from '../cells/index.js';
@@ -120,17 +120,17 @@ export async function replayDeadLetters(options: ReplayOptions, signal: AbortSig
       if (error instanceof RecordRejectedError) return error;
       return new RecordRejectedError('bad-value', `the record could not be decoded: ${describeError(error)}`, { cause: error });
     }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await destination.write(table, op);
-        return undefined;
-      } catch (error) {
-        if (error instanceof RecordRejectedError) return error;
-        const verdict = classifyCqlError(error);
-        if (verdict.action === 'reject') return new RecordRejectedError('server-rejected', verdict.reason);
-        if (attempt % 20 === 0) log.warn({ attempt, error: verdict.reason, destination: destination.name }, 'replayed write failed; retrying');
-        await abortableDelay(backoffMs(attempt), signal);
-      }
+    const onRetry = (reason: string, attempt: number) => {
+      if (attempt % 20 === 0) log.warn({ attempt, error: reason, destination: destination.name }, 'replayed write failed; retrying');
+    };
+    try {
+      await retry(() => destination.write(table, op), { signal, retryable: cqlRetryable, backoff: writeBackoff, onRetry });
+      return undefined;
+    } catch (error) {
+      if (error instanceof RecordRejectedError) return error;
+      const verdict = classifyCqlError(error);
+      if (verdict.action === 'reject') return new RecordRejectedError('server-rejected', verdict.reason);
+      throw error;
     }
   };
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { describeError } from '../errors.js';
 import { InFlightWindow, OffsetCommitter, OffsetTracker, retryWhileKafkaIsAway, withConsumerReplacement } from '../kafka/index.js';
 import { onAbort } from '../on-abort.js';
+import { retry, waitBackoff } from '../retry.js';
 import type { DoneRecord, JobLog, PlanRecord, RangeTask, ResultRecord } from './job-log.js';
 
 /** What a range's done record carries besides the job's own bookkeeping. */
@@ -64,16 +65,14 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
   const workAndRecord = async (index: number) => {
     const started = Date.now();
     const fields = await runRange(index);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await jobLog.publish({ ...fields, type: 'done', planId: plan.planId, index, worker: workerName, ms: Date.now() - started } as unknown as D);
-        return;
-      } catch (error) {
-        if (signal.aborted) throw error;
+    const done = { ...fields, type: 'done', planId: plan.planId, index, worker: workerName, ms: Date.now() - started } as unknown as D;
+    await retry(() => jobLog.publish(done), {
+      signal,
+      backoff: waitBackoff,
+      onRetry: (_reason, attempt, error) => {
         if (attempt % 10 === 0) log.warn({ err: error }, 'cannot record a finished range in Kafka; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * 2 ** attempt)));
-      }
-    }
+      },
+    });
   };
 
   const window = new InFlightWindow(options.concurrency);

@@ -5,7 +5,7 @@ import type { SinkConfig, TopicConfig } from '../config/index.js';
 import { ensureTopics, fetchMaxBytesPerPartition, InFlightWindow, OffsetCommitter, OffsetTracker, retryWhileKafkaIsAway, subscribedRoundRobinAssigner, withConsumerReplacement } from '../kafka/index.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { onAbort } from '../on-abort.js';
-import { DeadLetterTooLargeError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
+import { describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import type { KafkaRecordView } from '../records/index.js';
 import type { Destination, DestinationName } from './cql-destination.js';
 import { publishDeadLetter } from './dead-letter.js';
@@ -13,8 +13,9 @@ import { ensureDeadLetterTopics } from './dead-letter-topics.js';
 import { RateLimiter } from '../rate-limiter.js';
 import { mayBatchAcrossPartitions, WriteBatcher } from './write-batcher.js';
 import { SinkCounters } from './sink-counters.js';
-import { prepareRoutes, type TopicRoute } from './topic-routes.js';
-import { backoffMs, classifyCqlError, mayBeStaleStatement } from '../cql/index.js';
+import { prepareRoutes, type DecodedRecord, type TopicRoute } from './topic-routes.js';
+import { classifyCqlError, cqlRetryable, mayBeStaleStatement } from '../cql/index.js';
+import { retry, writeBackoff } from '../retry.js';
 
 export interface SinkWorkerOptions {
   readonly destination: Destination;
@@ -148,65 +149,71 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
    * refuses it for its size (DeadLetterTooLargeError), which ends the sink with the record named.
    */
   const deadLetter = async (message: SinkMessage, route: TopicRoute, reason: RecordRejection, error: string) => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await publishDeadLetter(deadLetters, {
-          deadLetterTopic: route.deadLetterTopic,
-          topic: message.topic,
-          partition: message.partition,
-          offset: message.offset,
-          timestampMs: message.timestamp,
-          key: message.key,
-          value: message.value,
-          headers: message.headers,
-          reason,
-          error,
-          destination: destination.name,
-        });
-        counters.deadLettered += 1;
-        log.warn({ topic: message.topic, partition: message.partition, offset: String(message.offset), reason, error }, 'record dead-lettered');
-        return;
-      } catch (publishError) {
-        if (publishError instanceof DeadLetterTooLargeError) throw publishError;
+    const letter = {
+      deadLetterTopic: route.deadLetterTopic,
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      timestampMs: message.timestamp,
+      key: message.key,
+      value: message.value,
+      headers: message.headers,
+      reason,
+      error,
+      destination: destination.name,
+    };
+    // DeadLetterTooLargeError is not retryable (byRetryableFlag): it ends the sink.
+    await retry(() => publishDeadLetter(deadLetters, letter), {
+      signal,
+      aborted: () => new Aborted(),
+      backoff: writeBackoff,
+      onRetry: (_reason, attempt, publishError) => {
         if (attempt % 10 === 0) log.error({ err: publishError }, 'cannot publish to the dead-letter topic; retrying');
-        await sleep(backoffMs(attempt));
-      }
-    }
+      },
+    });
+    counters.deadLettered += 1;
+    log.warn({ topic: message.topic, partition: message.partition, offset: String(message.offset), reason, error }, 'record dead-lettered');
   };
 
-  /** Decodes and writes one record until it is written or dead-lettered. */
+  /**
+   * Decodes and writes one record until it is written or dead-lettered. Each attempt decodes
+   * again: a write refused for a column dropped since the table was read is retried with the
+   * table read anew (every INSERT naming the column would fail until then).
+   */
   const handle = async (message: SinkMessage) => {
     const route = routes.get(message.topic)!;
     const record: KafkaRecordView = { key: message.key, value: message.value, headers: message.headers, timestampMs: message.timestamp };
-    for (let attempt = 0; ; attempt++) {
-      let decoded;
-      try {
-        decoded = await route.decode(record);
-      } catch (error) {
-        if (error instanceof RecordRejectedError) return deadLetter(message, route, error.reason, error.message);
-        // Decoding is pure: whatever failed fails again on every delivery, so stopping would stall the partition for good.
-        return deadLetter(message, route, 'bad-value', `the record could not be decoded: ${describeError(error)}`);
-      }
-      // A route without a table has a decoder that always rejects, so here the table exists.
-      const { op } = decoded;
-      const table = decoded.table!;
-      const wait = limiter?.reserve() ?? 0;
-      if (wait > 0) await sleep(wait);
-      try {
-        await batcher.submit(table, op);
-        counters.recordWritten(op.kind, op.timestampUs, message.timestamp);
-        return;
-      } catch (error) {
-        if (error instanceof RecordRejectedError) return deadLetter(message, route, error.reason, error.message);
-        // A column dropped since the table was read: every INSERT naming it fails until the table is read again.
-        if (mayBeStaleStatement(error) && (await route.schemaMovedOn(table))) continue;
-        const verdict = classifyCqlError(error);
-        if (verdict.action === 'reject') return deadLetter(message, route, 'server-rejected', verdict.reason);
-        counters.retrying(verdict.reason);
-        if (attempt % 20 === 0) log.warn({ attempt, error: verdict.reason }, 'write failed; retrying');
-        await sleep(backoffMs(attempt));
-      }
+    let decoded: DecodedRecord | undefined;
+    try {
+      await retry(
+        async () => {
+          decoded = await decodeOrReject(route, record);
+          const wait = limiter?.reserve() ?? 0;
+          if (wait > 0) await sleep(wait);
+          // A route without a table has a decoder that always rejects, so here the table exists.
+          await batcher.submit(decoded.table!, decoded.op);
+        },
+        {
+          signal,
+          aborted: () => new Aborted(),
+          backoff: writeBackoff,
+          retryable: async (error) => {
+            if (error instanceof RecordRejectedError) return undefined;
+            if (mayBeStaleStatement(error) && decoded?.table && (await route.schemaMovedOn(decoded.table))) return 'the table changed since it was read';
+            return cqlRetryable(error);
+          },
+          onRetry: (reason, attempt) => {
+            counters.retrying(reason);
+            if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'write failed; retrying');
+          },
+        },
+      );
+    } catch (error) {
+      if (signal.aborted || error instanceof Aborted) throw new Aborted();
+      if (error instanceof RecordRejectedError) return deadLetter(message, route, error.reason, error.message);
+      return deadLetter(message, route, 'server-rejected', classifyCqlError(error).reason);
     }
+    counters.recordWritten(decoded!.op.kind, decoded!.op.timestampUs, message.timestamp);
   };
 
   /**
@@ -304,4 +311,17 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
 function splitKey(key: string): [string, number] {
   const at = key.lastIndexOf(':');
   return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+
+/**
+ * The record decoded for its table, or a RecordRejectedError: decoding is pure, so whatever failed
+ * fails again on every delivery, and the record is dead-lettered rather than retried.
+ */
+async function decodeOrReject(route: TopicRoute, record: KafkaRecordView): Promise<DecodedRecord> {
+  try {
+    return await route.decode(record);
+  } catch (error) {
+    if (error instanceof RecordRejectedError) throw error;
+    throw new RecordRejectedError('bad-value', `the record could not be decoded: ${describeError(error)}`, { cause: error });
+  }
 }

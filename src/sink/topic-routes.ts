@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
 import { splitTable, type TableSchema } from '../cql/index.js';
-import { abortableDelay } from '../abortable-delay.js';
-import { ConfigError, RecordRejectedError } from '../errors.js';
+import { ConfigError, RecordRejectedError, TableMissingError } from '../errors.js';
+import { retry, waitBackoff } from '../retry.js';
 import { checkMapping, createRecordDecoder, defaultMapping, MappingError, parseMapping, type KafkaRecordView, type RecordDecoder, type RowOperation } from '../records/index.js';
 import type { Destination } from './cql-destination.js';
 import { deadLetterTopicOf } from './dead-letter.js';
@@ -163,26 +163,30 @@ export async function prepareRoutes(
   const routes = new Map<string, TopicRoute>();
   for (const [index, topic] of topics.entries()) {
     const [keyspace, tableName] = splitTable(topic.table);
+    const readTable = async () => {
+      const table = await destination.tableSchema(keyspace, tableName);
+      if (!table && sink.missingTable === 'wait') throw new TableMissingError(`table ${topic.table} does not exist on ${destination.name}`);
+      return table;
+    };
     let table: TableSchema | undefined;
-    let checked = false;
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      try {
-        table = await destination.tableSchema(keyspace, tableName);
-        checked = true;
-        if (table) break;
-        if (sink.missingTable === 'dead-letter') {
-          log.warn({ table: topic.table }, `table does not exist on ${destination.name}; its records will be dead-lettered`);
-          break;
-        }
-        counters.retrying(`table ${topic.table} does not exist on ${destination.name}`);
-        if (attempt % 10 === 0) log.warn({ table: topic.table }, `table does not exist on ${destination.name}; run \`tandem schema\`. Waiting for it`);
-      } catch (error) {
-        counters.retrying((error as Error).message);
-        if (attempt % 10 === 0) log.warn({ err: error }, `cannot read the schema of ${topic.table}; retrying`);
-      }
-      await abortableDelay(Math.min(5_000, 200 * 2 ** attempt), signal).catch(() => undefined);
+    try {
+      table = await retry(readTable, {
+        signal,
+        backoff: waitBackoff,
+        // A schema read that fails (the destination down) is waited out like a missing table.
+        retryable: (error) => (error instanceof Error ? error.message : String(error)),
+        onRetry: (reason, attempt, error) => {
+          counters.retrying(reason);
+          if (attempt % 10 !== 0) return;
+          if (error instanceof TableMissingError) log.warn({ table: topic.table }, `table does not exist on ${destination.name}; run \`tandem schema\`. Waiting for it`);
+          else log.warn({ err: error }, `cannot read the schema of ${topic.table}; retrying`);
+        },
+      });
+    } catch (error) {
+      if (signal.aborted) break;
+      throw error;
     }
-    if (!checked) break;
+    if (!table) log.warn({ table: topic.table }, `table does not exist on ${destination.name}; its records will be dead-lettered`);
     routes.set(topic.topic, new TopicRoute(topic, index, table, destination, log));
   }
   return routes;

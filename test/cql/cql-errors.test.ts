@@ -1,6 +1,7 @@
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
-import { backoffMs, classifyCqlError, mayBeStaleStatement, retryTransient } from '../../src/cql/index.js';
+import { classifyCqlError, mayBeStaleStatement, retryTransient } from '../../src/cql/index.js';
+import { backoffMs } from '../../src/retry.js';
 
 const codes = cassandra.types.responseErrorCodes;
 const response = (code: number, message: string) => new cassandra.errors.ResponseError(code, message);
