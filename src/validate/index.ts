@@ -11,5 +11,6 @@ export {
   type MergeCompareOptions,
 } from './merge-compare.js';
 export { formatPrimaryKey, formatCqlValue } from './format-primary-key.js';
-export { runValidation, newValidationJobName, type SourceWinsExample, type ValidateOptions, type ValidateProgress, type ValidationReport } from './validate-run.js';
+export { runValidation, newValidationJobName, type ValidateOptions, type ValidateProgress } from './validate-run.js';
+export type { SourceWinsExample, ValidationReport } from './validation-report.js';
 export type { DifferenceExample, DifferenceKind, DifferenceCounts, RangeComparison, ValidationPlan, ValidationResult } from './validation-records.js';
