@@ -33,5 +33,5 @@ export {
   type ListWriteTimes,
 } from './list-write-times.js';
 export { cellColumns, partitionIdentity, rowFromValues, scanCql, scanWidth } from './scan-query.js';
-export { isMultiCell, readCells, type Assignment, type Cell } from './source-cells.js';
+export { readCells, type Assignment, type Cell } from './source-cells.js';
 export { TargetCellReader } from './target-cell-reader.js';

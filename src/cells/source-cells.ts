@@ -1,4 +1,4 @@
-import type { ColumnSchema, CqlType } from '../cql/index.js';
+import { isMultiCell, type ColumnSchema } from '../cql/index.js';
 import { RecordRejectedError } from '../errors.js';
 import type { Ttls, WriteTimes } from './cell-writes.js';
 
@@ -97,11 +97,6 @@ export function readCells(
     const subset = column.type.kind === 'map' ? new Map(items as [unknown, unknown][]) : value instanceof Set ? new Set(items) : items;
     return [cell({ kind: index === 0 ? 'whole' : 'add', column: column.name, value: subset })];
   });
-}
-
-/** Whether the column stores one cell per element or field (non-frozen collection or UDT). */
-export function isMultiCell(type: CqlType): boolean {
-  return (type.kind === 'list' || type.kind === 'set' || type.kind === 'map' || type.kind === 'udt') && !type.frozen;
 }
 
 /** Elements in the order WRITETIME lists them: list and set items, map entries, UDT fields as [name, value]. */

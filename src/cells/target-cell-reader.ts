@@ -1,7 +1,6 @@
 import cassandra from 'cassandra-driver';
-import { classifyCqlError, type ColumnSchema, positionalSelectors, positionalValues, quoteIdentifier, type TableSchema } from '../cql/index.js';
+import { classifyCqlError, type ColumnSchema, isMultiCell, positionalSelectors, positionalValues, quoteIdentifier, type TableSchema } from '../cql/index.js';
 import type { TargetCells, WriteTimes } from './cell-writes.js';
-import { isMultiCell } from './source-cells.js';
 
 const readOptions = Object.freeze({ prepare: true, consistency: cassandra.types.consistencies.localQuorum });
 

@@ -185,3 +185,8 @@ export function formatCqlType(type: CqlType, quoteName: (name: string) => string
       return frozen(quoteName(type.name), type.frozen);
   }
 }
+
+/** Whether a column of the type stores one cell per element or field (a non-frozen collection or UDT). */
+export function isMultiCell(type: CqlType): boolean {
+  return (type.kind === 'list' || type.kind === 'set' || type.kind === 'map' || type.kind === 'udt') && !type.frozen;
+}

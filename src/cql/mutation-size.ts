@@ -1,4 +1,5 @@
-import type { ColumnSchema, CqlType, TableSchema } from './index.js';
+import { isMultiCell, type CqlType } from './cql-type.js';
+import type { ColumnSchema, TableSchema } from './table-schema.js';
 import { entries, estimateValueSize, iterate, sum } from './row-size.js';
 
 /**
@@ -84,10 +85,6 @@ function cellsSize(value: unknown, type: CqlType): number {
       break;
   }
   return cellBytes + encodedSize(value, type);
-}
-
-function isMultiCell(type: CqlType): boolean {
-  return (type.kind === 'list' || type.kind === 'set' || type.kind === 'map' || type.kind === 'udt') && !type.frozen;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { CqlType, TableSchema } from './index.js';
+import type { CqlType } from './cql-type.js';
+import type { TableSchema } from './table-schema.js';
 
 /** Bytes of fixed-size native types as Cassandra encodes them. */
 const fixedSizes: Readonly<Record<string, number>> = {

@@ -1,5 +1,5 @@
-import { type ColumnSchema, cqlValuesEqual, quoteIdentifier, type TableSchema } from '../cql/index.js';
-import { type CellWrite, cellWrites, isMultiCell, type SourceRow, type WriteTimes } from '../cells/index.js';
+import { type ColumnSchema, cqlValuesEqual, isMultiCell, quoteIdentifier, type TableSchema } from '../cql/index.js';
+import { type CellWrite, cellWrites, type SourceRow, type WriteTimes } from '../cells/index.js';
 import type { ScannedRow } from './scanned-row.js';
 
 /**
