@@ -3,7 +3,7 @@ export interface GroupableRow<Row> {
   readonly row: Row;
   /** Equal for rows of one partition (see partitionIdentity). */
   readonly partition: string;
-  /** Its size in a batch as Cassandra counts it (src/schema/mutation-size.ts). */
+  /** Its size in a batch as Cassandra counts it (src/cql/mutation-size.ts). */
   readonly bytes: number;
 }
 

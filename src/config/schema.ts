@@ -114,7 +114,7 @@ const sinkSchema = z.strictObject({
     .default(keyspacesLimits.maxStatementsPerBatch),
   /**
    * Bytes per batch as Cassandra counts them (each cell's value plus 20 bytes of timestamp, TTL
-   * and deletion time; see src/schema/mutation-size.ts); a larger row goes alone. The default is
+   * and deletion time; see src/cql/mutation-size.ts); a larger row goes alone. The default is
    * Cassandra's default batch_size_warn_threshold (5 KiB): past it the server logs a warning for
    * every batch (one 30-second latency bench run logged 39,000 of them, by an estimate that left
    * out those 20 bytes, and cost each server the CPU to write them). The fail threshold is 50 KiB.

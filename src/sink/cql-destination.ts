@@ -76,7 +76,7 @@ function writesNothing(op: RowOperation): boolean {
  * Writes row operations with prepared statements at LOCAL_QUORUM, each with its record's timestamp.
  * A non-frozen list is written only if the row does not hold it at that timestamp yet, and read
  * back once written, to clear the copies a writer in another process may have added at the same
- * moment (see list-write-times.ts): a read before and one after, only for writes of such lists;
+ * moment (see cells/list-write-times.ts): a read before and one after, only for writes of such lists;
  * conditional deletes only when copies are found.
  */
 export class CqlDestination implements Destination {
@@ -120,7 +120,7 @@ export class CqlDestination implements Destination {
   private readonly listWrites = new Map<string, Promise<unknown>>();
 
   /**
-   * Sends `ops` less the lists already written (list-write-times.ts). A record can arrive twice in
+   * Sends `ops` less the lists already written (cells/list-write-times.ts). A record can arrive twice in
    * a row (a producer's retry): within one request its lists go once, and a request writing lists of
    * a row waits for the one before it that writes lists of that row, so the second read sees the first write.
    * Another process is not in that chain: once the write has landed, each list it let through (or

@@ -107,7 +107,7 @@ export async function repairRow(context: RepairContext, key: ReadonlyMap<string,
     return { reason: 'the row has only key columns, whose write time cannot be read: pass --dual-writes-since to repair it', newerOnTarget: true };
   }
   const name = formatPrimaryKey(table, key);
-  // A list the target holds at the source's write time is not written again (list-write-times.ts).
+  // A list the target holds at the source's write time is not written again (cells/list-write-times.ts).
   const staticOnly = table.clustering.some((c) => read.row.values.get(c.name) == null);
   const lists = nonFrozenLists(table).filter((c) => (c.kind === 'static' || !staticOnly) && writesListElements(read.row.values.get(c.name)));
   const targetListWriteTimes =

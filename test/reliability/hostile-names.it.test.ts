@@ -255,7 +255,7 @@ describe('hostile names and values', () => {
   // Cassandra gives each element of a non-frozen list a fresh time-UUID path on every write, so the
   // same list written twice at one USING TIMESTAMP would hold its elements twice: a row the sink wrote
   // and the backfill copies again, or a range copied twice. Found by this suite; lists are now guarded
-  // (src/sink/list-write-times.ts).
+  // (src/cells/list-write-times.ts).
   it('a non-frozen list written by the sink, then copied by the backfill twice, keeps each element once', { timeout: 120_000 }, async () => {
     const source = clients.connect(stack.source);
     const target = clients.connect(stack.target);
