@@ -6,7 +6,7 @@ import { ensureTopics, fetchMaxBytesPerPartition, InFlightWindow, OffsetCommitte
 import { abortableDelay } from '../abortable-delay.js';
 import { onAbort } from '../on-abort.js';
 import { describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
-import type { KafkaRecordView } from '../records/index.js';
+import type { KafkaRecordView, RowOperation } from '../records/index.js';
 import type { Destination, DestinationName } from './cql-destination.js';
 import { publishDeadLetter } from './dead-letter.js';
 import { ensureDeadLetterTopics } from './dead-letter-topics.js';
@@ -15,7 +15,7 @@ import { mayBatchAcrossPartitions, WriteBatcher } from './write-batcher.js';
 import { SinkCounters } from './sink-counters.js';
 import { prepareRoutes, type DecodedRecord, type TopicRoute } from './topic-routes.js';
 import { classifyCqlError, cqlRetryable, mayBeStaleStatement } from '../cql/index.js';
-import { retry, writeBackoff } from '../retry.js';
+import { retry, writeBackoff, type RetryOptions } from '../retry.js';
 
 export interface SinkWorkerOptions {
   readonly destination: Destination;
@@ -31,6 +31,13 @@ export interface SinkWorkerOptions {
 type SinkMessage = Message<Buffer, Buffer, string, Buffer>;
 
 class Aborted extends Error {}
+
+/** A write refused by a statement prepared before its table changed: the table is read anew, the record decoded again. */
+class TableChanged extends Error {
+  constructor(options: ErrorOptions) {
+    super('the table changed since it was read', options);
+  }
+}
 
 export function consumerGroupOf(sink: SinkConfig, destination: DestinationName): string {
   return `${sink.groupIdPrefix}-${destination}`;
@@ -176,44 +183,49 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
   };
 
   /**
-   * Decodes and writes one record until it is written or dead-lettered. Each attempt decodes
-   * again: a write refused for a column dropped since the table was read is retried with the
-   * table read anew (every INSERT naming the column would fail until then).
+   * One attempt at a record: decode it (again, on a retry) and write it. A write refused for a
+   * column dropped since the table was read is retried with the table read anew (every INSERT
+   * naming the column would fail until then).
    */
+  const writeRecord = async (route: TopicRoute, record: KafkaRecordView): Promise<RowOperation> => {
+    const decoded = await decodeOrReject(route, record);
+    const wait = limiter?.reserve() ?? 0;
+    if (wait > 0) await sleep(wait);
+    // A route without a table has a decoder that always rejects, so here the table exists.
+    const table = decoded.table!;
+    try {
+      await batcher.submit(table, decoded.op);
+    } catch (error) {
+      if (mayBeStaleStatement(error) && (await route.schemaMovedOn(table))) throw new TableChanged({ cause: error });
+      throw error;
+    }
+    return decoded.op;
+  };
+  // Built once: on this path, once per record, options made per call would cost more than the call.
+  const writeRetries: RetryOptions = {
+    signal,
+    aborted: () => new Aborted(),
+    backoff: writeBackoff,
+    retryable: (error) => (error instanceof RecordRejectedError ? undefined : error instanceof TableChanged ? error.message : cqlRetryable(error)),
+    onRetry: (reason, attempt) => {
+      counters.retrying(reason);
+      if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'write failed; retrying');
+    },
+  };
+
+  /** Decodes and writes one record until it is written or dead-lettered. */
   const handle = async (message: SinkMessage) => {
     const route = routes.get(message.topic)!;
     const record: KafkaRecordView = { key: message.key, value: message.value, headers: message.headers, timestampMs: message.timestamp };
-    let decoded: DecodedRecord | undefined;
+    let op: RowOperation;
     try {
-      await retry(
-        async () => {
-          decoded = await decodeOrReject(route, record);
-          const wait = limiter?.reserve() ?? 0;
-          if (wait > 0) await sleep(wait);
-          // A route without a table has a decoder that always rejects, so here the table exists.
-          await batcher.submit(decoded.table!, decoded.op);
-        },
-        {
-          signal,
-          aborted: () => new Aborted(),
-          backoff: writeBackoff,
-          retryable: async (error) => {
-            if (error instanceof RecordRejectedError) return undefined;
-            if (mayBeStaleStatement(error) && decoded?.table && (await route.schemaMovedOn(decoded.table))) return 'the table changed since it was read';
-            return cqlRetryable(error);
-          },
-          onRetry: (reason, attempt) => {
-            counters.retrying(reason);
-            if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'write failed; retrying');
-          },
-        },
-      );
+      op = await retry(() => writeRecord(route, record), writeRetries);
     } catch (error) {
       if (signal.aborted || error instanceof Aborted) throw new Aborted();
       if (error instanceof RecordRejectedError) return deadLetter(message, route, error.reason, error.message);
       return deadLetter(message, route, 'server-rejected', classifyCqlError(error).reason);
     }
-    counters.recordWritten(decoded!.op.kind, decoded!.op.timestampUs, message.timestamp);
+    counters.recordWritten(op.kind, op.timestampUs, message.timestamp);
   };
 
   /**
