@@ -64,8 +64,19 @@ export async function ttlGaps(source: Client, target: Client, keyspace: string, 
   for (const key of keys) {
     const [user, time] = key.split('|');
     const params = [user, new Date(Number(time))];
-    const [a, b] = await Promise.all([source.execute(query, params, { prepare: true }), target.execute(query, params, { prepare: true })]);
-    gaps.push(Number(b.first()['t']) - Number(a.first()['t']));
+    const measure = async () => {
+      const [a, b] = await Promise.all([source.execute(query, params, { prepare: true }), target.execute(query, params, { prepare: true })]);
+      return Number(b.first()['t']) - Number(a.first()['t']);
+    };
+    // Both reads go out together, but a server that stalls (a GC pause on a loaded CI machine) answers
+    // seconds later, and its TTL has counted down meanwhile: seen once as a gap of 2. A TTL written
+    // wrong differs on every reading, so a key keeps its smallest gap of up to three.
+    let gap = await measure();
+    for (let again = 0; again < 2 && Math.abs(gap) > 1; again++) {
+      const next = await measure();
+      if (Math.abs(next) < Math.abs(gap)) gap = next;
+    }
+    gaps.push(gap);
   }
   return gaps;
 }
