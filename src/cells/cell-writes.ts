@@ -1,16 +1,9 @@
 import { keyspacesLimits, quoteIdentifier, type ColumnSchema, type TableSchema } from '../cql/index.js';
 import { holdsExtraCopies, listAlreadyWritten, listKeyColumns, type ListWrite, type ListWriteTimes } from './list-write-times.js';
 import { RecordRejectedError } from '../errors.js';
-import { readCells, type Assignment, type Cell } from './source-cells.js';
+import { readCells, type Assignment, type Cell, type Ttls, type WriteTimes } from './source-cells.js';
 
-/**
- * WRITETIME(c) as Cassandra 5 returns it: a bigint for a single-cell column, one entry per element
- * (or per UDT field, null for an unset field) for a non-frozen collection or UDT (CASSANDRA-8877),
- * null when the column holds no live cell.
- */
-export type WriteTimes = bigint | readonly (bigint | null)[] | null;
-/** TTL(c), shaped like WriteTimes; null (or a null entry) means the cell never expires. */
-export type Ttls = number | readonly (number | null)[] | null;
+export type { Ttls, WriteTimes } from './source-cells.js';
 
 /** One row of the backfill scan of the source. */
 export interface SourceRow {

@@ -1,6 +1,14 @@
 import { isMultiCell, type ColumnSchema } from '../cql/index.js';
 import { RecordRejectedError } from '../errors.js';
-import type { Ttls, WriteTimes } from './cell-writes.js';
+
+/**
+ * WRITETIME(c) as Cassandra 5 returns it: a bigint for a single-cell column, one entry per element
+ * (or per UDT field, null for an unset field) for a non-frozen collection or UDT (CASSANDRA-8877),
+ * null when the column holds no live cell.
+ */
+export type WriteTimes = bigint | readonly (bigint | null)[] | null;
+/** TTL(c), shaped like WriteTimes; null (or a null entry) means the cell never expires. */
+export type Ttls = number | readonly (number | null)[] | null;
 
 /** How one cell (or a set of collection elements) is written: `c = ?`, `c = c + ?` or `c.field = ?`. */
 export type Assignment =

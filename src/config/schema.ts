@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { keyspacesLimits } from '../cql/index.js';
+import { keyspacesLimits } from '../keyspaces-facts.js';
 
 /** Target profiles: `keyspaces` implies TLS, LOCAL_QUORUM and Keyspaces limits; `cassandra` is any CQL cluster. */
 export const targetProfiles = ['keyspaces', 'cassandra'] as const;
