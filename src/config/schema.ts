@@ -153,6 +153,14 @@ const stackSchema = z.strictObject({
   jvmArgs: z
     .strictObject({ cassandra: z.array(z.string()).default([]), kafka: z.array(z.string()).default([]) })
     .default({ cassandra: [], kafka: [] }),
+  /**
+   * Secured Kafka listeners beside the plaintext one, numbered as Amazon MSK numbers them from the
+   * plaintext port (9092): `tls` on +2 (9094), `scram` (SASL_SSL, SCRAM-SHA-512) on +4 (9096), `iam`
+   * (SASL_SSL, OAUTHBEARER with an MSK-IAM-style token) on +6 (9098).
+   */
+  kafkaSecurity: z.array(z.enum(['tls', 'scram', 'iam'])).default([]),
+  /** How long a SASL session lasts before the broker wants the client to re-authenticate (`connections.max.reauth.ms`). */
+  kafkaSessionLifetimeMs: z.number().int().min(5_000).default(60_000),
 });
 
 /** Where a running Tandem process serves `/metrics` and `/api/status`. */
@@ -179,7 +187,14 @@ export const configSchema = z.strictObject({
     missingTable: 'wait',
     groupIdPrefix: 'tandem-sink',
   }),
-  stack: stackSchema.default({ cassandraHeapMb: 512, kafkaHeapMb: 512, commitlogSync: 'periodic', jvmArgs: { cassandra: [], kafka: [] } }),
+  stack: stackSchema.default({
+    cassandraHeapMb: 512,
+    kafkaHeapMb: 512,
+    commitlogSync: 'periodic',
+    jvmArgs: { cassandra: [], kafka: [] },
+    kafkaSecurity: [],
+    kafkaSessionLifetimeMs: 60_000,
+  }),
   status: statusSchema.default({ host: '127.0.0.1', port: 9464 }),
 });
 

@@ -44,7 +44,14 @@ describe('loadConfig', () => {
     expect(config.target.auth).toEqual({ username: 'ks-user-at-123', password: 'k3yspaces-pw' });
     expect(config.source.auth).toEqual({ username: 'cassandra', password: 's3cret-source' });
     expect(config.topics[0]).toMatchObject({ topic: 'mskkscassdualwrites', timestamp: 'header', ttl: 'none' });
-    expect(config.stack).toEqual({ cassandraHeapMb: 512, kafkaHeapMb: 512, commitlogSync: 'periodic', jvmArgs: { cassandra: [], kafka: [] } });
+    expect(config.stack).toEqual({
+      cassandraHeapMb: 512,
+      kafkaHeapMb: 512,
+      commitlogSync: 'periodic',
+      jvmArgs: { cassandra: [], kafka: [] },
+      kafkaSecurity: [],
+      kafkaSessionLifetimeMs: 60_000,
+    });
     expect([...secrets].sort()).toEqual(['k3yspaces-pw', 's3cret-source']);
   });
 
