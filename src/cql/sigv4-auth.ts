@@ -1,16 +1,21 @@
-import { createHash, createHmac } from 'node:crypto';
 import { callbackify } from 'node:util';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import cassandra from 'cassandra-driver';
+import {
+  type AwsCredentials,
+  type AwsCredentialsProvider,
+  credentialScope,
+  hmacHex,
+  resolveCredentials,
+  sha256Hex,
+  sigv4Algorithm,
+  signingKey as deriveSigningKey,
+  stringToSign,
+} from '../aws/index.js';
 import { ConfigError } from '../errors.js';
 
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-export type AwsCredentialsProvider = () => Promise<AwsCredentials>;
+export type { AwsCredentials, AwsCredentialsProvider };
+export { stringToSign };
 
 export interface SigV4AuthOptions {
   /** The region of the Keyspaces endpoint, e.g. `us-east-1`: it is part of what gets signed. */
@@ -30,7 +35,6 @@ export interface SigningInput {
 type AuthCallback = (error: Error | null, token?: Buffer) => void;
 
 const service = 'cassandra';
-const algorithm = 'AWS4-HMAC-SHA256';
 const initialResponse = Buffer.from('SigV4\0\0', 'utf8');
 
 /**
@@ -74,26 +78,17 @@ export class SigV4AuthProvider extends AuthProviderBase {
   private async respond(challenge: Buffer): Promise<Buffer> {
     const nonce = extractNonce(challenge);
     const date = this.now();
-    const credentials = await resolveCredentials(this.credentials);
+    const credentials = await resolveCredentials(
+      this.credentials,
+      (reason, cause) =>
+        new Error(
+          'SigV4: no AWS credentials found for Amazon Keyspaces: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ' +
+            `or run with an IAM role (${reason})`,
+          { cause },
+        ),
+    );
     return Buffer.from(signedResponse({ region: this.region, nonce, date, credentials }), 'utf8');
   }
-}
-
-async function resolveCredentials(provider: AwsCredentialsProvider): Promise<AwsCredentials> {
-  let credentials: AwsCredentials | undefined;
-  let cause: unknown;
-  try {
-    credentials = await provider();
-  } catch (error) {
-    cause = error;
-  }
-  if (credentials?.accessKeyId && credentials.secretAccessKey) return credentials;
-  const reason = cause instanceof Error ? cause.message : cause === undefined ? 'the provider returned an empty access key or secret' : String(cause);
-  throw new Error(
-    'SigV4: no AWS credentials found for Amazon Keyspaces: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ' +
-      `or run with an IAM role (${reason})`,
-    { cause },
-  );
 }
 
 /** The server's nonce: what follows `nonce=` up to the next comma or the end. */
@@ -109,9 +104,9 @@ export function extractNonce(challenge: Buffer): string {
 export function signedResponse({ region, nonce, date, credentials }: SigningInput): string {
   const amzDate = date.toISOString();
   const dateStamp = amzDate.slice(0, 10).replaceAll('-', '');
-  const scope = `${dateStamp}/${region}/${service}/aws4_request`;
+  const scope = credentialScope(dateStamp, region, service);
   const toSign = stringToSign(canonicalRequest(credentials.accessKeyId, scope, amzDate, nonce), amzDate, scope);
-  const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, dateStamp, region)).update(toSign, 'utf8').digest('hex');
+  const signature = hmacHex(signingKey(credentials.secretAccessKey, dateStamp, region), toSign);
   const response = `signature=${signature},access_key=${credentials.accessKeyId},amzdate=${amzDate}`;
   // The token is sent beside the signature, not signed: that is what Keyspaces expects.
   return credentials.sessionToken ? `${response},session_token=${credentials.sessionToken}` : response;
@@ -121,7 +116,7 @@ export function signedResponse({ region, nonce, date, credentials }: SigningInpu
 export function canonicalRequest(accessKeyId: string, scope: string, amzDate: string, nonce: string): string {
   // Written in the sorted order canonicalization requires; the access key id is not encoded, as in AWS's plugins.
   const query = [
-    `X-Amz-Algorithm=${algorithm}`,
+    `X-Amz-Algorithm=${sigv4Algorithm}`,
     `X-Amz-Credential=${accessKeyId}%2F${encodeURIComponent(scope)}`,
     `X-Amz-Date=${encodeURIComponent(amzDate)}`,
     'X-Amz-Expires=900',
@@ -129,17 +124,6 @@ export function canonicalRequest(accessKeyId: string, scope: string, amzDate: st
   return `PUT\n/authenticate\n${query}\nhost:${service}\n\nhost\n${sha256Hex(nonce)}`;
 }
 
-export function stringToSign(canonical: string, amzDate: string, scope: string): string {
-  return `${algorithm}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
-}
-
 export function signingKey(secretAccessKey: string, dateStamp: string, region: string): Buffer {
-  return [dateStamp, region, service, 'aws4_request'].reduce<Buffer>(
-    (key, part) => createHmac('sha256', key).update(part, 'utf8').digest(),
-    Buffer.from(`AWS4${secretAccessKey}`, 'utf8'),
-  );
-}
-
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return deriveSigningKey(secretAccessKey, dateStamp, region, service);
 }
