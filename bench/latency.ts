@@ -22,7 +22,7 @@ import { inspect, parseArgs } from 'node:util';
 import { Producer, stringSerializer } from '@platformatic/kafka';
 import type cassandra from 'cassandra-driver';
 import { createCqlClient } from '../src/cql/index.js';
-import { compatibilityPartitioner, ensureTopics, retryWhileKafkaIsAway } from '../src/kafka/index.js';
+import { compatibilityPartitioner, ensureTopics, retryWhileKafkaIsAway, kafkaConnection } from '../src/kafka/index.js';
 import { destinationNames, type DestinationName } from '../src/sink/index.js';
 import { RateLimiter } from '../src/rate-limiter.js';
 import { quantileUpperBound } from '../src/status/index.js';
@@ -228,7 +228,7 @@ function directWriter(keyspace: string, clients: Record<DestinationName, cassand
 
 async function runRate(rate: number, lingerMs: number | undefined, keyspace: string, clients: Record<DestinationName, cassandra.Client>, path: 'direct' | 'sink'): Promise<RateResult> {
   const topic = `latency-${rate}-${path}-${Date.now()}`;
-  if (path === 'sink') await ensureTopics(benchConfig.kafka.brokers, [topic]);
+  if (path === 'sink') await ensureTopics(kafkaConnection(benchConfig.kafka), [topic]);
   const direct = path === 'direct' ? directWriter(keyspace, clients) : undefined;
   // One sink process per destination, as deployed: neither shares the other's event loop.
   const sinks = await Promise.all(

@@ -13,6 +13,7 @@ import { destinationNames, type DestinationName } from '../src/sink/index.js';
 import { insertCql } from '../src/sink/statements.js';
 import { produceRaw } from '../test/helpers/sinks.js';
 import { benchConfig, clusterOf, cpuSeconds, onBothClusters, parseSinkOption, rssMbOf, spawnSink, startBenchStack, stopBenchStack } from './bench-stack.js';
+import { kafkaConnection } from '../src/kafka/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   ]);
   const topic = `bench-${Date.now()}`;
   await produceRaw(
-    config.kafka.brokers,
+    kafkaConnection(config.kafka),
     topic,
     Array.from({ length: total }, (_, i) => {
       const r = row(i);

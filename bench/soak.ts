@@ -22,7 +22,7 @@ import { Admin, Consumer, Producer, stringSerializer } from '@platformatic/kafka
 import type cassandra from 'cassandra-driver';
 import { parseConfig } from '../src/config/index.js';
 import { createCqlClient } from '../src/cql/index.js';
-import { compatibilityPartitioner, ensureTopics, groupLag, statusConnection, type OffsetClients } from '../src/kafka/index.js';
+import { compatibilityPartitioner, ensureTopics, groupLag, statusConnection, type OffsetClients, kafkaConnection } from '../src/kafka/index.js';
 import { MicrosecondClock } from '../src/produce/index.js';
 import { operationHeader, timestampHeader } from '../src/records/index.js';
 import { consumerGroupOf, deadLetterTopicOf, destinationNames, type DestinationName } from '../src/sink/index.js';
@@ -305,7 +305,7 @@ async function main(): Promise<void> {
     `CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
     `CREATE TABLE ${table} (user_id text, activity_id bigint, activity_time timestamp, activity_type text, activity_details text, version int, PRIMARY KEY ((user_id), activity_id))`,
   ]);
-  await ensureTopics(benchConfig.kafka.brokers, [topic]);
+  await ensureTopics(kafkaConnection(benchConfig.kafka), [topic]);
 
   // The sinks' config, parsed as `tandem sink` parses it, so the group names are the ones it uses.
   const sinkConfig = { topics: [{ topic, table }], sink: { groupIdPrefix: topic } };

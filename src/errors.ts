@@ -26,6 +26,7 @@ export const errorCodes = [
   'TANDEM_DEAD_LETTER_TOO_LARGE',
   'TANDEM_DEAD_LETTERS_EXPIRED',
   'TANDEM_TABLE_MISSING',
+  'TANDEM_KAFKA_ACCESS',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
@@ -177,6 +178,15 @@ export class DeadLettersExpiredError extends TandemError {
 export class TableMissingError extends TandemError {
   readonly code = 'TANDEM_TABLE_MISSING';
   override readonly retryable = true;
+}
+
+/**
+ * Kafka refused Tandem's connection or request for its settings: an untrusted certificate, a TLS
+ * mismatch, a refused login, a missing permission. Waiting cannot help: the message names the
+ * setting or permission to change, and the command exits 2.
+ */
+export class KafkaAccessError extends TandemError {
+  readonly code = 'TANDEM_KAFKA_ACCESS';
 }
 
 export function isTandemError(error: unknown): error is TandemError {

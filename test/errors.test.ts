@@ -22,6 +22,7 @@ const expectedCodes: Record<string, errors.ErrorCode> = {
   DeadLetterTooLargeError: 'TANDEM_DEAD_LETTER_TOO_LARGE',
   DeadLettersExpiredError: 'TANDEM_DEAD_LETTERS_EXPIRED',
   TableMissingError: 'TANDEM_TABLE_MISSING',
+  KafkaAccessError: 'TANDEM_KAFKA_ACCESS',
 };
 
 describe('errors', () => {

@@ -15,6 +15,7 @@ import {
 } from '../cells/index.js';
 import { ConfigError } from '../errors.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks } from '../jobs/index.js';
+import { kafkaConnection } from '../kafka/index.js';
 import type { BackfillResult, JobPlan, RangeDone } from './backfill-records.js';
 import { copyRange, type RangeCopyOptions } from './range-copier.js';
 
@@ -102,7 +103,7 @@ export async function runBackfill(options: BackfillOptions, signal: AbortSignal)
     const table = await checkedTables(source, target, keyspace, tableName);
     const planner = new TokenRangePlanner(partitionerFromClassName(await readPartitionerClass(source)));
 
-    jobLog = await JobLog.open<JobPlan, RangeDone, BackfillResult>(config.kafka.brokers, 'backfill', options.job, log);
+    jobLog = await JobLog.open<JobPlan, RangeDone, BackfillResult>(kafkaConnection(config.kafka), 'backfill', options.job, log);
     const plan = await planOrJoin(
       jobLog,
       {
@@ -256,7 +257,7 @@ async function work(
   };
 
   try {
-    await runRangeTasks({ jobLog, plan, brokers: config.kafka.brokers, concurrency: options.concurrency, logger: log, start }, signal);
+    await runRangeTasks({ jobLog, plan, kafka: kafkaConnection(config.kafka), concurrency: options.concurrency, logger: log, start }, signal);
   } finally {
     clearInterval(progressTimer);
     report();

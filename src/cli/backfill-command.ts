@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { backfillJobName, runBackfill, type BackfillSummary } from '../backfill/index.js';
 import { loadConfig } from '../config/index.js';
 import { BackfillIncompleteError } from '../errors.js';
+import { checkKafkaAccess, kafkaConnection } from '../kafka/index.js';
 import { printConfig } from './config-command.js';
 import { stopOnSignals } from './stop-signals.js';
 import { createLogger } from './logger.js';
@@ -56,6 +57,7 @@ export function registerBackfillCommand(program: Command, output: Output): void 
       const loaded = loadConfig(options.config);
       if (options.printConfig) return printConfig(loaded, output);
       const { config, secrets } = loaded;
+      await checkKafkaAccess(kafkaConnection(config.kafka));
       const job = options.job ?? backfillJobName(options.table);
       const logger = createLogger(secrets);
       const stop = stopOnSignals(() => output.progress('stopping: ranges in flight will be redone when the job runs again'));

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { DeadLettersExpiredError } from '../errors.js';
 import { inspectDeadLetters, replayDeadLetters, type DeadLetterInspection, type ReplaySummary } from '../dlq/index.js';
+import { checkKafkaAccess, kafkaConnection } from '../kafka/index.js';
 import { CommandExit, exitCodes, type Output } from './output.js';
 import { createLogger } from './logger.js';
 import { wholeNumber } from './option-values.js';
@@ -28,7 +29,8 @@ export function registerDlqCommand(program: Command, output: Output): void {
     .action(async (options: DlqOptions & { all?: boolean; limit: string }) => {
       const limit = wholeNumber('--limit', options.limit, 0, 100_000);
       const { config } = loadConfig(options.config);
-      const inspection = await inspectDeadLetters(config.kafka.brokers, options.topic, { all: options.all ?? false, limit });
+      await checkKafkaAccess(kafkaConnection(config.kafka));
+      const inspection = await inspectDeadLetters(kafkaConnection(config.kafka), options.topic, { all: options.all ?? false, limit });
       if (options.json) output.info(JSON.stringify(inspection, (_key, value: unknown) => jsonValue(value), 2));
       else for (const line of formatInspection(inspection, options.all ?? false)) output.info(line);
     });
@@ -56,6 +58,7 @@ export function registerDlqCommand(program: Command, output: Output): void {
     )
     .action(async (options: DlqOptions & { skipExpired?: boolean }) => {
       const { config, secrets } = loadConfig(options.config);
+      await checkKafkaAccess(kafkaConnection(config.kafka));
       const logger = createLogger(secrets);
       const stop = stopOnSignals(() => output.progress('stopping: the letter being written is replayed next time'));
       let summary: ReplaySummary;

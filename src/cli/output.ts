@@ -1,4 +1,4 @@
-import { describeError, isTandemError } from '../errors.js';
+import { describeError, isTandemError, KafkaAccessError } from '../errors.js';
 
 /** Where a command writes: stdout for results, stderr for progress and errors. Injected for tests. */
 export interface Output {
@@ -30,11 +30,15 @@ export class CommandExit extends Error {
   }
 }
 
-/** Prints an error as one line (plus any log excerpt it carries) and returns the exit code. */
+/**
+ * Prints an error as one line (plus any log excerpt it carries) and returns the exit code: 2 for
+ * settings Kafka refuses (running again unchanged cannot help), 1 for anything else.
+ */
 export function reportError(output: Output, error: unknown): number {
   output.error(`tandem: ${describeError(error)}`);
   if (!isTandemError(error) && process.env.TANDEM_DEBUG && error instanceof Error && error.stack) output.error(error.stack);
-  return exitCodes.failed;
+  const refusedByKafka = error instanceof KafkaAccessError || (error instanceof Error && error.cause instanceof KafkaAccessError);
+  return refusedByKafka ? exitCodes.error : exitCodes.failed;
 }
 
 /** Fixed-width columns for small tables of servers, ranges and the like. */

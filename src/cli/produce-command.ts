@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { createCqlClient, readTableSchema, splitTable } from '../cql/index.js';
 import { ConfigError } from '../errors.js';
+import { checkKafkaAccess, kafkaConnection } from '../kafka/index.js';
 import { linesOf, produceJsonLines } from '../produce/index.js';
 import type { Output } from './output.js';
 
@@ -29,9 +30,10 @@ export function registerProduceCommand(program: Command, output: Output): void {
           hint: config.topics.length ? `Topics: ${config.topics.map((t) => t.topic).join(', ')}` : 'Add it under topics: with its table',
         });
       }
+      await checkKafkaAccess(kafkaConnection(config.kafka));
       const keyColumns = options.keyColumns ? options.keyColumns.split(',').map((c) => c.trim()) : await partitionKeyColumnsOf(config.source, topic.table);
       const result = await produceJsonLines({
-        brokers: config.kafka.brokers,
+        kafka: kafkaConnection(config.kafka),
         topic: topic.topic,
         keyColumns,
         lines: linesOf(() => (file === '-' ? process.stdin : createReadStream(file))),

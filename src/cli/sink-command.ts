@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type TandemConfig } from '../config/index.js';
 import { createCqlClient } from '../cql/index.js';
 import { ConfigError, describeError, SinkStoppedError } from '../errors.js';
+import { checkKafkaAccess, kafkaConnection } from '../kafka/index.js';
 import { onAbort } from '../on-abort.js';
 import { warnExtraListCopiesKept, warnListGuardUnavailable } from '../cells/index.js';
 import { CqlDestination, destinationNames, runSinkWorker, SinkCounters, type DestinationName } from '../sink/index.js';
@@ -38,6 +39,7 @@ export function registerSinkCommand(program: Command, output: Output): void {
       const { config, secrets } = loaded;
       const chosen = parseDestinations(options.destination);
       if (config.topics.length === 0) throw new ConfigError('The config has no topics: nothing to sink', { hint: 'Add topics: with topic and table' });
+      await checkKafkaAccess(kafkaConnection(config.kafka));
       const logger = createLogger(secrets);
       // Listens until the process exits: a sink runs until it is stopped.
       const stop = stopOnSignals((name) => logger.info({ signal: name }, 'stopping: finishing writes in flight'));
@@ -60,7 +62,7 @@ export function registerSinkCommand(program: Command, output: Output): void {
             const destination = new CqlDestination(name, clientFor(config, name), name === 'target' ? config.target.profile : 'cassandra', warnListGuardUnavailable(logger, name), warnExtraListCopiesKept(logger, name));
             const maxWritesPerSecond = name === 'target' ? config.target.maxWritesPerSecond : undefined;
             return runSinkWorker(
-              { destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger, counters: counters[i]!, maxWritesPerSecond },
+              { destination, kafka: kafkaConnection(config.kafka), topics: config.topics, sink: config.sink, logger, counters: counters[i]!, maxWritesPerSecond },
               stopping.signal,
             )
               .catch((error: unknown) => {

@@ -3,6 +3,7 @@ import { loadConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import { jobTopics } from '../jobs/index.js';
 import { splitTable } from '../cql/index.js';
+import { checkKafkaAccess, kafkaConnection } from '../kafka/index.js';
 import { compareModes, newValidationJobName, runValidation, type CompareMode, type ValidationReport } from '../validate/index.js';
 import { printConfig } from './config-command.js';
 import { stopOnSignals } from './stop-signals.js';
@@ -97,6 +98,7 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
     return undefined;
   }
   const { config, secrets } = loaded;
+  await checkKafkaAccess(kafkaConnection(config.kafka));
   const job = options.job ?? newValidationJobName(splitTable(options.table).join('.'));
   jobTopics(job, 'validate');
   if (options.sourceWins && !options.repair && !options.repairExtra) {

@@ -5,6 +5,8 @@ export {
   targetProfiles,
   type TandemConfig,
   type ClusterConfig,
+  type KafkaConfig,
+  type KafkaSaslConfig,
   type TargetConfig,
   type TopicConfig,
   type SinkConfig,

@@ -70,6 +70,13 @@ export function parseConfig(raw: unknown, origin: string, env: NodeJS.ProcessEnv
   for (const cluster of [config.source, config.target]) {
     if (cluster.tls?.caFile) cluster.tls.caFile = resolve(baseDir, cluster.tls.caFile);
   }
+  const kafkaTls = config.kafka.tls;
+  if (typeof kafkaTls === 'object') {
+    for (const file of ['caFile', 'certFile', 'keyFile'] as const) {
+      const named = kafkaTls[file];
+      if (named) kafkaTls[file] = resolve(baseDir, named);
+    }
+  }
   return { config: deepFreeze(config), origin, secrets };
 }
 

@@ -171,8 +171,50 @@ const statusSchema = z.strictObject({
   port: z.number().int().min(0).max(65_535).default(9464),
 });
 
+const kafkaTlsSchema = z
+  .strictObject({
+    /** PEM file with the CA that signed the brokers' certificates; the system CAs when absent (as for Amazon MSK). */
+    caFile: z.string().min(1).optional(),
+    /** Verify each broker's certificate and host name; only a local test may turn this off. */
+    rejectUnauthorized: z.boolean().default(true),
+    /** Mutual TLS: the client's certificate and its private key, both PEM (MSK's TLS client authentication). */
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+  })
+  .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), {
+    message: 'certFile and keyFile go together (mutual TLS needs both)',
+  });
+
+/** Amazon MSK IAM signs its tokens for one region; Amazon MSK's own regions all look like this. */
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'must be an AWS region, e.g. us-east-1' });
+
+const kafkaSaslSchema = z.discriminatedUnion(
+  'mechanism',
+  [
+    z.strictObject({
+      mechanism: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']),
+      username: z.string().min(1, { message: 'must not be empty' }),
+      password: z.string().min(1, { message: 'must not be empty (use ${env:NAME} or ${file:PATH})' }),
+    }),
+    z.strictObject({ mechanism: z.literal('AWS_MSK_IAM'), region: awsRegion }),
+  ],
+  { message: 'mechanism must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM' },
+);
+
+const kafkaSchema = z
+  .strictObject({
+    brokers: z.array(hostPort).min(1, { message: 'needs at least one host:port' }),
+    /** TLS to every broker; `true` for the defaults (system CAs, verified). */
+    tls: z.union([z.literal(true), kafkaTlsSchema]).optional(),
+    sasl: kafkaSaslSchema.optional(),
+  })
+  .refine((kafka) => kafka.sasl?.mechanism !== 'AWS_MSK_IAM' || kafka.tls !== undefined, {
+    message: 'sasl AWS_MSK_IAM needs tls (Amazon MSK takes IAM only over TLS, port 9098): add `tls: true`',
+    path: ['tls'],
+  });
+
 export const configSchema = z.strictObject({
-  kafka: z.strictObject({ brokers: z.array(hostPort).min(1, { message: 'needs at least one host:port' }) }),
+  kafka: kafkaSchema,
   source: sourceSchema,
   target: targetSchema,
   topics: z.array(topicSchema).default([]),
@@ -200,6 +242,8 @@ export const configSchema = z.strictObject({
 
 export type TandemConfig = z.infer<typeof configSchema>;
 export type ClusterConfig = z.infer<typeof sourceSchema>;
+export type KafkaConfig = z.infer<typeof kafkaSchema>;
+export type KafkaSaslConfig = z.infer<typeof kafkaSaslSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type TopicConfig = z.infer<typeof topicSchema>;
 export type SinkConfig = z.infer<typeof sinkSchema>;

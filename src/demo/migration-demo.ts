@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { runBackfill, type BackfillSummary } from '../backfill/index.js';
 import { parseConfig, type TandemConfig } from '../config/index.js';
 import { connectCluster, createCqlClient } from '../cql/index.js';
-import { consumerGroupLag } from '../kafka/index.js';
+import { consumerGroupLag, kafkaConnection } from '../kafka/index.js';
 import { linesOf, produceJsonLines } from '../produce/index.js';
 import { copySchema, describeItem } from '../schema/index.js';
 import { consumerGroupOf, CqlDestination, runSinkWorker, SinkCounters, type SinkState } from '../sink/index.js';
@@ -118,13 +118,13 @@ export async function runMigrationDemo(options: DemoOptions): Promise<DemoReport
       c.destination === 'source' ? createCqlClient(config.source) : createCqlClient(config.target, { profile: config.target.profile }),
       c.destination === 'source' ? 'cassandra' : config.target.profile,
     );
-    return runSinkWorker({ destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger, counters: c }, sinks.signal).finally(() => destination.close());
+    return runSinkWorker({ destination, kafka: kafkaConnection(config.kafka), topics: config.topics, sink: config.sink, logger, counters: c }, sinks.signal).finally(() => destination.close());
   });
 
   try {
     step('Publishing the four sample records of the reference design (tandem produce)...');
     const samples = await produceJsonLines({
-      brokers: config.kafka.brokers,
+      kafka: kafkaConnection(config.kafka),
       topic: demoTopic,
       keyColumns: ['user_id'],
       lines: linesOf(() => createReadStream(join(fixturesDir, 'user_activity.jsonl'))),
@@ -254,7 +254,7 @@ async function streamActivity(config: TandemConfig, perSecond: number, seconds: 
       });
     }
   };
-  const result = await produceJsonLines({ brokers: config.kafka.brokers, topic: demoTopic, keyColumns: ['user_id'], lines: lines(), batchSize: Math.max(1, Math.floor(perSecond / 20)) });
+  const result = await produceJsonLines({ kafka: kafkaConnection(config.kafka), topic: demoTopic, keyColumns: ['user_id'], lines: lines(), batchSize: Math.max(1, Math.floor(perSecond / 20)) });
   return result.produced;
 }
 
@@ -263,7 +263,7 @@ async function waitForZeroLag(config: TandemConfig, timeoutMs: number): Promise<
   for (;;) {
     const lags = { source: 0, target: 0 };
     for (const destination of ['source', 'target'] as const) {
-      const partitions = await consumerGroupLag(config.kafka.brokers, consumerGroupOf(config.sink, destination), [demoTopic]);
+      const partitions = await consumerGroupLag(kafkaConnection(config.kafka), consumerGroupOf(config.sink, destination), [demoTopic]);
       lags[destination] = Number(partitions.reduce((sum, p) => sum + p.lag, 0n));
     }
     if ((lags.source === 0 && lags.target === 0) || Date.now() > deadline) return lags;

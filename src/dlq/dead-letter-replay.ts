@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { retry, writeBackoff } from '../retry.js';
 import type { TandemConfig, TopicConfig } from '../config/index.js';
 import { classifyCqlError, cqlRetryable, createCqlClient, splitTable, type TableSchema } from '../cql/index.js';
-import { OffsetCommitter, OffsetTracker } from '../kafka/index.js';
+import { kafkaConnection, OffsetCommitter, OffsetTracker, type KafkaConnection } from '../kafka/index.js';
 import { ConfigError, DeadLettersExpiredError, describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
 import { warnExtraListCopiesKept, warnListGuardUnavailable } from '../cells/index.js';
 import {
@@ -65,7 +65,7 @@ export async function replayDeadLetters(options: ReplayOptions, signal: AbortSig
   if (sources.length === 0) {
     throw new ConfigError(`no topic of the config dead-letters to ${topic}`, { hint: `Dead-letter topics of this config: ${config.topics.map(deadLetterTopicOf).join(', ') || 'none'}` });
   }
-  const partitions = await undrainedPartitions(config.kafka.brokers, topic);
+  const partitions = await undrainedPartitions(kafkaConnection(config.kafka), topic);
   const expired = partitions.flatMap((p) => (p.expired ? [p.expired] : []));
   const summary = { topic, read: 0, replayed: 0, deadLetteredAgain: 0, again: [] as ReplaySummary['again'][number][], stopped: false, expiredSkipped: 0 };
   if (expired.length > 0) {
@@ -75,7 +75,7 @@ export async function replayDeadLetters(options: ReplayOptions, signal: AbortSig
         hint: 'Repair the tables of those records (tandem validate --table <table> --repair), then replay the rest with --skip-expired',
       });
     }
-    await commitPast(config.kafka.brokers, topic, expired);
+    await commitPast(kafkaConnection(config.kafka), topic, expired);
     summary.expiredSkipped = countSpans(expired);
     log.warn({ topic, expired: where, letters: summary.expiredSkipped }, 'went past dead letters the broker deleted unread (--skip-expired)');
   }
@@ -136,10 +136,10 @@ export async function replayDeadLetters(options: ReplayOptions, signal: AbortSig
 
   const producer = new Producer<Buffer, Buffer, string, Buffer>({
     clientId: 'tandem-dlq-replay',
-    bootstrapBrokers: [...config.kafka.brokers],
+    ...kafkaConnection(config.kafka).options,
     serializers: { headerKey: stringSerializer as (data?: string) => Buffer },
   });
-  const consumer = deadLetterConsumer(config.kafka.brokers, deadLetterReplayGroup);
+  const consumer = deadLetterConsumer(kafkaConnection(config.kafka), deadLetterReplayGroup);
   const tracker = new OffsetTracker();
   const committer = new OffsetCommitter(consumer, tracker, 200, { onFailed: (error) => log.warn({ err: error }, 'committing replayed letters failed; will retry') });
   try {
@@ -203,8 +203,8 @@ export async function replayDeadLetters(options: ReplayOptions, signal: AbortSig
 }
 
 /** Moves the replay group past deleted letters, so they no longer count as waiting (the group has no member between replays). */
-async function commitPast(brokers: readonly string[], topic: string, spans: readonly DeadLetterSpan[]): Promise<void> {
-  const admin = new Admin({ clientId: 'tandem-dlq-replay', bootstrapBrokers: [...brokers] });
+async function commitPast(kafka: KafkaConnection, topic: string, spans: readonly DeadLetterSpan[]): Promise<void> {
+  const admin = new Admin({ clientId: 'tandem-dlq-replay', ...kafka.options });
   try {
     await admin.alterConsumerGroupOffsets({
       groupId: deadLetterReplayGroup,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, stringDeserializer, type Message } from '@platformatic/kafka';
-import { consumerGroupLag, subscribedRoundRobinAssigner } from '../kafka/index.js';
+import { consumerGroupLag, subscribedRoundRobinAssigner, type KafkaConnection } from '../kafka/index.js';
 import { deadLetterLagOptions, deadLetterReplayGroup, parseDeadLetter, type DeadLetterRecord } from '../sink/index.js';
 
 export type DeadLetterKafkaMessage = Message<Buffer, Buffer, string, Buffer>;
@@ -20,8 +20,8 @@ export interface UndrainedPartition {
 }
 
 /** The letters waiting for a replay, partition by partition, counted from the first ever dead-lettered. */
-export async function undrainedPartitions(brokers: readonly string[], topic: string): Promise<UndrainedPartition[]> {
-  const lags = await consumerGroupLag(brokers, deadLetterReplayGroup, [topic], deadLetterLagOptions);
+export async function undrainedPartitions(kafka: KafkaConnection, topic: string): Promise<UndrainedPartition[]> {
+  const lags = await consumerGroupLag(kafka, deadLetterReplayGroup, [topic], deadLetterLagOptions);
   return lags.map((l) => {
     const logStart = l.logStart === undefined || l.logStart < l.committed ? l.committed : l.logStart < l.end ? l.logStart : l.end;
     const span = { partition: l.partition, from: logStart, to: l.end };
@@ -35,8 +35,8 @@ export function countSpans(spans: readonly DeadLetterSpan[]): number {
 }
 
 /** Every letter the broker still holds, replayed or not. */
-async function allSpans(brokers: readonly string[], topic: string): Promise<DeadLetterSpan[]> {
-  const reader = new Consumer({ clientId: 'tandem-dlq', groupId: `tandem-dlq-offsets-${randomUUID()}`, bootstrapBrokers: [...brokers], timeout: 5_000, retries: 1 });
+async function allSpans(kafka: KafkaConnection, topic: string): Promise<DeadLetterSpan[]> {
+  const reader = new Consumer({ clientId: 'tandem-dlq', groupId: `tandem-dlq-offsets-${randomUUID()}`, ...kafka.options, timeout: 5_000, retries: 1 });
   try {
     const [earliest, ends] = await Promise.all([reader.listOffsets({ topics: [topic], timestamp: -2n }), reader.listOffsets({ topics: [topic] })]);
     const firsts = earliest.get(topic) ?? [];
@@ -46,11 +46,11 @@ async function allSpans(brokers: readonly string[], topic: string): Promise<Dead
   }
 }
 
-export function deadLetterConsumer(brokers: readonly string[], groupId: string): Consumer<Buffer, Buffer, string, Buffer> {
+export function deadLetterConsumer(kafka: KafkaConnection, groupId: string): Consumer<Buffer, Buffer, string, Buffer> {
   return new Consumer<Buffer, Buffer, string, Buffer>({
     clientId: 'tandem-dlq',
     groupId,
-    bootstrapBrokers: [...brokers],
+    ...kafka.options,
     deserializers: { headerKey: stringDeserializer as (data?: Buffer) => string },
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
@@ -112,14 +112,14 @@ export interface DeadLetterInspection {
 }
 
 /** Reads the dead letters of `topic` (the undrained ones unless `all`), without consuming them. */
-export async function inspectDeadLetters(brokers: readonly string[], topic: string, options: InspectOptions): Promise<DeadLetterInspection> {
-  const undrained = await undrainedPartitions(brokers, topic);
+export async function inspectDeadLetters(kafka: KafkaConnection, topic: string, options: InspectOptions): Promise<DeadLetterInspection> {
+  const undrained = await undrainedPartitions(kafka, topic);
   const held = undrained.map((p) => p.span);
   const expired = countSpans(undrained.flatMap((p) => (p.expired ? [p.expired] : [])));
-  const spans = options.all ? await allSpans(brokers, topic) : held;
+  const spans = options.all ? await allSpans(kafka, topic) : held;
   const letters: DeadLetterRecord[] = [];
   const readerGroup = `tandem-dlq-inspect-${randomUUID()}`;
-  const consumer = deadLetterConsumer(brokers, readerGroup);
+  const consumer = deadLetterConsumer(kafka, readerGroup);
   try {
     if (options.limit > 0) {
       await readSpans(consumer, topic, spans, 'from-spans', async (message) => {
@@ -130,7 +130,7 @@ export async function inspectDeadLetters(brokers: readonly string[], topic: stri
   } finally {
     await consumer.close(true as boolean | undefined).catch(() => undefined);
     // The reader's group holds no offsets worth keeping.
-    const admin = new Admin({ clientId: 'tandem-dlq', bootstrapBrokers: [...brokers] });
+    const admin = new Admin({ clientId: 'tandem-dlq', ...kafka.options });
     await admin
       .deleteGroups({ groups: [readerGroup] })
       .catch(() => undefined)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, Producer, stringDeserializer, stringSerializer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import { ensureTopics, keepForever, retryWhileKafkaIsAway } from '../kafka/index.js';
+import { ensureTopics, keepForever, retryWhileKafkaIsAway, type KafkaConnection } from '../kafka/index.js';
 import type { TokenRange } from '../cql/index.js';
 import { jobTopics, type JobKind, type JobTopics } from './job-topics.js';
 
@@ -61,7 +61,7 @@ export class JobLog<P extends PlanRecord = PlanRecord, D extends DoneRecord = Do
 
   private constructor(
     readonly topics: JobTopics,
-    private readonly brokers: readonly string[],
+    private readonly kafka: KafkaConnection,
     private readonly consumer: Consumer<string, string, string, string>,
     private readonly readerGroup: string,
     private readonly producer: Producer<string, string, string, string>,
@@ -70,20 +70,20 @@ export class JobLog<P extends PlanRecord = PlanRecord, D extends DoneRecord = Do
 
   /** Opens the log and resolves once everything written before now has been read. */
   static async open<P extends PlanRecord = PlanRecord, D extends DoneRecord = DoneRecord, R extends ResultRecord = ResultRecord>(
-    brokers: readonly string[],
+    kafka: KafkaConnection,
     kind: JobKind,
     job: string,
     log: Logger,
   ): Promise<JobLog<P, D, R>> {
     const topics = jobTopics(job, kind);
     // A job's records must outlive the broker's default retention (7 days): a long job reads its plan again on every restart.
-    await ensureTopics(brokers, [topics.progress], 1, keepForever);
-    await ensureTopics(brokers, [topics.ranges], rangeTopicPartitions, keepForever);
+    await ensureTopics(kafka, [topics.progress], 1, keepForever);
+    await ensureTopics(kafka, [topics.ranges], rangeTopicPartitions, keepForever);
     const readerGroup = `${topics.group}.reader-${randomUUID()}`;
     const consumer = new Consumer<string, string, string, string>({
       clientId: `tandem-${kind}-log`,
       groupId: readerGroup,
-      bootstrapBrokers: [...brokers],
+      ...kafka.options,
       deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
@@ -92,11 +92,11 @@ export class JobLog<P extends PlanRecord = PlanRecord, D extends DoneRecord = Do
     });
     const producer = new Producer<string, string, string, string>({
       clientId: `tandem-${kind}-log`,
-      bootstrapBrokers: [...brokers],
+      ...kafka.options,
       serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
       ...retryWhileKafkaIsAway,
     });
-    const jobLog = new JobLog<P, D, R>(topics, brokers, consumer, readerGroup, producer, log);
+    const jobLog = new JobLog<P, D, R>(topics, kafka, consumer, readerGroup, producer, log);
     try {
       await jobLog.start();
     } catch (error) {
@@ -229,7 +229,7 @@ export class JobLog<P extends PlanRecord = PlanRecord, D extends DoneRecord = Do
     await this.consumer.close(true as boolean | undefined).catch(() => undefined);
     await this.producer.close().catch(() => undefined);
     // The reader's group holds no offsets worth keeping; leaving it would clutter the group list.
-    const admin = new Admin({ clientId: 'tandem-job-log', bootstrapBrokers: [...this.brokers] });
+    const admin = new Admin({ clientId: 'tandem-job-log', ...this.kafka.options });
     await admin
       .deleteGroups({ groups: [this.readerGroup] })
       .catch(() => undefined)

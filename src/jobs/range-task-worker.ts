@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { Consumer, stringDeserializer, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { describeError } from '../errors.js';
-import { InFlightWindow, OffsetCommitter, OffsetTracker, retryWhileKafkaIsAway, withConsumerReplacement } from '../kafka/index.js';
+import { InFlightWindow, OffsetCommitter, OffsetTracker, retryWhileKafkaIsAway, withConsumerReplacement, type KafkaConnection } from '../kafka/index.js';
 import { onAbort } from '../on-abort.js';
 import { retry, waitBackoff } from '../retry.js';
 import type { DoneRecord, JobLog, PlanRecord, RangeTask, ResultRecord } from './job-log.js';
@@ -14,7 +14,7 @@ export type DoneFields<D extends DoneRecord> = Omit<D, 'type' | 'planId' | 'inde
 export interface RangeTaskWorkerOptions<P extends PlanRecord, D extends DoneRecord, R extends ResultRecord> {
   readonly jobLog: JobLog<P, D, R>;
   readonly plan: P;
-  readonly brokers: readonly string[];
+  readonly kafka: KafkaConnection;
   /** Ranges this process works on at once. */
   readonly concurrency: number;
   readonly logger: Logger;
@@ -88,7 +88,7 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
     const consumer = new Consumer<string, string, string, string>({
       clientId: `tandem-${jobLog.topics.group}`,
       groupId: jobLog.topics.group,
-      bootstrapBrokers: [...options.brokers],
+      ...options.kafka.options,
       deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,

@@ -1,4 +1,5 @@
 import { Admin, Consumer } from '@platformatic/kafka';
+import type { KafkaConnection } from './kafka-connection.js';
 
 export interface PartitionLag {
   readonly topic: string;
@@ -35,8 +36,8 @@ export const statusConnection = { timeout: 5_000, retries: 1 } as const;
  * How far a consumer group trails its topics, partition by partition, from its committed offsets
  * and the topics' end offsets. It reads only; it never joins the group.
  */
-export async function consumerGroupLag(brokers: readonly string[], groupId: string, topics: readonly string[], options: GroupLagOptions = {}): Promise<PartitionLag[]> {
-  const connection = { bootstrapBrokers: [...brokers], ...statusConnection };
+export async function consumerGroupLag(kafka: KafkaConnection, groupId: string, topics: readonly string[], options: GroupLagOptions = {}): Promise<PartitionLag[]> {
+  const connection = { ...kafka.options, ...statusConnection };
   const admin = new Admin({ clientId: 'tandem-lag', ...connection });
   const consumer = new Consumer({ clientId: 'tandem-lag', groupId: `${groupId}-lag-reader`, ...connection });
   try {

@@ -1,3 +1,6 @@
+export { kafkaConnection, plaintextConnection, type KafkaConnection, type KafkaConnectionSettings } from './kafka-connection.js';
+export { checkKafkaAccess, explainKafkaAccessError, explainKafkaAuthorizationError } from './kafka-access.js';
+export { findInErrorChain } from './error-chain.js';
 export { ensureTopics, fetchMaxBytesPerPartition, compatibilityPartitioner, isBrokerRefusal, isRecordTooLarge, isUnparsableResponse, retryWhileKafkaIsAway } from './kafka-clients.js';
 export { maxConsumerRestarts, withConsumerReplacement, type ConsumerReplacementOptions } from './consumer-replacement.js';
 export { consumerGroupLag, groupLag, statusConnection, type PartitionLag, type GroupLagOptions, type OffsetClients } from './consumer-lag.js';

@@ -18,6 +18,9 @@
  * - acks on each send (the constructor's value is not applied to send()).
  */
 import { Admin, compatibilityPartitioner } from '@platformatic/kafka';
+import { explainKafkaAuthorizationError } from './kafka-access.js';
+import type { KafkaConnection } from './kafka-connection.js';
+import { findInErrorChain } from './error-chain.js';
 
 export const fetchMaxBytesPerPartition = 1024 * 1024;
 
@@ -62,25 +65,26 @@ export function isBrokerRefusal(error: unknown): boolean {
   return anyInChain(error, (e) => e.code === 'PLT_KFK_PROTOCOL' || e.code === 'PLT_KFK_RESPONSE');
 }
 
-function anyInChain(error: unknown, test: (error: { code?: unknown }) => boolean, depth = 0): boolean {
-  if (typeof error !== 'object' || error === null || depth > 5) return false;
-  if (test(error as { code?: unknown })) return true;
-  const { cause, errors } = error as { cause?: unknown; errors?: unknown };
-  return anyInChain(cause, test, depth + 1) || (Array.isArray(errors) && errors.some((inner) => anyInChain(inner, test, depth + 1)));
+function anyInChain(error: unknown, test: (error: { code?: unknown }) => boolean): boolean {
+  return findInErrorChain(error, test) !== undefined;
 }
+
 export { compatibilityPartitioner };
 
 /**
  * Creates the topics that do not exist yet, with `partitions` (default: the broker's count), topic
- * `configs` and the broker's default replication factor; topics that exist are left as they are.
+ * `configs` and the cluster's default replication factor (3 on a production cluster, 1 on the
+ * local stack); topics that exist are left as they are. A cluster that forbids creating them (an
+ * ACL, or an MSK IAM policy without kafka-cluster:CreateTopic) gets an error naming the topic and
+ * the permission, and what to create by hand instead.
  */
 export async function ensureTopics(
-  brokers: readonly string[],
+  connection: KafkaConnection,
   topics: readonly string[],
   partitions = -1,
   configs: Readonly<Record<string, string>> = {},
 ): Promise<string[]> {
-  const admin = new Admin({ clientId: 'tandem-admin', bootstrapBrokers: [...brokers] });
+  const admin = new Admin({ clientId: 'tandem-admin', ...connection.options });
   try {
     const existing = new Set(await admin.listTopics());
     const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
@@ -89,7 +93,15 @@ export async function ensureTopics(
         await admin.createTopics({ topics: missing, partitions, replicas: -1, configs: Object.entries(configs).map(([name, value]) => ({ name, value })) });
       } catch (error) {
         // Another process may have created them meanwhile; anything else is real.
-        if (!/already exists/i.test(String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) throw error;
+        if (/already exists/i.test(String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) return missing;
+        const settings = Object.entries(configs).map(([name, value]) => `${name}=${value}`).join(', ');
+        throw (
+          explainKafkaAuthorizationError(error, {
+            action: 'create',
+            resource: `topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')}${partitions > 0 || settings ? ` (${[partitions > 0 ? `${partitions} partition${partitions > 1 ? 's' : ''}` : '', settings].filter(Boolean).join('; ')})` : ''}`,
+            awsAction: 'kafka-cluster:CreateTopic',
+          }) ?? error
+        );
       }
     }
     return missing;

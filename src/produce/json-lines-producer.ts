@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Producer, stringSerializer } from '@platformatic/kafka';
-import { compatibilityPartitioner, ensureTopics } from '../kafka/index.js';
+import { compatibilityPartitioner, ensureTopics, type KafkaConnection } from '../kafka/index.js';
 import { timestampHeader } from '../records/index.js';
 import { MicrosecondClock } from './microsecond-clock.js';
 
@@ -14,7 +14,7 @@ export async function* linesOf(open: () => NodeJS.ReadableStream): AsyncGenerato
 }
 
 export interface ProduceOptions {
-  readonly brokers: readonly string[];
+  readonly kafka: KafkaConnection;
   readonly topic: string;
   /** The table's partition key columns: the record key, so one partition's writes stay in order. */
   readonly keyColumns: readonly string[];
@@ -64,10 +64,10 @@ export function prepareLine(text: string, keyColumns: readonly string[]): Prepar
  * keep their input order within each partition.
  */
 export async function produceJsonLines(options: ProduceOptions): Promise<ProduceResult> {
-  await ensureTopics(options.brokers, [options.topic]);
+  await ensureTopics(options.kafka, [options.topic]);
   const producer = new Producer<string, string, string, string>({
     clientId: 'tandem-produce',
-    bootstrapBrokers: [...options.brokers],
+    ...options.kafka.options,
     serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
     partitioner: compatibilityPartitioner,
     // The client sends a retried request whole (e.g. after NOT_LEADER_OR_FOLLOWER from a topic

@@ -1,7 +1,7 @@
 import { Admin } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { describeError } from '../errors.js';
-import { describeTopicConfigs, ensureTopics, keepForever, setTopicConfigs, type GroupLagOptions, type PartitionLag } from '../kafka/index.js';
+import { describeTopicConfigs, ensureTopics, keepForever, setTopicConfigs, type GroupLagOptions, type KafkaConnection, type PartitionLag } from '../kafka/index.js';
 import { deadLetterHeadroomBytes, deadLetterTopicOf } from './dead-letter.js';
 
 /**
@@ -60,8 +60,8 @@ export function settingsToRaise(current: ReadonlyMap<string, string>, wanted: Re
  * sink goes on: a letter the topic then refuses for its size stops the sink with that record named,
  * and `tandem status` counts letters deleted before a replay as not replayed.
  */
-export async function ensureDeadLetterTopics(brokers: readonly string[], topics: readonly { topic: string; deadLetterTopic?: string | undefined }[], log: Logger): Promise<void> {
-  const admin = new Admin({ clientId: 'tandem-admin', bootstrapBrokers: [...brokers] });
+export async function ensureDeadLetterTopics(kafka: KafkaConnection, topics: readonly { topic: string; deadLetterTopic?: string | undefined }[], log: Logger): Promise<void> {
+  const admin = new Admin({ clientId: 'tandem-admin', ...kafka.options });
   try {
     const sourceTopics = [...new Set(topics.map((t) => t.topic))];
     const sourceLimits = await describeTopicConfigs(admin, sourceTopics, ['max.message.bytes']).catch((error: unknown) => {
@@ -76,7 +76,7 @@ export async function ensureDeadLetterTopics(brokers: readonly string[], topics:
     }
     const created = new Set<string>();
     for (const [deadLetterTopic, largest] of largestByDeadLetterTopic) {
-      for (const topic of await ensureTopics(brokers, [deadLetterTopic], -1, deadLetterTopicSettings(largest))) created.add(topic);
+      for (const topic of await ensureTopics(kafka, [deadLetterTopic], -1, deadLetterTopicSettings(largest))) created.add(topic);
     }
     const existing = [...largestByDeadLetterTopic.keys()].filter((t) => !created.has(t));
     const current = await describeTopicConfigs(admin, existing, Object.keys(deadLetterTopicSettings(0))).catch((error: unknown) => {

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { Consumer, Producer, stringDeserializer, stringSerializer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import type { SinkConfig, TopicConfig } from '../config/index.js';
-import { ensureTopics, fetchMaxBytesPerPartition, InFlightWindow, OffsetCommitter, OffsetTracker, retryWhileKafkaIsAway, subscribedRoundRobinAssigner, withConsumerReplacement } from '../kafka/index.js';
+import { ensureTopics, fetchMaxBytesPerPartition, InFlightWindow, OffsetCommitter, OffsetTracker, retryWhileKafkaIsAway, subscribedRoundRobinAssigner, withConsumerReplacement, type KafkaConnection } from '../kafka/index.js';
 import { abortableDelay } from '../abortable-delay.js';
 import { onAbort } from '../on-abort.js';
 import { describeError, RecordRejectedError, type RecordRejection } from '../errors.js';
@@ -19,7 +19,7 @@ import { retry, writeBackoff, type RetryOptions } from '../retry.js';
 
 export interface SinkWorkerOptions {
   readonly destination: Destination;
-  readonly brokers: readonly string[];
+  readonly kafka: KafkaConnection;
   readonly topics: readonly TopicConfig[];
   readonly sink: SinkConfig;
   readonly logger: Logger;
@@ -51,7 +51,7 @@ export function consumerGroupOf(sink: SinkConfig, destination: DestinationName):
  *
  * @example
  *   const controller = new AbortController();
- *   const done = runSinkWorker({ destination, brokers, topics, sink, logger }, controller.signal);
+ *   const done = runSinkWorker({ destination, kafka, topics, sink, logger }, controller.signal);
  *   process.once('SIGTERM', () => controller.abort());
  *   await done;
  */
@@ -86,14 +86,14 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
 /** One Kafka consumer's life: reads, writes and commits until `signal` aborts or the consumer fails. */
 async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, TopicRoute>, counters: SinkCounters, log: Logger, signal: AbortSignal): Promise<SinkCounters> {
   const { destination, sink } = options;
-  await ensureTopics(options.brokers, [...routes.keys()]);
-  await ensureDeadLetterTopics(options.brokers, [...routes.values()].map((r) => r.config), log);
+  await ensureTopics(options.kafka, [...routes.keys()]);
+  await ensureDeadLetterTopics(options.kafka, [...routes.values()].map((r) => r.config), log);
   const groupId = consumerGroupOf(sink, destination.name);
   const clientId = `tandem-sink-${destination.name}`;
   const consumer = new Consumer<Buffer, Buffer, string, Buffer>({
     clientId,
     groupId,
-    bootstrapBrokers: [...options.brokers],
+    ...options.kafka.options,
     deserializers: { headerKey: stringDeserializer as (data?: Buffer) => string },
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
@@ -105,7 +105,7 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
   });
   const deadLetters = new Producer<Buffer, Buffer, string, Buffer>({
     clientId: `${clientId}-dlq`,
-    bootstrapBrokers: [...options.brokers],
+    ...options.kafka.options,
     ...retryWhileKafkaIsAway,
     serializers: { headerKey: stringSerializer as (data?: string) => Buffer },
   });

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { TandemConfig } from '../config/index.js';
 import { PortInUseError } from '../errors.js';
-import { consumerGroupLag } from '../kafka/index.js';
+import { consumerGroupLag, kafkaConnection } from '../kafka/index.js';
 import { consumerGroupOf, type SinkCounters } from '../sink/index.js';
 import type { StatusServer } from './http-server.js';
 import { startMigrationStatusServer } from './migration-status-server.js';
@@ -18,7 +18,7 @@ import { delaySummaries, registerSinkMetrics } from './sink-metrics.js';
 export async function serveSinkStatus(config: TandemConfig, port: number, counters: readonly SinkCounters[], logger: Logger): Promise<StatusServer | undefined> {
   const topics = config.topics.map((t) => t.topic);
   const lagOf = async (c: SinkCounters) => {
-    const partitions = await consumerGroupLag(config.kafka.brokers, consumerGroupOf(config.sink, c.destination), topics);
+    const partitions = await consumerGroupLag(kafkaConnection(config.kafka), consumerGroupOf(config.sink, c.destination), topics);
     return partitions.reduce((sum, p) => sum + p.lag, 0n);
   };
   const registry = new Registry();

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { Admin, Consumer } from '@platformatic/kafka';
 import type { TandemConfig } from '../config/index.js';
-import { groupLag, statusConnection, type OffsetClients } from '../kafka/index.js';
+import { describeError } from '../errors.js';
+import { explainKafkaAccessError, groupLag, kafkaConnection, statusConnection, type OffsetClients } from '../kafka/index.js';
 import { splitTable } from '../cql/index.js';
 import { consumerGroupOf, countDeadLetters, deadLetterLagOptions, deadLetterReplayGroup, deadLetterTopicOf, destinationNames, type DestinationName } from '../sink/index.js';
 import { stackStatus } from '../stack/index.js';
@@ -173,7 +174,9 @@ export class StatusCollector {
       existing = new Set(await clients.admin.listTopics({ includeInternals: false }));
     } catch (error) {
       await this.dropClients();
-      return { error: messageOf(error) };
+      // Refused for its settings (a certificate, a login): say which setting, as the commands do.
+      const refused = explainKafkaAccessError(error, kafkaConnection(config.kafka).settings);
+      return { error: refused ? describeError(refused) : messageOf(error) };
     }
     const topics = config.topics.map((t) => t.topic).filter((t) => existing.has(t));
     const deadLetterTopics = [...new Set(config.topics.map(deadLetterTopicOf))].filter((t) => existing.has(t));
@@ -205,7 +208,7 @@ export class StatusCollector {
 
   private openClients(): OffsetClients & { jobs: JobProgressReader } {
     if (!this.clients) {
-      const connection = { bootstrapBrokers: [...this.options.config.kafka.brokers], ...statusConnection };
+      const connection = { ...kafkaConnection(this.options.config.kafka).options, ...statusConnection };
       const admin = new Admin({ clientId: 'tandem-status', ...connection });
       // Never joins its group: it only lists offsets and fetches by offset.
       const consumer = new Consumer({ clientId: 'tandem-status', groupId: 'tandem-status-reader', ...connection });

@@ -1,4 +1,5 @@
 import { Admin, Consumer } from '@platformatic/kafka';
+import type { KafkaConnection } from '../kafka/index.js';
 
 interface Snapshot {
   readonly atMs: number;
@@ -45,12 +46,12 @@ export class SinkProgressWatch {
   private polling: Promise<void> | undefined;
 
   constructor(
-    brokers: readonly string[],
+    kafka: KafkaConnection,
     private readonly groups: readonly string[],
     private readonly topics: readonly string[],
     private readonly options: { readonly pollMs?: number; readonly stalledMs?: number; readonly maxWaitMs?: number } = {},
   ) {
-    const connection = { bootstrapBrokers: [...brokers], timeout: 5_000, retries: 1 };
+    const connection = { ...kafka.options, timeout: 5_000, retries: 1 };
     this.admin = new Admin({ clientId: 'tandem-validate', ...connection });
     this.reader = new Consumer({ clientId: 'tandem-validate', groupId: 'tandem-validate-offsets-reader', ...connection });
   }

@@ -14,6 +14,7 @@ import {
 } from '../cql/index.js';
 import { ConfigError, ValidationIncompleteError } from '../errors.js';
 import { JobLog, planOrJoin, planRanges, runRangeTasks } from '../jobs/index.js';
+import { kafkaConnection } from '../kafka/index.js';
 import { consumerGroupOf } from '../sink/index.js';
 import { SinkProgressWatch } from './sink-progress.js';
 import type { CompareMode } from './row-diff.js';
@@ -119,7 +120,7 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
     }
     const planner = new TokenRangePlanner(partitionerFromClassName(sourcePartitioner));
 
-    jobLog = await JobLog.open<ValidationPlan, RangeComparison, ValidationResult>(config.kafka.brokers, 'validate', job, log);
+    jobLog = await JobLog.open<ValidationPlan, RangeComparison, ValidationResult>(kafkaConnection(config.kafka), 'validate', job, log);
     const plan = await planOrJoin(
       jobLog,
       {
@@ -156,7 +157,7 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
     }
     const ranges = planRanges(plan);
     const topics = config.topics.filter((t) => splitTable(t.table).join('.') === qualified).map((t) => t.topic);
-    watch = topics.length > 0 ? new SinkProgressWatch(config.kafka.brokers, [consumerGroupOf(config.sink, 'source'), consumerGroupOf(config.sink, 'target')], topics) : undefined;
+    watch = topics.length > 0 ? new SinkProgressWatch(kafkaConnection(config.kafka), [consumerGroupOf(config.sink, 'source'), consumerGroupOf(config.sink, 'target')], topics) : undefined;
     const comparer = new RangeComparer({ ...options, source, target, table, planner, plan, watch, log });
 
     const local = { ranges: 0, rows: 0 };
@@ -168,7 +169,7 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
         {
           jobLog,
           plan,
-          brokers: config.kafka.brokers,
+          kafka: kafkaConnection(config.kafka),
           concurrency: options.concurrency,
           logger: log,
           start: (workSignal) => async (index) => {

@@ -11,6 +11,7 @@ import { produceRaw } from '../helpers/sinks.js';
 import { baseUs, differences, readCells, seedReferenceRows, ttlGaps } from '../helpers/activity-rows.js';
 import { JobLog } from '../../src/jobs/index.js';
 import pino from 'pino';
+import { kafkaConnection } from '../../src/kafka/index.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
@@ -165,7 +166,7 @@ describe('tandem backfill', () => {
     first.child.kill('SIGKILL');
     await first.exited;
 
-    const log = await JobLog.open(stack.kafka.brokers, 'backfill', job, pino({ level: 'silent' }));
+    const log = await JobLog.open(kafkaConnection(stack.kafka), 'backfill', job, pino({ level: 'silent' }));
     const doneAtKill = log.done.size;
     const total = log.plan!.ranges.length;
     await log.close();
@@ -202,7 +203,7 @@ describe('tandem backfill', () => {
     expect(summary).toMatchObject({ complete: true, rowsRead: 40_000 });
     expect(await countRows(target, table)).toBe(40_000);
     // Each process copied part of the job.
-    const log = await JobLog.open(stack.kafka.brokers, 'backfill', job, pino({ level: 'silent' }));
+    const log = await JobLog.open(kafkaConnection(stack.kafka), 'backfill', job, pino({ level: 'silent' }));
     const byWorker = new Set([...log.done.values()].map((d) => d.worker));
     await log.close();
     expect(byWorker.size).toBeGreaterThanOrEqual(2);
@@ -232,7 +233,7 @@ describe('tandem backfill', () => {
         return { key: JSON.stringify({ user_id: key(i).user_id }), value: JSON.stringify(key(i)), headers: { 'tandem-ts-us': String(nowUs + 5000n + BigInt(j)), 'tandem-op': 'delete' } };
       }),
     ];
-    await produceRaw(stack.kafka.brokers, topic, records);
+    await produceRaw(kafkaConnection(stack.kafka), topic, records);
 
     expect(await backfill.exited, backfill.output()).toBe(0);
     const table = `${keyspace}.user_activity`;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { consumerGroupLag } from '../../src/kafka/index.js';
+import { consumerGroupLag, kafkaConnection } from '../../src/kafka/index.js';
 import { Clients, countRows, eventually, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
 import { exitedWithin } from '../helpers/processes.js';
 import { produceRaw } from '../helpers/sinks.js';
@@ -42,7 +42,7 @@ describe('tandem sink --destination both', () => {
     );
     const total = 50;
     await produceRaw(
-      stack.kafka.brokers,
+      kafkaConnection(stack.kafka),
       topic,
       Array.from({ length: total }, (_, i) => ({
         key: JSON.stringify({ user_id: `u${i}` }),
@@ -68,7 +68,7 @@ describe('tandem sink --destination both', () => {
     expect(line).toMatch(/referrer/);
     // The source's sink was stopped cleanly: it committed what it wrote.
     expect(stderr).toMatch(/"destination":"source".*"msg":"sink stopped"/);
-    const lag = await consumerGroupLag(stack.kafka.brokers, `${group}-source`, [topic]);
+    const lag = await consumerGroupLag(kafkaConnection(stack.kafka), `${group}-source`, [topic]);
     expect(lag.reduce((sum, p) => sum + p.lag, 0n)).toBe(0n);
   });
 });

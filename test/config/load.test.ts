@@ -143,3 +143,46 @@ describe('parseConfig', () => {
     expect(config.target.auth).toEqual({ sigv4: { region: 'eu-west-1' } });
   });
 });
+
+describe('kafka security settings', () => {
+  const base = { source: { contactPoints: ['127.0.0.1:9042'] }, target: { contactPoints: ['127.0.0.1:9142'] } };
+  const parse = (kafka: unknown, secretEnv: NodeJS.ProcessEnv = {}, dir = '/etc/tandem') => parseConfig({ ...base, kafka }, 'inline', secretEnv, dir);
+
+  it('takes SCRAM with its password from the environment, and names files relative to the config', () => {
+    const { config, secrets } = parse(
+      { brokers: ['b-1.msk.example:9096'], tls: { caFile: 'ca.pem' }, sasl: { mechanism: 'SCRAM-SHA-512', username: 'tandem', password: '${env:KAFKA_PASSWORD}' } },
+      { KAFKA_PASSWORD: 'scram-secret' },
+    );
+    expect(config.kafka.sasl).toEqual({ mechanism: 'SCRAM-SHA-512', username: 'tandem', password: 'scram-secret' });
+    expect(config.kafka.tls).toEqual({ caFile: '/etc/tandem/ca.pem', rejectUnauthorized: true });
+    expect(secrets.has('scram-secret')).toBe(true);
+  });
+
+  it('takes Amazon MSK IAM with a region, over TLS', () => {
+    const { config } = parse({ brokers: ['b-1.msk.example:9098'], tls: true, sasl: { mechanism: 'AWS_MSK_IAM', region: 'eu-west-1' } });
+    expect(config.kafka.sasl).toEqual({ mechanism: 'AWS_MSK_IAM', region: 'eu-west-1' });
+  });
+
+  it.each([
+    ['IAM without TLS', { brokers: ['b:9098'], sasl: { mechanism: 'AWS_MSK_IAM', region: 'us-east-1' } }, 'kafka.tls: sasl AWS_MSK_IAM needs tls'],
+    ['IAM without a region', { brokers: ['b:9098'], tls: true, sasl: { mechanism: 'AWS_MSK_IAM' } }, 'kafka.sasl.region'],
+    ['IAM with a bad region', { brokers: ['b:9098'], tls: true, sasl: { mechanism: 'AWS_MSK_IAM', region: 'Ireland' } }, 'kafka.sasl.region: must be an AWS region'],
+    ['an unknown mechanism', { brokers: ['b:9096'], sasl: { mechanism: 'GSSAPI', username: 'u', password: 'p' } }, 'kafka.sasl.mechanism: mechanism must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM'],
+    ['SCRAM without a password', { brokers: ['b:9096'], sasl: { mechanism: 'SCRAM-SHA-256', username: 'u' } }, 'kafka.sasl.password: is required'],
+    ['a client certificate without its key', { brokers: ['b:9094'], tls: { certFile: 'client.pem' } }, 'kafka.tls: certFile and keyFile go together'],
+    ['an unknown TLS setting', { brokers: ['b:9094'], tls: { ca: 'x' } }, 'kafka.tls: unknown setting "ca"'],
+  ])('refuses %s, naming the setting', (_what, kafka, expected) => {
+    expect(() => parse(kafka)).toThrow(ConfigError);
+    expect(() => parse(kafka)).toThrow(expected);
+  });
+
+  it('never echoes the SASL password in an error', () => {
+    try {
+      parse({ brokers: ['b:9096'], sasl: { mechanism: 'SCRAM-SHA-512', username: 'u', password: '${env:P}', extra: '${env:P}' } }, { P: 'hunter2-secret' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).toContain('unknown setting "extra"');
+      expect((error as Error).message).not.toContain('hunter2-secret');
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { consumerGroupLag, describeTopicConfigs, setTopicConfigs } from '../../src/kafka/index.js';
+import { consumerGroupLag, describeTopicConfigs, setTopicConfigs, kafkaConnection } from '../../src/kafka/index.js';
 import { Clients, eventually, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { exitedWithin } from '../helpers/processes.js';
 import { killStartedTandems, runTandem, spawnTandem } from '../helpers/run-cli.js';
@@ -45,7 +45,7 @@ describe('dead-letter topics', () => {
     const deadLetterTopic = `${topic}.dlq`;
     const topicConfig = { topic, table: `${keyspace}.user_activity` };
     const config = sinkConfig(stack, topicConfig);
-    await produceRaw(stack.kafka.brokers, topic, [unwritable(10, 1), unwritable(10, 2)]);
+    await produceRaw(kafkaConnection(stack.kafka), topic, [unwritable(10, 1), unwritable(10, 2)]);
     await runSinksUntil(config, (all) => all.every((c) => settled(c) >= 2));
 
     const settings = (await describeTopicConfigs(admin, [deadLetterTopic], ['retention.ms', 'retention.bytes'])).get(deadLetterTopic);
@@ -63,7 +63,7 @@ describe('dead-letter topics', () => {
     expect(letters).toBeGreaterThanOrEqual(4);
 
     // What a retention shorter than the replay's wait does: the letters are deleted unread.
-    const ends = await consumerGroupLag(stack.kafka.brokers, uniqueName('ends'), [deadLetterTopic]);
+    const ends = await consumerGroupLag(kafkaConnection(stack.kafka), uniqueName('ends'), [deadLetterTopic]);
     await admin.deleteRecords({ topics: [{ name: deadLetterTopic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.end })) }] });
 
     const after = await gate();
@@ -93,10 +93,10 @@ describe('dead-letter topics', () => {
     await admin.createTopics({ topics: [topic], partitions: 1, replicas: -1, configs: [{ name: 'max.message.bytes', value: String(3 * 1024 * 1024) }] });
     const topicConfig = { topic, table: `${keyspace}.user_activity` };
     const config = sinkConfig(stack, topicConfig);
-    await produceRaw(stack.kafka.brokers, topic, [unwritable(2 * 1024 * 1024)]);
+    await produceRaw(kafkaConnection(stack.kafka), topic, [unwritable(2 * 1024 * 1024)]);
     const counters = await runSinksUntil(config, (all) => all.every((c) => settled(c) >= 1), { timeoutMs: 60_000, destinations: ['target'] });
     expect(counters[0]!.snapshot()).toMatchObject({ deadLettered: 1 });
-    const [letter] = await readTopic(stack.kafka.brokers, deadLetterTopic, 1, 10_000);
+    const [letter] = await readTopic(kafkaConnection(stack.kafka), deadLetterTopic, 1, 10_000);
     expect(letter!.value!.length).toBeGreaterThan(2 * 1024 * 1024);
     const limit = (await describeTopicConfigs(admin, [deadLetterTopic], ['max.message.bytes'])).get(deadLetterTopic)?.get('max.message.bytes');
     expect(Number(limit)).toBe(3 * 1024 * 1024 + 64 * 1024);
@@ -108,7 +108,7 @@ describe('dead-letter topics', () => {
     // Lowered once the sink has set its topics up (it raises a limit it finds too low when it starts).
     await eventually(async () => sink.stderr(), (text) => text.includes('"msg":"sink started"'), 60_000, 200);
     await setTopicConfigs(admin, deadLetterTopic, { 'max.message.bytes': '20000' });
-    await produceRaw(stack.kafka.brokers, topic, [unwritable(100_000, 2)]);
+    await produceRaw(kafkaConnection(stack.kafka), topic, [unwritable(100_000, 2)]);
     expect(await exitedWithin(sink.exited, 45_000), `still running 45 s after a letter too large:\n${sink.stderr().slice(-3000)}`).toBe(true);
     expect(await sink.exited).not.toBe(0);
     const line = sink.stderr().split('\n').find((l) => l.startsWith('tandem: '));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { consumerGroupLag } from '../../src/kafka/index.js';
+import { consumerGroupLag, kafkaConnection } from '../../src/kafka/index.js';
 import { deadLetterReplayGroup } from '../../src/sink/index.js';
 import { Clients, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { runTandem } from '../helpers/run-cli.js';
@@ -38,7 +38,7 @@ describe('tandem dlq', () => {
       timestamp: recordMs(100 + i),
     }));
     const broken = { value: JSON.stringify({ user_id: 'b', activity_time: 'not a time', activity_type: 'click' }), timestamp: recordMs(200) };
-    await produceRaw(stack.kafka.brokers, topic, [...good, ...withDevice, broken]);
+    await produceRaw(kafkaConnection(stack.kafka), topic, [...good, ...withDevice, broken]);
     await runSinksUntil(config, (counters) => counters.every((c) => settled(c) >= 16));
 
     const configFile = join(mkdtempSync(join(tmpdir(), 'tandem-dlq-')), 'tandem.yaml');
@@ -87,7 +87,7 @@ describe('tandem dlq', () => {
     expect(after.undrained).toBe(stillBroken);
     expect(after.letters.every((l) => l.original.value === broken.value)).toBe(true);
     expect(after.letters.every((l) => BigInt(l.sourceTimestampMs) === broken.timestamp)).toBe(true);
-    const lag = await consumerGroupLag(stack.kafka.brokers, deadLetterReplayGroup, [deadLetterTopic], { uncommittedFrom: 'earliest' });
+    const lag = await consumerGroupLag(kafkaConnection(stack.kafka), deadLetterReplayGroup, [deadLetterTopic], { uncommittedFrom: 'earliest' });
     expect(lag.reduce((sum, p) => sum + p.lag, 0n)).toBe(BigInt(stillBroken));
     expect((await inspect('--all')).total).toBe(before.undrained + stillBroken);
 

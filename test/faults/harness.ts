@@ -6,7 +6,7 @@ import { Producer, stringSerializer } from '@platformatic/kafka';
 import type cassandra from 'cassandra-driver';
 import { stringify } from 'yaml';
 import type { TandemConfig } from '../../src/config/index.js';
-import { consumerGroupLag, ensureTopics } from '../../src/kafka/index.js';
+import { consumerGroupLag, ensureTopics, kafkaConnection } from '../../src/kafka/index.js';
 import { MicrosecondClock } from '../../src/produce/microsecond-clock.js';
 import { consumerGroupOf, destinationNames, type DestinationName } from '../../src/sink/index.js';
 import { startStack, stackSpecFromConfig, type ServerName } from '../../src/stack/index.js';
@@ -77,7 +77,7 @@ export class FaultScenario {
       await client.execute(`CREATE KEYSPACE ${this.keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
       await client.execute(`CREATE TABLE ${this.table} (id text PRIMARY KEY, version int, payload text)`);
     }
-    await ensureTopics(this.config.kafka.brokers, [this.topic]);
+    await ensureTopics(kafkaConnection(this.config.kafka), [this.topic]);
   }
 
   /** Sinks that ended on their own and were started again, as a supervisor would. */
@@ -185,7 +185,7 @@ export class FaultScenario {
     try {
       const lags = await Promise.all(
         destinationNames.map(async (name) => {
-          const partitions = await consumerGroupLag(this.config.kafka.brokers, consumerGroupOf({ groupIdPrefix: this.topic } as TandemConfig['sink'], name), [this.topic]);
+          const partitions = await consumerGroupLag(kafkaConnection(this.config.kafka), consumerGroupOf({ groupIdPrefix: this.topic } as TandemConfig['sink'], name), [this.topic]);
           return partitions.reduce((sum, p) => sum + p.lag, 0n);
         }),
       );
@@ -197,13 +197,13 @@ export class FaultScenario {
 
   /** Records the topic holds, over all partitions (end offsets; nothing is deleted from it). */
   async topicRecords(): Promise<bigint> {
-    const partitions = await consumerGroupLag(this.config.kafka.brokers, `${this.topic}-nobody`, [this.topic]);
+    const partitions = await consumerGroupLag(kafkaConnection(this.config.kafka), `${this.topic}-nobody`, [this.topic]);
     return partitions.reduce((sum, p) => sum + p.end, 0n);
   }
 
   /** Offsets one destination's sink has committed, summed over the topic's partitions. */
   async committed(destination: DestinationName): Promise<bigint> {
-    const partitions = await consumerGroupLag(this.config.kafka.brokers, consumerGroupOf({ groupIdPrefix: this.topic } as TandemConfig['sink'], destination), [this.topic]);
+    const partitions = await consumerGroupLag(kafkaConnection(this.config.kafka), consumerGroupOf({ groupIdPrefix: this.topic } as TandemConfig['sink'], destination), [this.topic]);
     return partitions.reduce((sum, p) => sum + p.committed, 0n);
   }
 

@@ -2,7 +2,7 @@ import { Consumer, Producer, stringDeserializer, stringSerializer } from '@platf
 import { pino } from 'pino';
 import { parseConfig, type TandemConfig } from '../../src/config/index.js';
 import { createCqlClient } from '../../src/cql/index.js';
-import { ensureTopics } from '../../src/kafka/index.js';
+import { ensureTopics, kafkaConnection, type KafkaConnection } from '../../src/kafka/index.js';
 import { CqlDestination, destinationNames, runSinkWorker, SinkCounters, type DestinationName } from '../../src/sink/index.js';
 import { eventually, uniqueName } from './cql.js';
 
@@ -44,7 +44,7 @@ export async function runSinksUntil(
     return runSinkWorker(
       {
         destination,
-        brokers: config.kafka.brokers,
+        kafka: kafkaConnection(config.kafka),
         topics: config.topics,
         sink: config.sink,
         logger: testLogger,
@@ -68,11 +68,11 @@ export interface RawRecord {
 }
 
 /** Publishes records exactly as given (no validation), as a misbehaving application might. */
-export async function produceRaw(brokers: readonly string[], topic: string, records: readonly RawRecord[]): Promise<void> {
-  await ensureTopics(brokers, [topic]);
+export async function produceRaw(kafka: KafkaConnection, topic: string, records: readonly RawRecord[]): Promise<void> {
+  await ensureTopics(kafka, [topic]);
   const producer = new Producer<string, string, string, string>({
     clientId: 'test-raw',
-    bootstrapBrokers: [...brokers],
+    ...kafka.options,
     // Tests count records: a retried request must not append them twice. One send at a time (see
     // produceJsonLines for why that matters to an idempotent producer of @platformatic/kafka 1.x).
     idempotent: true,
@@ -107,7 +107,7 @@ export interface ConsumedRecord {
  * and offset, or by `identity` (e.g. to fold a record delivered twice into one).
  */
 export async function readTopic(
-  brokers: readonly string[],
+  kafka: KafkaConnection,
   topic: string,
   count: number,
   timeoutMs = 30_000,
@@ -116,7 +116,7 @@ export async function readTopic(
   const consumer = new Consumer<string, string, string, string>({
     clientId: 'test-reader',
     groupId: uniqueName('reader'),
-    bootstrapBrokers: [...brokers],
+    ...kafka.options,
     deserializers: { key: stringDeserializer, value: stringDeserializer, headerKey: stringDeserializer, headerValue: stringDeserializer },
   });
   const records = new Map<string, ConsumedRecord>();

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { consumerGroupLag } from '../../src/kafka/index.js';
+import { consumerGroupLag, kafkaConnection } from '../../src/kafka/index.js';
 import { produceJsonLines } from '../../src/produce/index.js';
 import { uniqueName } from '../helpers/cql.js';
 
@@ -14,7 +14,7 @@ describe('tandem produce', () => {
     for (let round = 0; round < 5; round++) {
       const topic = uniqueName('produce-once');
       const result = await produceJsonLines({
-        brokers: stack.kafka.brokers,
+        kafka: kafkaConnection(stack.kafka),
         topic,
         keyColumns: ['user_id'],
         lines: (async function* () {
@@ -22,7 +22,7 @@ describe('tandem produce', () => {
         })(),
       });
       expect(result.produced).toBe(lines);
-      const partitions = await consumerGroupLag(stack.kafka.brokers, uniqueName('nobody'), [topic]);
+      const partitions = await consumerGroupLag(kafkaConnection(stack.kafka), uniqueName('nobody'), [topic]);
       expect(Number(partitions.reduce((sum, p) => sum + p.end, 0n)), `records in ${topic}`).toBe(lines);
     }
   });

@@ -8,6 +8,7 @@ import { quoteIdentifier } from '../../src/cql/index.js';
 import { Clients, eventually, runAll, uniqueName } from '../helpers/cql.js';
 import { runTandem } from '../helpers/run-cli.js';
 import { produceRaw, readTopic, runSinksUntil, settled, sinkConfig, type RawRecord } from '../helpers/sinks.js';
+import { kafkaConnection } from '../../src/kafka/index.js';
 
 /**
  * Names that only work quoted and values that break anything pasting them into CQL, carried through
@@ -197,11 +198,11 @@ describe('hostile names and values', () => {
       value: JSON.stringify({ from: `live ${text}`, Where: text, 'limit "x"': [text] }),
       headers: { 'tandem-ts-us': String(baseUs + 2_000_000n + BigInt(i)) },
     }));
-    await produceRaw(stack.kafka.brokers, eventsTopic, liveEvents);
-    await produceRaw(stack.kafka.brokers, selectTopic, liveSelects);
+    await produceRaw(kafkaConnection(stack.kafka), eventsTopic, liveEvents);
+    await produceRaw(kafkaConnection(stack.kafka), selectTopic, liveSelects);
     const expected = liveEvents.length + liveSelects.length;
     const counters = await runSinksUntil(sinks, (all) => all.every((c) => settled(c) >= expected));
-    const inTopics = (await readTopic(stack.kafka.brokers, eventsTopic, 1000, 5_000)).length + (await readTopic(stack.kafka.brokers, selectTopic, 1000, 5_000)).length;
+    const inTopics = (await readTopic(kafkaConnection(stack.kafka), eventsTopic, 1000, 5_000)).length + (await readTopic(kafkaConnection(stack.kafka), selectTopic, 1000, 5_000)).length;
     console.log(JSON.stringify({ inTopics, counters: counters.map((c) => c.snapshot()) }));
     // At least once: a record may be written twice, never dead-lettered.
     for (const c of counters) expect(c.snapshot(), c.destination).toMatchObject({ deadLettered: 0 });
@@ -264,7 +265,7 @@ describe('hostile names and values', () => {
     await runAll(source, ddl);
     await runAll(target, ddl);
     const topic = { topic: uniqueName('listdup'), table: `${plain}.t` };
-    await produceRaw(stack.kafka.brokers, topic.topic, [{ key: '{"k":"a"}', value: JSON.stringify({ k: 'a', l: [1, 2, 3] }), headers: { 'tandem-ts-us': String(baseUs) } }]);
+    await produceRaw(kafkaConnection(stack.kafka), topic.topic, [{ key: '{"k":"a"}', value: JSON.stringify({ k: 'a', l: [1, 2, 3] }), headers: { 'tandem-ts-us': String(baseUs) } }]);
     const sinks = sinkConfig(stack, topic);
     await runSinksUntil(sinks, (all) => all.every((c) => settled(c) >= 1));
     const configFile = writeConfig({ topics: [topic], sink: sinks.sink });

@@ -4,6 +4,7 @@ import { produceJsonLines } from '../../src/produce/index.js';
 import { deadLetterHeaders } from '../../src/sink/index.js';
 import { Clients, countRows, fixtureLines, referenceKeyspaceOn, runAll, uniqueName } from '../helpers/cql.js';
 import { produceRaw, readTopic, runSinksUntil, settled, sinkConfig, type RawRecord } from '../helpers/sinks.js';
+import { kafkaConnection } from '../../src/kafka/index.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
@@ -36,7 +37,7 @@ describe('dual writes', () => {
     const topic = uniqueName('mskkscassdualwrites');
     const config = sinkConfig(stack, { topic, table: `${keyspace}.user_activity` });
     const produced = await produceJsonLines({
-      brokers: config.kafka.brokers,
+      kafka: kafkaConnection(config.kafka),
       topic,
       keyColumns: ['user_id'],
       lines: (async function* () {
@@ -86,7 +87,7 @@ describe('dual writes', () => {
       });
     }
     const shuffled = updates.flatMap((u, i) => (i % 10 === 0 ? [u, u] : [u])).sort(() => Math.random() - 0.5);
-    await produceRaw(config.kafka.brokers, topic, shuffled);
+    await produceRaw(kafkaConnection(config.kafka), topic, shuffled);
 
     const counters = await runSinksUntil(config, (all) => all.every((c) => settled(c) >= shuffled.length));
     for (const c of counters) {
@@ -125,7 +126,7 @@ describe('dual writes', () => {
     ];
     const twoMegabytes = { value: JSON.stringify({ id: 'huge', at: '2023-05-10T12:00:00Z', n: 1, payload: 'x'.repeat(2 * 1024 * 1024) }) };
     const records = [good('g1'), ...bad.flatMap(([, r], i) => [r, good(`g${i + 2}`)]), twoMegabytes, good('g9')];
-    await produceRaw(config.kafka.brokers, topic, records);
+    await produceRaw(kafkaConnection(config.kafka), topic, records);
 
     const sourceTable = `${keyspace}.events`;
     // Settled counts may include copies of a record; the tables tell when every distinct one is in.
@@ -141,7 +142,7 @@ describe('dual writes', () => {
 
     // At least once, on both sides of Kafka: a producer retry can store a record twice and a rebalance can
     // resend one, so a bad record may be dead-lettered more than once. Count each record once per destination.
-    const letters = await readTopic(config.kafka.brokers, `${topic}.dlq`, bad.length * 2 + 1, 30_000, (l) => `${l.headers.get(deadLetterHeaders.destination)}:${l.value}`);
+    const letters = await readTopic(kafkaConnection(config.kafka), `${topic}.dlq`, bad.length * 2 + 1, 30_000, (l) => `${l.headers.get(deadLetterHeaders.destination)}:${l.value}`);
     const summary = letters
       .map((l) => [l.headers.get(deadLetterHeaders.destination), l.headers.get(deadLetterHeaders.reason), l.headers.get(deadLetterHeaders.topic)])
       .sort((a, b) => String(a).localeCompare(String(b)));
@@ -175,7 +176,7 @@ describe('dual writes', () => {
       key: `b${i}`,
       value: JSON.stringify({ user_id: `b${i}`, activity_time: i, activity_type: 'view', activity_details: hugeAt.has(i) ? 'x'.repeat(1_500_000) : `row ${i}` }),
     }));
-    await produceRaw(config.kafka.brokers, topic, records);
+    await produceRaw(kafkaConnection(config.kafka), topic, records);
 
     const table = `${keyspace}.user_activity`;
     const counters = await runSinksUntil(
@@ -190,7 +191,7 @@ describe('dual writes', () => {
       expect(c.batches).toBeGreaterThan(5);
       expect(c.batchedRows / c.batches).toBeGreaterThan(2);
     }
-    const letters = await readTopic(config.kafka.brokers, `${topic}.dlq`, 2, 30_000, (l) => `${l.headers.get(deadLetterHeaders.destination)}:${l.key}`);
+    const letters = await readTopic(kafkaConnection(config.kafka), `${topic}.dlq`, 2, 30_000, (l) => `${l.headers.get(deadLetterHeaders.destination)}:${l.key}`);
     expect(letters.map((l) => [l.headers.get(deadLetterHeaders.destination), l.key, l.headers.get(deadLetterHeaders.reason)]).sort()).toEqual([
       ['target', 'b150', 'server-rejected'],
       ['target', 'b50', 'server-rejected'],

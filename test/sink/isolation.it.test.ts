@@ -2,6 +2,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startStack, stackSpecFromConfig, stopStack } from '../../src/stack/index.js';
 import { Clients, countRows, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { produceRaw, runSinksUntil, settled, sinkConfig, type RawRecord } from '../helpers/sinks.js';
+import { kafkaConnection } from '../../src/kafka/index.js';
 
 const stack = inject('stackConfig');
 const dataDir = inject('stackDataDir');
@@ -32,7 +33,7 @@ describe('isolation between destinations', () => {
     const topic = uniqueName('iso');
     const config = sinkConfig(stack, { topic, table: `${keyspace}.user_activity` });
     const table = `${keyspace}.user_activity`;
-    await produceRaw(config.kafka.brokers, topic, records(0, 10_000));
+    await produceRaw(kafkaConnection(config.kafka), topic, records(0, 10_000));
 
     let outageStarted = 0;
     let sourceDoneDuringOutage = false;
@@ -48,7 +49,7 @@ describe('isolation between destinations', () => {
           await stopStack(dataDir, { only: ['target'], graceMs: 60_000 });
           outageStarted = Date.now();
           // The stream goes on while the target is away.
-          await produceRaw(config.kafka.brokers, topic, records(10_000, 30_000));
+          await produceRaw(kafkaConnection(config.kafka), topic, records(10_000, 30_000));
         }
         if (targetStopped && !restarted) {
           if (settled(sourceCounters!) >= 30_000) sourceDoneDuringOutage = true;

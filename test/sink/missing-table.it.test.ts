@@ -3,6 +3,7 @@ import { createCqlClient } from '../../src/cql/index.js';
 import { CqlDestination, runSinkWorker, SinkCounters } from '../../src/sink/index.js';
 import { Clients, countRows, eventually, referenceKeyspaceOn, referenceSchema, runAll, uniqueName } from '../helpers/cql.js';
 import { produceRaw, sinkConfig, testLogger } from '../helpers/sinks.js';
+import { kafkaConnection } from '../../src/kafka/index.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
@@ -18,7 +19,7 @@ describe('a table not yet on the target', () => {
     const topic = uniqueName('missing');
     const config = sinkConfig(stack, { topic, table });
     await produceRaw(
-      config.kafka.brokers,
+      kafkaConnection(config.kafka),
       topic,
       Array.from({ length: 50 }, (_, i) => ({ key: `m${i}`, value: JSON.stringify({ user_id: `m${i}`, activity_time: i, activity_type: 'view' }) })),
     );
@@ -27,7 +28,7 @@ describe('a table not yet on the target', () => {
       const controller = new AbortController();
       const counters = new SinkCounters('target');
       const destination = new CqlDestination('target', createCqlClient(config.target), 'cassandra');
-      const done = runSinkWorker({ destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger: testLogger, counters }, controller.signal).finally(
+      const done = runSinkWorker({ destination, kafka: kafkaConnection(config.kafka), topics: config.topics, sink: config.sink, logger: testLogger, counters }, controller.signal).finally(
         () => destination.close(),
       );
       return { controller, counters, done };

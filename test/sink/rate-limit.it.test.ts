@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Clients, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { produceRaw, runSinksUntil, settled, sinkConfig } from '../helpers/sinks.js';
+import { kafkaConnection } from '../../src/kafka/index.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
@@ -14,7 +15,7 @@ describe('target.maxWritesPerSecond', () => {
     const config = { ...configured, target: { ...configured.target, maxWritesPerSecond: 400 } };
     const total = 1_200;
     await produceRaw(
-      stack.kafka.brokers,
+      kafkaConnection(stack.kafka),
       topic,
       Array.from({ length: total }, (_, i) => ({ key: `p${i}`, value: JSON.stringify({ user_id: `p${i}`, activity_time: i, activity_type: 'view' }) })),
     );

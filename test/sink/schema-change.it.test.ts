@@ -3,6 +3,7 @@ import { createCqlClient } from '../../src/cql/index.js';
 import { CqlDestination, destinationNames, runSinkWorker, schemaRecheckIntervalMs, SinkCounters } from '../../src/sink/index.js';
 import { Clients, countRows, eventually, referenceKeyspaceOn, runAll, uniqueName } from '../helpers/cql.js';
 import { produceRaw, sinkConfig, testLogger } from '../helpers/sinks.js';
+import { kafkaConnection } from '../../src/kafka/index.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
@@ -26,7 +27,7 @@ describe('a table altered while the sinks run', () => {
     const counters = destinationNames.map((name) => new SinkCounters(name));
     const workers = destinationNames.map((name, i) => {
       const destination = new CqlDestination(name, createCqlClient(name === 'source' ? config.source : config.target), 'cassandra');
-      return runSinkWorker({ destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger: testLogger, counters: counters[i]! }, controller.signal).finally(() =>
+      return runSinkWorker({ destination, kafka: kafkaConnection(config.kafka), topics: config.topics, sink: config.sink, logger: testLogger, counters: counters[i]! }, controller.signal).finally(() =>
         destination.close(),
       );
     });
@@ -34,13 +35,13 @@ describe('a table altered while the sinks run', () => {
       const bothHold = (rows: number) =>
         eventually(async () => Promise.all([countRows(source, table), countRows(target, table)]), (counts) => counts.every((n) => n === rows), 60_000, 200);
 
-      await produceRaw(config.kafka.brokers, topic, records(0, () => ({})));
+      await produceRaw(kafkaConnection(config.kafka), topic, records(0, () => ({})));
       await bothHold(20);
 
       // The application adds a column (on both sides, as `tandem schema` would) and starts writing it.
       for (const client of [source, target]) await runAll(client, [`ALTER TABLE ${table} ADD page text`]);
       await new Promise((resolve) => setTimeout(resolve, schemaRecheckIntervalMs));
-      await produceRaw(config.kafka.brokers, topic, records(20, (i) => ({ page: `/p${i}` })));
+      await produceRaw(kafkaConnection(config.kafka), topic, records(20, (i) => ({ page: `/p${i}` })));
       await bothHold(40);
       for (const client of [source, target]) {
         const pages = await client.execute(`SELECT page FROM ${table} WHERE user_id IN (${Array.from({ length: 20 }, (_, n) => `'a${20 + n}'`).join(', ')})`);
@@ -49,7 +50,7 @@ describe('a table altered while the sinks run', () => {
 
       // Then drops one: statements prepared with it fail until the table is read again. Records that still carry the field are written without it.
       for (const client of [source, target]) await runAll(client, [`ALTER TABLE ${table} DROP activity_details`]);
-      await produceRaw(config.kafka.brokers, topic, records(40, (i) => ({ page: `/p${i}` })));
+      await produceRaw(kafkaConnection(config.kafka), topic, records(40, (i) => ({ page: `/p${i}` })));
       await bothHold(60);
     } finally {
       controller.abort();

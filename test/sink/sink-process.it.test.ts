@@ -9,6 +9,7 @@ import { runTandem } from '../helpers/run-cli.js';
 import { produceRaw } from '../helpers/sinks.js';
 import { exitedWithin } from '../helpers/processes.js';
 import { freePort } from '../helpers/free-port.js';
+import { kafkaConnection } from '../../src/kafka/index.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
@@ -62,7 +63,7 @@ describe('tandem sink as a process', () => {
     });
     const total = 50_000;
     await produceRaw(
-      stack.kafka.brokers,
+      kafkaConnection(stack.kafka),
       topic,
       Array.from({ length: total }, (_, i) => ({
         key: JSON.stringify({ user_id: `u${i}` }),
@@ -126,7 +127,7 @@ describe('tandem sink as a process', () => {
     const total = 300;
     const anHourAgo = BigInt(Date.now() - 3_600_000);
     await produceRaw(
-      stack.kafka.brokers,
+      kafkaConnection(stack.kafka),
       topic,
       Array.from({ length: total }, (_, i) => ({
         key: JSON.stringify({ user_id: `m${i}` }),

@@ -3,7 +3,7 @@ import { Producer, stringSerializer } from '@platformatic/kafka';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { TableSchema } from '../../src/cql/index.js';
 import { createCqlClient } from '../../src/cql/index.js';
-import { ensureTopics } from '../../src/kafka/index.js';
+import { ensureTopics, kafkaConnection } from '../../src/kafka/index.js';
 import type { RowOperation } from '../../src/records/index.js';
 import { CqlDestination, runSinkWorker, SinkCounters, type Destination } from '../../src/sink/index.js';
 import { Clients, eventually, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
@@ -55,12 +55,12 @@ describe('a partition held by one record that never gets written', () => {
   it('stops being fetched past sink.maxUncommittedPerPartition, shows as stuck, and the other partitions go on', { timeout: 180_000 }, async () => {
     const keyspace = await referenceKeyspaceOn([clients.connect(stack.source), clients.connect(stack.target)], 'stuck');
     const topic = uniqueName('stuck');
-    await ensureTopics(stack.kafka.brokers, [topic], 2);
+    await ensureTopics(kafkaConnection(stack.kafka), [topic], 2);
     const config = sinkConfig(stack, { topic, table: `${keyspace}.user_activity` }, { maxUncommittedPerPartition: 50, maxInFlight: 64 });
     const destination = new OneRowNeverWrites(new CqlDestination('target', createCqlClient(config.target), 'cassandra'));
     const counters = new SinkCounters('target');
     const controller = new AbortController();
-    const sink = runSinkWorker({ destination, brokers: config.kafka.brokers, topics: config.topics, sink: config.sink, logger: testLogger, counters }, controller.signal);
+    const sink = runSinkWorker({ destination, kafka: kafkaConnection(config.kafka), topics: config.topics, sink: config.sink, logger: testLogger, counters }, controller.signal);
 
     const producer = new Producer<string, string, string, string>({
       clientId: 'test-stuck',

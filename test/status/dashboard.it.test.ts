@@ -14,6 +14,7 @@ import { readRunningSinks, serveSinkStatus, startMigrationStatusServer, type Sta
 import { Clients, eventually, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { freePort } from '../helpers/free-port.js';
 import { produceRaw, testLogger } from '../helpers/sinks.js';
+import { kafkaConnection, type KafkaConnection } from '../../src/kafka/index.js';
 
 const stack = inject('stackConfig');
 const stackDataDir = inject('stackDataDir');
@@ -46,10 +47,10 @@ const activity = (i: number, prefix: string) => ({
 });
 
 /** The application writing while the dashboard watches: `perSecond` records until stopped. */
-function liveStream(brokers: readonly string[], topic: string, perSecond: number): { stop: () => Promise<number> } {
+function liveStream(kafka: KafkaConnection, topic: string, perSecond: number): { stop: () => Promise<number> } {
   const producer = new Producer<string, string, string, string>({
     clientId: 'test-live',
-    bootstrapBrokers: [...brokers],
+    ...kafka.options,
     idempotent: true,
     serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
   });
@@ -82,7 +83,7 @@ async function startSinks(config: TandemConfig): Promise<() => Promise<void>> {
     return runSinkWorker(
       {
         destination,
-        brokers: config.kafka.brokers,
+        kafka: kafkaConnection(config.kafka),
         topics: config.topics,
         sink: config.sink,
         logger: testLogger,
@@ -167,7 +168,7 @@ describe('the dashboard in a browser', () => {
       '.',
     ).config;
     // Written before the sinks start: both destinations begin 2,000 records behind.
-    await produceRaw(stack.kafka.brokers, topic, Array.from({ length: 2000 }, (_, i) => activity(i, 'burst')));
+    await produceRaw(kafkaConnection(stack.kafka), topic, Array.from({ length: 2000 }, (_, i) => activity(i, 'burst')));
 
     const dashboard: StatusServer = await startMigrationStatusServer({
       config,
@@ -191,7 +192,7 @@ describe('the dashboard in a browser', () => {
 
     const stopSinks = await startSinks(config);
     cleanups.push(stopSinks);
-    const stream = liveStream(stack.kafka.brokers, topic, 200);
+    const stream = liveStream(kafkaConnection(stack.kafka), topic, 200);
     cleanups.push(() => stream.stop());
 
     // Both sinks drain the burst while the stream runs: the page shows other lags and throughput above zero.

@@ -1,7 +1,7 @@
 import { Admin } from '@platformatic/kafka';
 import { describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
-import { ensureTopics } from '../../src/kafka/index.js';
+import { ensureTopics, kafkaConnection } from '../../src/kafka/index.js';
 import { deadLetterReplayGroup } from '../../src/sink/index.js';
 import { jobTopics } from '../../src/jobs/index.js';
 import { StatusCollector } from '../../src/status/index.js';
@@ -27,8 +27,8 @@ describe('status collector', () => {
         ['target', 0, 0],
       ]);
 
-      await ensureTopics(stack.kafka.brokers, [`${topic}.dlq`], 1);
-      await produceRaw(stack.kafka.brokers, `${topic}.dlq`, [{ value: '{"a":1}' }, { value: '{"a":2}' }, { value: '{"a":3}' }]);
+      await ensureTopics(kafkaConnection(stack.kafka), [`${topic}.dlq`], 1);
+      await produceRaw(kafkaConnection(stack.kafka), `${topic}.dlq`, [{ value: '{"a":1}' }, { value: '{"a":2}' }, { value: '{"a":3}' }]);
       const waiting = await collector.collect();
       expect(waiting.deadLetters).toEqual([{ topic: `${topic}.dlq`, undrained: 3, expired: 0 }]);
       expect(waiting.gates.find((g) => g.id === 'dead-letters-drained')).toMatchObject({ pass: false, reason: `${topic}.dlq: 3 records not replayed` });
@@ -44,14 +44,14 @@ describe('status collector', () => {
 
       const job = uniqueName('colljob');
       const log = jobTopics(job, 'backfill').progress;
-      await ensureTopics(stack.kafka.brokers, [log], 1);
+      await ensureTopics(kafkaConnection(stack.kafka), [log], 1);
       const plan = { type: 'plan', planId: 'p1', job, table, partitioner: 'murmur3', ranges: [['0', '1'], ['1', '2'], ['2', '3']], plannedAtMs: Date.now(), keyOnlyRowTimestampUs: '0' };
       const done = (index: number) => ({ key: 'done', value: JSON.stringify({ type: 'done', planId: 'p1', index, rowsRead: 5, rowsWritten: 5, rowsRejected: 0, rejections: [], worker: 'w', ms: 1 }) });
-      await produceRaw(stack.kafka.brokers, log, [{ key: 'plan', value: JSON.stringify(plan) }, done(0)]);
+      await produceRaw(kafkaConnection(stack.kafka), log, [{ key: 'plan', value: JSON.stringify(plan) }, done(0)]);
       const started = await collector.collect();
       expect(started.phase).toBe('backfilling');
       expect(started.backfill).toEqual([expect.objectContaining({ job, table, rangesTotal: 3, rangesDone: 1, cells: [1, 0, 0], rowsWritten: 5, complete: false })]);
-      await produceRaw(stack.kafka.brokers, log, [done(1), done(1), done(2)]);
+      await produceRaw(kafkaConnection(stack.kafka), log, [done(1), done(1), done(2)]);
       const finished = await collector.collect();
       expect(finished.backfill).toEqual([expect.objectContaining({ rangesDone: 3, rowsWritten: 15, complete: true, completedAtMs: expect.any(Number) })]);
       expect(finished.phase).toBe('validating');

@@ -7,6 +7,7 @@ import { Clients, countRows, referenceKeyspaceOn, uniqueName } from '../helpers/
 import { produceRaw, runSinksUntil, settled, sinkConfig } from '../helpers/sinks.js';
 import { runTandem } from '../helpers/run-cli.js';
 import { seedReferenceRows } from '../helpers/activity-rows.js';
+import { kafkaConnection } from '../../src/kafka/index.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
@@ -54,10 +55,10 @@ describe('validate while a sink is behind', () => {
     const config = sinkConfig(stack, { topic, table }, { groupIdPrefix });
 
     // Both sinks run once, so both groups exist and have committed.
-    await produceRaw(stack.kafka.brokers, topic, Array.from({ length: 20 }, (_, i) => record(i)));
+    await produceRaw(kafkaConnection(stack.kafka), topic, Array.from({ length: 20 }, (_, i) => record(i)));
     await runSinksUntil(config, (counters) => counters.every((c) => settled(c) >= 20));
     // The source sink is down while 30 more records arrive: only the target has them.
-    await produceRaw(stack.kafka.brokers, topic, Array.from({ length: 30 }, (_, i) => record(100 + i)));
+    await produceRaw(kafkaConnection(stack.kafka), topic, Array.from({ length: 30 }, (_, i) => record(100 + i)));
     await runSinksUntil(config, (counters) => settled(counters[0]!) >= 30, { destinations: ['target'] });
     expect(await countRows(source, table)).toBe(20);
     expect(await countRows(target, table)).toBe(50);

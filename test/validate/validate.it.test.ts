@@ -12,6 +12,7 @@ import { baseUs, seedReferenceRows } from '../helpers/activity-rows.js';
 import { pino } from 'pino';
 import { JobLog } from '../../src/jobs/index.js';
 import type { RangeComparison, ValidationPlan, ValidationResult } from '../../src/validate/index.js';
+import { kafkaConnection } from '../../src/kafka/index.js';
 
 const stack = inject('stackConfig');
 const clients = new Clients();
@@ -142,7 +143,7 @@ describe('tandem validate', () => {
     for (let i = 0; i < 5; i++) {
       await target.execute(`INSERT INTO ${table} (user_id, activity_time, activity_type) VALUES (?, ?, 'extra')`, [`extra${i}`, new Date(1_683_720_000_000 + i)], { prepare: true });
     }
-    const openLog = (job: string) => JobLog.open<ValidationPlan, RangeComparison, ValidationResult>(stack.kafka.brokers, 'validate', job, pino({ level: 'silent' }));
+    const openLog = (job: string) => JobLog.open<ValidationPlan, RangeComparison, ValidationResult>(kafkaConnection(stack.kafka), 'validate', job, pino({ level: 'silent' }));
     const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'tandem.js');
     // Small pages and many ranges, one at a time: slow enough to be killed mid-way and to be shared.
     const slow = ['--config', configFile, '--table', table, '--concurrency', '1', '--page-size', '50', '--json'];
@@ -214,7 +215,7 @@ describe('tandem validate', () => {
           // Every fourth record updates a row written about 2 s earlier.
           return n % 4 === 3 && n > 10_000 ? record(n - 10_000, 2) : record(n, 1);
         });
-        await produceRaw(stack.kafka.brokers, topic, batch);
+        await produceRaw(kafkaConnection(stack.kafka), topic, batch);
         produced += batch.length;
         const due = began + (tick + 1) * 100;
         if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));

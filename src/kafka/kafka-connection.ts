@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import type { SASLOptions } from '@platformatic/kafka';
+import { mskIamTokenProvider } from '../aws/index.js';
+import type { KafkaConfig } from '../config/index.js';
+import { ConfigError } from '../errors.js';
+
+/**
+ * How every Tandem Kafka client reaches the cluster: brokers, TLS and SASL, built once per config
+ * from `kafka:` so no command can connect differently from another. Spread into each client's
+ * options: `new Admin({ clientId, ...connection.options })`.
+ */
+export interface KafkaConnection {
+  readonly options: {
+    readonly bootstrapBrokers: string[];
+    readonly tls?: TlsOptions;
+    readonly sasl?: SASLOptions;
+  };
+  /** The settings as they appear in errors: brokers, TLS and SASL mechanism and user, never a secret. */
+  readonly settings: KafkaConnectionSettings;
+}
+
+export interface KafkaConnectionSettings {
+  readonly brokers: readonly string[];
+  readonly tls: boolean;
+  readonly caFile: string | undefined;
+  readonly mutualTls: boolean;
+  readonly mechanism: string | undefined;
+  readonly username: string | undefined;
+  readonly region: string | undefined;
+}
+
+const connections = new WeakMap<KafkaConfig, KafkaConnection>();
+
+/** The connection of a config, built on first use (files read, token provider made) and shared after. */
+export function kafkaConnection(config: KafkaConfig): KafkaConnection {
+  let connection = connections.get(config);
+  if (!connection) {
+    connection = buildConnection(config);
+    connections.set(config, connection);
+  }
+  return connection;
+}
+
+/** A plaintext connection without authentication, as the local stack's own port 9092 takes. */
+export function plaintextConnection(brokers: readonly string[]): KafkaConnection {
+  return kafkaConnection({ brokers: [...brokers] });
+}
+
+function buildConnection(config: KafkaConfig): KafkaConnection {
+  const tlsConfig = config.tls === true ? { rejectUnauthorized: true } : config.tls;
+  const tls: TlsOptions | undefined = tlsConfig && {
+    rejectUnauthorized: tlsConfig.rejectUnauthorized,
+    ...(tlsConfig.caFile ? { ca: [readPem(tlsConfig.caFile, 'kafka.tls.caFile', 'the CA that signed the brokers\' certificates')] } : {}),
+    ...(tlsConfig.certFile ? { cert: readPem(tlsConfig.certFile, 'kafka.tls.certFile', 'the client certificate') } : {}),
+    ...(tlsConfig.keyFile ? { key: readPem(tlsConfig.keyFile, 'kafka.tls.keyFile', 'the client certificate\'s private key') } : {}),
+  };
+  const sasl = config.sasl;
+  const saslOptions: SASLOptions | undefined =
+    sasl === undefined
+      ? undefined
+      : sasl.mechanism === 'AWS_MSK_IAM'
+        ? // Each connection and each re-authentication asks for a token, signed then with the credentials
+          // the AWS default chain holds then: a sink running for days follows rotated role credentials.
+          { mechanism: 'OAUTHBEARER', token: mskIamTokenProvider({ region: sasl.region }) }
+        : { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password };
+  return {
+    options: { bootstrapBrokers: [...config.brokers], ...(tls ? { tls } : {}), ...(saslOptions ? { sasl: saslOptions } : {}) },
+    settings: {
+      brokers: config.brokers,
+      tls: tls !== undefined,
+      caFile: tlsConfig?.caFile,
+      mutualTls: tlsConfig?.certFile !== undefined,
+      mechanism: sasl?.mechanism,
+      username: sasl && 'username' in sasl ? sasl.username : undefined,
+      region: sasl && 'region' in sasl ? sasl.region : undefined,
+    },
+  };
+}
+
+function readPem(file: string, setting: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${setting} ${file} cannot be read`, { cause: error, hint: `Point ${setting} at the PEM file of ${what}` });
+  }
+}
