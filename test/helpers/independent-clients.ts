@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import type { ClusterConfig } from '../../src/config/index.js';
+import type { ClusterConfig, KafkaConfig } from '../../src/config/index.js';
 
 /**
  * The clients users have, outside Tandem: `kcat` (Debian) publishes what an application would,
@@ -25,10 +25,32 @@ export interface KcatRecord {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * librdkafka's settings for a `kafka:` config, as a user writes them on kcat's command line: TLS
+ * verifying the broker's host name, SASL PLAIN or SCRAM. (kcat cannot sign MSK IAM tokens.)
+ */
+export function kcatSecurityArgs(kafka: readonly string[] | KafkaConfig): string[] {
+  if (Array.isArray(kafka) || !('brokers' in kafka)) return [];
+  const args: string[] = [];
+  const set = (name: string, value: string) => args.push('-X', `${name}=${value}`);
+  if (kafka.sasl?.mechanism === 'AWS_MSK_IAM') throw new Error('kcat cannot sign Amazon MSK IAM tokens');
+  set('security.protocol', kafka.sasl ? (kafka.tls ? 'SASL_SSL' : 'SASL_PLAINTEXT') : kafka.tls ? 'SSL' : 'PLAINTEXT');
+  if (typeof kafka.tls === 'object' && kafka.tls.caFile) set('ssl.ca.location', kafka.tls.caFile);
+  if (kafka.tls) set('ssl.endpoint.identification.algorithm', 'https');
+  if (kafka.sasl) {
+    set('sasl.mechanisms', kafka.sasl.mechanism);
+    set('sasl.username', kafka.sasl.username);
+    set('sasl.password', kafka.sasl.password);
+  }
+  return args;
+}
+
+const brokersOf = (kafka: readonly string[] | KafkaConfig) => (Array.isArray(kafka) ? kafka : (kafka as KafkaConfig).brokers).join(',');
+
 /** Publishes each record with `kcat -P`, one call per record so each keeps its own key and headers. */
-export async function kcatProduce(brokers: readonly string[], topic: string, records: readonly KcatRecord[]): Promise<void> {
+export async function kcatProduce(kafka: readonly string[] | KafkaConfig, topic: string, records: readonly KcatRecord[]): Promise<void> {
   for (const record of records) {
-    const args = ['-P', '-b', brokers.join(','), '-t', topic, '-c', '1'];
+    const args = ['-P', '-b', brokersOf(kafka), ...kcatSecurityArgs(kafka), '-t', topic, '-c', '1'];
     if (record.key !== undefined) args.push('-k', record.key);
     for (const [name, value] of Object.entries(record.headers ?? {})) args.push('-H', `${name}=${value}`);
     await run('kcat', args, `${record.value}\n`);
@@ -82,9 +104,9 @@ export interface KcatMessage {
 }
 
 /** Reads the first `count` messages of a topic with `kcat -C`, headers included. */
-export async function kcatConsume(brokers: readonly string[], topic: string, count: number): Promise<KcatMessage[]> {
+export async function kcatConsume(kafka: readonly string[] | KafkaConfig, topic: string, count: number): Promise<KcatMessage[]> {
   // One JSON object per message (-J), so values and headers with any characters come back whole.
-  const out = await run('kcat', ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-c', String(count), '-e', '-J'], undefined);
+  const out = await run('kcat', ['-C', '-b', brokersOf(kafka), ...kcatSecurityArgs(kafka), '-t', topic, '-o', 'beginning', '-c', String(count), '-e', '-J'], undefined);
   return out
     .split('\n')
     .filter((line) => line.startsWith('{'))

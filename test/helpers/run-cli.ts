@@ -32,6 +32,8 @@ export interface TandemProcess {
   readonly child: ChildProcess;
   /** Everything it wrote to stderr (its log) so far. */
   readonly stderr: () => string;
+  /** Everything it wrote to stdout (its results) so far. */
+  readonly stdout: () => string;
   /** Its exit code, once it exited. */
   readonly exited: Promise<number | null>;
 }
@@ -39,15 +41,16 @@ export interface TandemProcess {
 const started = new Set<ChildProcess>();
 
 /** Starts `tandem args`; `killStartedTandems` in an `afterAll` ends whatever is left running. */
-export function spawnTandem(args: readonly string[]): TandemProcess {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnTandem(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): TandemProcess {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   started.add(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout!.resume();
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   void exited.then(() => started.delete(child));
-  return { child, stderr: () => stderr, exited };
+  return { child, stderr: () => stderr, stdout: () => stdout, exited };
 }
 
 export function killStartedTandems(): void {
