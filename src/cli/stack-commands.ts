@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
-import { stackSpecFromConfig, startStack, stateFile, stopStack, type StackSpec } from '../stack/index.js';
+import { stackSpecFromConfig, startStack, stateFile, stopStack, type KafkaListenerInfo, type StackSpec } from '../stack/index.js';
 import { table, type Output } from './output.js';
 
 interface StackOptions {
@@ -18,6 +18,17 @@ const shown = (path: string) => {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') ? rel : path;
 };
+
+function listenerRow(listener: KafkaListenerInfo): string[] {
+  const how = [listener.protocol, listener.mechanism].filter(Boolean).join(' ');
+  const what =
+    listener.security === 'scram'
+      ? `user ${listener.username}, password in ${shown(listener.passwordFile!)}`
+      : listener.security === 'iam'
+        ? `MSK IAM (${listener.region}): AWS_SHARED_CREDENTIALS_FILE=${shown(listener.credentialsFile!)} AWS_PROFILE=${listener.profiles!.valid} (${listener.profiles!.expired}: expired)`
+        : '';
+  return [listener.security, listener.address, how, `CA ${shown(listener.caFile)}`, what];
+}
 
 export function registerStackCommands(program: Command, output: Output): void {
   program
@@ -38,6 +49,10 @@ export function registerStackCommands(program: Command, output: Output): void {
       const seconds = ((Date.now() - began) / 1000).toFixed(1);
       output.info(result.alreadyRunning ? `Stack already running (${shown(result.stateFile)}):` : `Stack up in ${seconds} s:`);
       for (const line of table(result.servers.map((s) => [s.name, s.address, s.version, `pid ${s.pid}`, s.detail]))) output.info(`  ${line}`);
+      if (result.kafkaListeners.length > 0) {
+        output.info('Secured Kafka listeners (connect by name: the certificate names localhost only):');
+        for (const line of table(result.kafkaListeners.map(listenerRow))) output.info(`  ${line}`);
+      }
       output.info(`Target CA certificate: ${shown(result.caFile)}   Logs: ${shown(spec.dataDir)}/<server>/logs`);
     });
 

@@ -2,3 +2,4 @@ export { startStack, stopStack, stackStatus, clusterOf, type UpResult, type Down
 export { stackSpecFromConfig, defaultCacheDir, superuser, serverNames, type StackSpec, type ServerName } from './stack-spec.js';
 export { stateFile } from './stack-state.js';
 export { cassandraVersion, kafkaVersion } from './artifact-specs.js';
+export type { KafkaListenerInfo } from './kafka-security.js';

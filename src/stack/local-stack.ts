@@ -9,7 +9,18 @@ import { ServerExitedError } from '../errors.js';
 import { ensureArtifacts, type ArtifactCacheEvents } from './artifact-cache.js';
 import { cassandraArtifact, kafkaArtifact, kafkaVersion } from './artifact-specs.js';
 import { cassandraJavaArgs, cassandraLogback, cassandraLogFile, cassandraYaml, type CassandraNodeSpec } from './cassandra-config.js';
-import { kafkaFormatArgs, kafkaJavaArgs, kafkaLog4j2, kafkaLogFile, kafkaServerProperties, randomKafkaClusterId } from './kafka-config.js';
+import {
+  kafkaFormatArgs,
+  kafkaJavaArgs,
+  kafkaLog4j2,
+  kafkaLogFile,
+  kafkaScramUpsertArgs,
+  kafkaSecuredListeners,
+  kafkaServerProperties,
+  randomKafkaClusterId,
+  type KafkaSecuredListener,
+} from './kafka-config.js';
+import { ensureKafkaSecurity, kafkaListenerInfos, securedListenerAccess, type KafkaListenerInfo, type KafkaSecurityMaterial } from './kafka-security.js';
 import { assertPortsFree } from './ports.js';
 import { probeCql, probeKafka, waitUntilReady, type WatchedServer } from './readiness.js';
 import { isOurProcess, spawnServer, stopServer } from './server-process.js';
@@ -39,6 +50,8 @@ export interface UpResult {
   readonly alreadyRunning: boolean;
   readonly servers: readonly ServerInfo[];
   readonly caFile: string;
+  /** Kafka's TLS and SASL listeners beside the plaintext one, with the files their clients need. */
+  readonly kafkaListeners: readonly KafkaListenerInfo[];
   readonly stateFile: string;
 }
 
@@ -61,18 +74,25 @@ export async function startStack(spec: StackSpec, events: StackEvents = {}, opti
     const record = previous?.servers[name];
     if (record?.ready && isOurProcess(record.pid, record.marker)) kept[name] = record;
   }
+  const kafkaListeners = kafkaListenerInfos(spec.kafka);
+  if (kept.kafka && JSON.stringify(previous?.kafkaListeners ?? []) !== JSON.stringify(kafkaListeners)) {
+    // Listeners are fixed at the broker's start: a config that changes them takes a restart.
+    await stopServer(kept.kafka.pid, kept.kafka.marker, 30_000);
+    delete kept.kafka;
+  }
   const toStart = serverNames.filter((name) => !kept[name]);
-  let state: StackState = { dataDir: spec.dataDir, caFile, servers: kept };
+  let state: StackState = { dataDir: spec.dataDir, caFile, kafkaListeners, servers: kept };
   writeState(state);
 
   if (toStart.length === 0) {
-    return { alreadyRunning: true, servers: await describeRunning(spec, state), caFile, stateFile: stateFile(spec.dataDir) };
+    return { alreadyRunning: true, servers: await describeRunning(spec, state), caFile, kafkaListeners, stateFile: stateFile(spec.dataDir) };
   }
 
   await assertPortsFree(stackPortClaims(spec, toStart));
   const java = await findJava();
   const libs = await ensureArtifacts(spec.cacheDir, [kafkaArtifact, cassandraArtifact], events);
   if (toStart.includes('target')) await ensureTargetTls(join(spec.target.node.dir, 'tls'));
+  const kafkaSecurity = toStart.includes('kafka') ? await ensureKafkaSecurity(spec.kafka, java, libs.get(kafkaArtifact.id)!, spec.cacheDir) : undefined;
   events.onStarting?.(toStart);
 
   const started: ServerRecord[] = [];
@@ -84,7 +104,7 @@ export async function startStack(spec: StackSpec, events: StackEvents = {}, opti
   try {
     const launches = toStart.map((name) =>
       name === 'kafka'
-        ? launchKafka(spec, java, libs.get(kafkaArtifact.id)!, remember)
+        ? launchKafka(spec, java, libs.get(kafkaArtifact.id)!, kafkaSecurity!, remember)
         : launchCassandra(spec[name], java, libs.get(cassandraArtifact.id)!, remember),
     );
     const results = await Promise.allSettled(launches.map((launch) => launch.then((wait) => wait(options.readyTimeoutMs ?? 180_000))));
@@ -107,7 +127,7 @@ export async function startStack(spec: StackSpec, events: StackEvents = {}, opti
     writeState({ ...state, servers });
     throw error;
   }
-  return { alreadyRunning: false, servers: await describeRunning(spec, state, new Set(toStart)), caFile, stateFile: stateFile(spec.dataDir) };
+  return { alreadyRunning: false, servers: await describeRunning(spec, state, new Set(toStart)), caFile, kafkaListeners, stateFile: stateFile(spec.dataDir) };
 }
 
 type Launch = Promise<(timeoutMs: number) => Promise<ServerRecord>>;
@@ -124,20 +144,20 @@ function watch(label: string, logFile: string, consoleLog: string, exited: Promi
   return { label, logFile, consoleLog, exit: () => exit };
 }
 
-async function launchKafka(spec: StackSpec, java: Java, libDir: string, remember: (r: ServerRecord) => void): Launch {
+async function launchKafka(spec: StackSpec, java: Java, libDir: string, security: KafkaSecurityMaterial, remember: (r: ServerRecord) => void): Launch {
   const node = spec.kafka;
   for (const sub of ['conf', 'logs', 'data']) mkdirSync(join(node.dir, sub), { recursive: true });
   writeFileSync(join(node.dir, 'conf', 'server.properties'), kafkaServerProperties(node));
   writeFileSync(join(node.dir, 'conf', 'log4j2.properties'), kafkaLog4j2(node));
   if (!existsSync(join(node.dir, 'data', 'meta.properties'))) {
     try {
-      await run(java.bin, kafkaFormatArgs(node, libDir, randomKafkaClusterId()), { cwd: node.dir, timeout: 120_000 });
+      await run(java.bin, kafkaFormatArgs(node, libDir, randomKafkaClusterId(), security.scramPassword), { cwd: node.dir, timeout: 120_000 });
     } catch (error) {
       const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`.trim();
       throw new ServerExitedError(`Formatting Kafka's storage in ${join(node.dir, 'data')} failed: ${output.split('\n').at(-1) ?? (error as Error).message}`, { cause: error });
     }
   }
-  const args = kafkaJavaArgs(node, libDir, marker(node.dir));
+  const args = kafkaJavaArgs(node, libDir, marker(node.dir), security.extraClassPath);
   const logFile = kafkaLogFile(node);
   const consoleLog = join(node.dir, 'logs', 'console.log');
   const child = spawnServer(java.bin, args, node.dir, consoleLog);
@@ -147,8 +167,49 @@ async function launchKafka(spec: StackSpec, java: Java, libDir: string, remember
   const watched = watch('Kafka', logFile, consoleLog, child.exited);
   return async (timeoutMs) => {
     await waitUntilReady(watched, () => probeKafka(address), { timeoutMs });
+    for (const listener of node.secured) await securedListenerReady(spec, java, libDir, security, listener, watched);
     return { ...base, version: kafkaVersion, ready: true };
   };
+}
+
+/**
+ * Logs in over a secured listener as a client would. Storage formatted before SCRAM was enabled
+ * has no user `tandem`; it gets one then, through the plaintext listener.
+ */
+async function securedListenerReady(
+  spec: StackSpec,
+  java: Java,
+  libDir: string,
+  security: KafkaSecurityMaterial,
+  listener: KafkaSecuredListener,
+  broker: WatchedServer,
+): Promise<void> {
+  const access = securedListenerAccess(listener, security);
+  const probe = () => probeKafka(access.bootstrap, access.options);
+  const watched = { ...broker, label: `Kafka's ${kafkaSecuredListeners[listener.security].name} listener (${access.bootstrap})` };
+  if (listener.security === 'scram' && security.scramPassword) {
+    const refused = await probe().then(
+      () => false,
+      (error: unknown) => isAuthenticationError(error),
+    );
+    if (refused) {
+      try {
+        await run(java.bin, kafkaScramUpsertArgs(spec.kafka, libDir, security.scramPassword), { cwd: spec.kafka.dir, timeout: 120_000 });
+      } catch (error) {
+        const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`.trim();
+        throw new ServerExitedError(`Creating Kafka's SCRAM user failed: ${output.split('\n').at(-1) ?? (error as Error).message}`, { cause: error });
+      }
+    }
+  }
+  await waitUntilReady(watched, probe, { timeoutMs: 30_000 });
+}
+
+/** platformatic/kafka wraps the broker's refusal in connection and aggregate errors. */
+function isAuthenticationError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if ((error as { code?: string }).code === 'PLT_KFK_AUTHENTICATION') return true;
+  const inner = [...((error as { errors?: unknown[] }).errors ?? []), error.cause];
+  return inner.some(isAuthenticationError);
 }
 
 async function launchCassandra(server: CassandraServerSpec, java: Java, libDir: string, remember: (r: ServerRecord) => void): Launch {
@@ -223,9 +284,10 @@ async function describeRunning(spec: StackSpec, state: StackState, justStarted: 
     } else {
       await probeKafka(record.address);
     }
+    const securedDetail = spec.kafka.secured.map((listener) => `${kafkaSecuredListeners[listener.security].name} ${listener.port}`).join(', ');
     const detail =
       name === 'kafka'
-        ? 'KRaft, broker+controller'
+        ? `KRaft, broker+controller${securedDetail ? `; ${securedDetail}` : ''}`
         : name === 'source'
           ? `cluster ${spec.source.node.clusterName}, user ${spec.source.user.username}`
           : `cluster ${spec.target.node.clusterName}, TLS, user ${spec.target.user.username}`;

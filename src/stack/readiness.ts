@@ -1,4 +1,5 @@
-import { Admin } from '@platformatic/kafka';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { Admin, type SASLOptions } from '@platformatic/kafka';
 import type { ClusterConfig } from '../config/index.js';
 import { createCqlClient } from '../cql/index.js';
 import { ServerExitedError, ServerTimeoutError } from '../errors.js';
@@ -74,9 +75,12 @@ export interface KafkaProbe {
   readonly brokers: number;
 }
 
-/** A metadata request: the broker answers it only once it has joined its KRaft quorum. */
-export async function probeKafka(bootstrap: string): Promise<KafkaProbe> {
-  const admin = new Admin({ clientId: 'tandem-probe', bootstrapBrokers: [bootstrap], retries: 0, timeout: 3_000 });
+/**
+ * A metadata request: the broker answers it only once it has joined its KRaft quorum. Over a
+ * secured listener it also proves the TLS handshake and the SASL login.
+ */
+export async function probeKafka(bootstrap: string, access: { tls?: TlsOptions; sasl?: SASLOptions } = {}): Promise<KafkaProbe> {
+  const admin = new Admin({ clientId: 'tandem-probe', bootstrapBrokers: [bootstrap], retries: 0, timeout: 3_000, ...access });
   try {
     const metadata = await admin.metadata({ topics: [] });
     if (metadata.brokers.size === 0) throw new Error('no brokers registered yet');

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { ClusterConfig, TandemConfig } from '../config/index.js';
 import { ConfigError } from '../errors.js';
 import type { CassandraNodeSpec } from './cassandra-config.js';
-import type { KafkaNodeSpec } from './kafka-config.js';
+import { kafkaSecuredListeners, type KafkaNodeSpec } from './kafka-config.js';
 
 export interface Credentials {
   readonly username: string;
@@ -71,6 +71,11 @@ export function stackSpecFromConfig(
       heapMb: config.stack.kafkaHeapMb,
       extraJvmArgs: config.stack.jvmArgs.kafka,
       dir: join(dataDir, 'kafka'),
+      // In a fixed order whatever the config's, so the listeners and their ports read the same every time.
+      secured: (Object.keys(kafkaSecuredListeners) as (keyof typeof kafkaSecuredListeners)[])
+        .filter((security) => config.stack.kafkaSecurity.includes(security))
+        .map((security) => ({ security, port: kafkaAddress.port + kafkaSecuredListeners[security].portOffset })),
+      sessionLifetimeMs: config.stack.kafkaSessionLifetimeMs,
     },
     source: { node: cassandra('source', 'tandem-source', source, false), user: userOf(config.source, 'source') },
     target: {
@@ -125,6 +130,12 @@ export function stackPortClaims(spec: StackSpec, only: readonly ServerName[] = s
   const claims: { server: ServerName; host: string; port: number; purpose: string }[] = [
     { server: 'kafka', host: spec.kafka.host, port: spec.kafka.port, purpose: 'Kafka' },
     { server: 'kafka', host: spec.kafka.host, port: spec.kafka.controllerPort, purpose: 'Kafka controller' },
+    ...spec.kafka.secured.map((listener) => ({
+      server: 'kafka' as const,
+      host: spec.kafka.host,
+      port: listener.port,
+      purpose: `Kafka ${kafkaSecuredListeners[listener.security].name} listener`,
+    })),
   ];
   for (const name of ['source', 'target'] as const) {
     const node = spec[name].node;

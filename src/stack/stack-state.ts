@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackStateError } from '../errors.js';
+import type { KafkaListenerInfo } from './kafka-security.js';
 import type { ServerName } from './stack-spec.js';
 
 export interface ServerRecord {
@@ -18,6 +19,8 @@ export interface ServerRecord {
 export interface StackState {
   readonly dataDir: string;
   readonly caFile: string;
+  /** Absent in files written before Kafka had secured listeners. */
+  readonly kafkaListeners?: readonly KafkaListenerInfo[];
   readonly servers: Partial<Record<ServerName, ServerRecord>>;
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { localDefaults, parseConfig } from '../../src/config/index.js';
 import { cassandraJavaArgs, cassandraLogback, cassandraYaml } from '../../src/stack/cassandra-config.js';
-import { kafkaFormatArgs, kafkaJavaArgs, kafkaServerProperties, randomKafkaClusterId } from '../../src/stack/kafka-config.js';
+import { kafkaFormatArgs, kafkaJavaArgs, kafkaScramUpsertArgs, kafkaServerProperties, randomKafkaClusterId } from '../../src/stack/kafka-config.js';
 import { stackSpecFromConfig } from '../../src/stack/index.js';
 
 const raw = localDefaults() as Record<string, unknown>;
@@ -93,13 +93,16 @@ describe('cassandra JVM arguments', () => {
   });
 });
 
-describe('kafka', () => {
-  const properties = Object.fromEntries(
-    kafkaServerProperties(spec.kafka)
+const propertiesOf = (text: string) =>
+  Object.fromEntries(
+    text
       .trim()
       .split('\n')
       .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
   );
+
+describe('kafka', () => {
+  const properties = propertiesOf(kafkaServerProperties(spec.kafka));
 
   it('runs one combined broker and controller in KRaft mode', () => {
     expect(properties).toMatchObject({
@@ -130,9 +133,78 @@ describe('kafka', () => {
     expect(args.slice(-2)).toEqual(['kafka.Kafka', '/w/.tandem/kafka/conf/server.properties']);
   });
 
+  it('has only the plaintext listener, and no TLS or SASL settings, when no security is asked for', () => {
+    expect(Object.keys(properties).filter((key) => /ssl|sasl|reauth/.test(key))).toEqual([]);
+  });
+
   it('makes cluster ids like StorageTool random-uuid: 22 base64url characters, never a leading dash', () => {
     const ids = Array.from({ length: 500 }, randomKafkaClusterId);
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe('kafka secured listeners', () => {
+  const secured = stackSpecFromConfig(
+    parseConfig({ ...raw, stack: { kafkaSecurity: ['iam', 'tls', 'scram'], kafkaSessionLifetimeMs: 20_000 } }, 'test', {}, '/w').config,
+    { cwd: '/w', env: { TANDEM_HOME: '/c' } },
+  );
+  const properties = propertiesOf(kafkaServerProperties(secured.kafka));
+
+  it('listen beside PLAINTEXT on +2 (TLS), +4 (SCRAM) and +6 (IAM), advertised as localhost, which the certificate names', () => {
+    expect(properties).toMatchObject({
+      listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,TLS://127.0.0.1:9094,SCRAM://127.0.0.1:9096,IAM://127.0.0.1:9098',
+      'advertised.listeners': 'PLAINTEXT://127.0.0.1:9092,TLS://localhost:9094,SCRAM://localhost:9096,IAM://localhost:9098',
+      'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,TLS:SSL,SCRAM:SASL_SSL,IAM:SASL_SSL',
+    });
+  });
+
+  it('keep the broker and the controller on PLAINTEXT', () => {
+    expect(properties).toMatchObject({ 'inter.broker.listener.name': 'PLAINTEXT', 'controller.listener.names': 'CONTROLLER' });
+  });
+
+  it('read a PEM keystore', () => {
+    expect(properties).toMatchObject({ 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': '/w/.tandem/kafka/tls/server-keystore.pem' });
+    expect(properties['ssl.key.password']).toBeUndefined();
+  });
+
+  it('take SCRAM-SHA-512 on the SCRAM listener, sessions of kafkaSessionLifetimeMs', () => {
+    expect(properties).toMatchObject({
+      'listener.name.scram.sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'listener.name.scram.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'listener.name.scram.scram-sha-512.connections.max.reauth.ms': '20000',
+    });
+  });
+
+  it('take OAUTHBEARER on the IAM listener, validated by the compiled class with its region and registry', () => {
+    expect(properties).toMatchObject({
+      'listener.name.iam.sasl.enabled.mechanisms': 'OAUTHBEARER',
+      'listener.name.iam.oauthbearer.connections.max.reauth.ms': '20000',
+      'listener.name.iam.oauthbearer.sasl.server.callback.handler.class': 'tandem.kafka.MskIamTokenValidator',
+      'listener.name.iam.oauthbearer.sasl.login.callback.handler.class': 'tandem.kafka.MskIamTokenValidator',
+      'listener.name.iam.oauthbearer.sasl.jaas.config':
+        'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required region="us-east-1" credentialsRegistry="/w/.tandem/kafka/tls/iam-registry.properties";',
+    });
+  });
+
+  it('escape backslashes twice: once for the JAAS string, once for the properties file', () => {
+    const windowsish = { ...secured.kafka, dir: 'C:\\t\\kafka' };
+    const line = kafkaServerProperties(windowsish)
+      .split('\n')
+      .find((l) => l.startsWith('listener.name.iam.oauthbearer.sasl.jaas.config='))!;
+    expect(line).toContain('credentialsRegistry="C:\\\\\\\\t\\\\\\\\kafka');
+  });
+
+  it('put the compiled validator on the classpath after the Kafka jars', () => {
+    const args = kafkaJavaArgs(secured.kafka, '/c/k/lib', '-Dtandem.server=/w/.tandem/kafka', ['/c/kafka-plugins/abc/classes']);
+    expect(args.slice(-4)).toEqual(['-cp', '/c/k/lib/*:/c/kafka-plugins/abc/classes', 'kafka.Kafka', '/w/.tandem/kafka/conf/server.properties']);
+  });
+
+  it('create user tandem when formatting, or on a running broker formatted without it', () => {
+    expect(kafkaFormatArgs(secured.kafka, '/c/k/lib', 'abc', 'pw-1').slice(-2)).toEqual(['--add-scram', 'SCRAM-SHA-512=[name=tandem,password=pw-1]']);
+    expect(kafkaFormatArgs(secured.kafka, '/c/k/lib', 'abc')).not.toContain('--add-scram');
+    expect(kafkaScramUpsertArgs(secured.kafka, '/c/k/lib', 'pw-1').slice(-10)).toEqual([
+      'kafka.admin.ConfigCommand', '--bootstrap-server', '127.0.0.1:9092', '--alter', '--add-config', 'SCRAM-SHA-512=[password=pw-1]', '--entity-type', 'users', '--entity-name', 'tandem',
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { localDefaults, parseConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { stackSpecFromConfig } from '../../src/stack/index.js';
+import { stackPortClaims } from '../../src/stack/stack-spec.js';
 
 function config(patch: (raw: ReturnType<typeof rawDefaults>) => void = () => undefined) {
   const raw = rawDefaults();
@@ -51,6 +52,37 @@ describe('stackSpecFromConfig', () => {
   it('refuses ports that would collide', () => {
     const close = config((raw) => (raw.target.contactPoints = ['127.0.0.1:9043']));
     expect(() => stackSpecFromConfig(close)).toThrow('Port 9043 would serve both source storage and target CQL');
+  });
+
+  it('has no secured Kafka listener unless stack.kafkaSecurity lists it', () => {
+    const spec = stackSpecFromConfig(config(), { cwd: '/w' });
+    expect(spec.kafka.secured).toEqual([]);
+    expect(stackPortClaims(spec, ['kafka']).map((claim) => claim.port)).toEqual([9092, 9093]);
+  });
+
+  it('claims the ports of the secured Kafka listeners, in MSK\'s order whatever the config\'s', () => {
+    const spec = stackSpecFromConfig(config((raw) => (raw.stack = { kafkaSecurity: ['iam', 'tls', 'scram'], kafkaSessionLifetimeMs: 20_000 })), { cwd: '/w' });
+    expect(spec.kafka.secured).toEqual([
+      { security: 'tls', port: 9094 },
+      { security: 'scram', port: 9096 },
+      { security: 'iam', port: 9098 },
+    ]);
+    expect(spec.kafka.sessionLifetimeMs).toBe(20_000);
+    expect(stackPortClaims(spec, ['kafka'])).toEqual([
+      { server: 'kafka', host: '127.0.0.1', port: 9092, purpose: 'Kafka' },
+      { server: 'kafka', host: '127.0.0.1', port: 9093, purpose: 'Kafka controller' },
+      { server: 'kafka', host: '127.0.0.1', port: 9094, purpose: 'Kafka TLS listener' },
+      { server: 'kafka', host: '127.0.0.1', port: 9096, purpose: 'Kafka SCRAM listener' },
+      { server: 'kafka', host: '127.0.0.1', port: 9098, purpose: 'Kafka IAM listener' },
+    ]);
+  });
+
+  it('refuses a secured Kafka listener on another server\'s port', () => {
+    const close = config((raw) => {
+      raw.stack = { kafkaSecurity: ['iam'] };
+      raw.source.contactPoints = ['127.0.0.1:9098'];
+    });
+    expect(() => stackSpecFromConfig(close)).toThrow('Port 9098 would serve both Kafka IAM listener and source CQL');
   });
 
   it('refuses a superuser password the local stack does not have', () => {
