@@ -225,7 +225,8 @@ public class MskIamTokenValidator implements AuthenticateCallbackHandler {
         if (expiresAtMs <= nowMs) {
             throw new Refused("expired", "signed at " + amzDate + " for " + query.get("X-Amz-Expires") + " s, expired at " + Instant.ofEpochMilli(expiresAtMs));
         }
-        log.debug("MSK IAM token accepted for access key {} until {}", accessKeyId, Instant.ofEpochMilli(expiresAtMs));
+        // One line per login and re-authentication: how often clients re-authenticate shows in the log.
+        log.info("MSK IAM token accepted for access key {} until {}", accessKeyId, Instant.ofEpochMilli(expiresAtMs));
         return new Token(tokenValue, accessKeyId, signedAtMs, expiresAtMs);
     }
 

@@ -77,8 +77,7 @@ export function explainKafkaAccessError(error: unknown, settings: KafkaConnectio
         hint: 'Point kafka.brokers at the port of that mechanism (Amazon MSK: 9096 for SCRAM, 9098 for IAM), or change kafka.sasl.mechanism to what the port takes',
       });
     }
-    const refusal = find((e) => e.apiId === 'SASL_AUTHENTICATION_FAILED') ?? authentication;
-    const because = brokerReason(refusal);
+    const because = brokerReason(error);
     return new KafkaAccessError(`Kafka at ${broker} refused the SASL login ${login}${because}`, {
       cause: error,
       hint:
@@ -137,7 +136,10 @@ function brokerOf(error: unknown): string | undefined {
 }
 
 /** The broker's own words, when it gave some (Kafka sends them with SaslAuthenticate's error). */
-function brokerReason(error: ChainError): string {
-  const said = (error as { serverErrorMessage?: unknown }).serverErrorMessage;
-  return typeof said === 'string' && said.length > 0 ? `: ${said}` : '';
+function brokerReason(error: unknown): string {
+  const said = findInErrorChain(error, (e) => {
+    const message = (e as { serverErrorMessage?: unknown }).serverErrorMessage;
+    return typeof message === 'string' && message.length > 0;
+  }) as { serverErrorMessage: string } | undefined;
+  return said ? `: ${said.serverErrorMessage}` : '';
 }

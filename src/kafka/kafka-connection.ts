@@ -62,7 +62,7 @@ function buildConnection(config: KafkaConfig): KafkaConnection {
       : sasl.mechanism === 'AWS_MSK_IAM'
         ? // Each connection and each re-authentication asks for a token, signed then with the credentials
           // the AWS default chain holds then: a sink running for days follows rotated role credentials.
-          { mechanism: 'OAUTHBEARER', token: mskIamTokenProvider({ region: sasl.region }) }
+          { mechanism: 'OAUTHBEARER', token: mskIamTokenProvider({ region: sasl.region }), authBytesValidator: oauthBearerRefusal }
         : { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password };
   return {
     options: { bootstrapBrokers: [...config.brokers], ...(tls ? { tls } : {}), ...(saslOptions ? { sasl: saslOptions } : {}) },
@@ -84,4 +84,25 @@ function readPem(file: string, setting: string, what: string): string {
   } catch (error) {
     throw new ConfigError(`${setting} ${file} cannot be read`, { cause: error, hint: `Point ${setting} at the PEM file of ${what}` });
   }
+}
+
+/**
+ * A broker refuses an OAUTHBEARER token with an error document in the SASL bytes (RFC 7628, e.g.
+ * `{"status":"invalid_token"}`), not an error code: unread, the client would go on as if logged in
+ * and meet ILLEGAL_SASL_STATE on its next request, which names no reason.
+ * (@platformatic/kafka's own jwtValidateAuthenticationBytes calls back twice on a refusal.)
+ */
+export function oauthBearerRefusal(authBytes: Buffer, callback: (error: Error | null, authBytes?: Buffer) => void): void {
+  const text = authBytes.toString('utf8');
+  let status: unknown;
+  try {
+    status = text.length > 0 ? (JSON.parse(text) as { status?: unknown }).status : undefined;
+  } catch {
+    status = undefined;
+  }
+  if (typeof status === 'string') {
+    callback(Object.assign(new Error(`the broker refused the token (${status})`), { serverErrorMessage: `the token was refused (${status})` }));
+    return;
+  }
+  callback(null, authBytes);
 }

@@ -5,7 +5,7 @@ import { AuthenticationError, MultipleErrors, NetworkError, ResponseError, UserE
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { ConfigError, describeError, KafkaAccessError } from '../../src/errors.js';
-import { explainKafkaAccessError, explainKafkaAuthorizationError, kafkaConnection } from '../../src/kafka/index.js';
+import { explainKafkaAccessError, explainKafkaAuthorizationError, kafkaConnection, oauthBearerRefusal } from '../../src/kafka/index.js';
 
 const base = { source: { contactPoints: ['127.0.0.1:9042'] }, target: { contactPoints: ['127.0.0.1:9142'] } };
 const kafkaOf = (kafka: unknown, env: NodeJS.ProcessEnv = {}) => parseConfig({ ...base, kafka }, 'inline', env, '/').config.kafka;
@@ -122,5 +122,16 @@ describe('explainKafkaAccessError, for a token that could not be made', () => {
     const error = connectFailure('localhost:9098', new AuthenticationError('The SASL/OAUTHBEARER token provider threw an error.', { cause: noCredentials }));
     const line = describeError(explainKafkaAccessError(error, settings));
     expect(line).toBe('No AWS credentials for Amazon MSK IAM (kafka.sasl.mechanism AWS_MSK_IAM): Could not load credentials from any providers. Set AWS_PROFILE');
+  });
+});
+
+describe('oauthBearerRefusal', () => {
+  it("turns the broker's error document into an error, and passes anything else", () => {
+    const results: [Error | null, Buffer | undefined][] = [];
+    oauthBearerRefusal(Buffer.from('{"status":"invalid_token"}'), (error, bytes) => results.push([error, bytes]));
+    oauthBearerRefusal(Buffer.alloc(0), (error, bytes) => results.push([error, bytes]));
+    expect(results).toHaveLength(2);
+    expect(results[0]![0]?.message).toBe('the broker refused the token (invalid_token)');
+    expect(results[1]).toEqual([null, Buffer.alloc(0)]);
   });
 });
