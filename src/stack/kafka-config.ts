@@ -37,6 +37,13 @@ export const kafkaScramUser = 'tandem';
 export const mskIamRegion = 'us-east-1';
 /** The validator the stack compiles from resources/kafka/ and puts on the broker's classpath. */
 export const mskIamValidatorClass = 'tandem.kafka.MskIamTokenValidator';
+/**
+ * The SCRAM listener's SASL server, compiled from resources/kafka/ like the validator: Kafka's own,
+ * except that it also accepts the client-final nonce of librdkafka before 2.6.1 (Debian 12's kcat:
+ * confluentinc/librdkafka#4895), as Kafka 3.x brokers did. Kafka 4.x, and Amazon MSK on Kafka 4,
+ * refuse such clients: an application on one must upgrade before it meets a Kafka 4 cluster.
+ */
+export const lenientScramProviderClass = 'tandem.kafka.LenientScramProvider';
 
 /** What the secured listeners read and what their clients need, all under the Kafka node's folder. */
 export interface KafkaSecurityFiles {
@@ -125,6 +132,11 @@ export function securedListenerSettings(node: KafkaNodeSpec): Record<string, str
     'ssl.keystore.type': 'PEM',
     'ssl.keystore.location': files.keystoreFile,
   };
+  if (node.secured.some((listener) => listener.security === 'scram')) {
+    // Kafka puts configured providers ahead of its own: this SCRAM server serves both SCRAM
+    // mechanisms, and also takes librdkafka < 2.6.1's client-final nonce (see lenientScramProviderClass).
+    settings['security.providers'] = lenientScramProviderClass;
+  }
   for (const listener of node.secured) {
     const { name, mechanism } = kafkaSecuredListeners[listener.security];
     if (mechanism === undefined) continue;

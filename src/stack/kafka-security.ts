@@ -12,21 +12,21 @@ import {
   type KafkaSecurity,
   type KafkaSecurityFiles,
 } from './kafka-config.js';
+import { ensureKafkaPlugins } from './kafka-plugins.js';
 import { ensureMskIamCredentials, mskIamProfiles } from './msk-iam-credentials.js';
 import { mskIamToken, type AwsCredentials } from './msk-iam-token.js';
-import { ensureMskIamValidator } from './msk-iam-validator.js';
 import { ensurePasswordFile } from './secret-file.js';
 import { ensureServerTls } from './tls.js';
 import type { Java } from './tools.js';
 
-/** What the broker's secured listeners need, made once per data dir (the validator once per cache). */
+/** What the broker's secured listeners need, made once per data dir (the plugins once per cache). */
 export interface KafkaSecurityMaterial {
   readonly files: KafkaSecurityFiles;
   /** User `tandem`'s password, when SCRAM is on. */
   readonly scramPassword?: string;
   /** The `tandem-local` key pair, when IAM is on. */
   readonly iamCredentials?: AwsCredentials;
-  /** The compiled validator's folder, when IAM is on. */
+  /** The compiled plugins' folder (IAM token validator, lenient SCRAM server), when IAM or SCRAM is on. */
   readonly extraClassPath: readonly string[];
 }
 
@@ -40,7 +40,7 @@ export async function ensureKafkaSecurity(node: KafkaNodeSpec, java: Java, kafka
     files,
     ...(enabled('scram') ? { scramPassword: ensurePasswordFile(files.scramPasswordFile) } : {}),
     ...(enabled('iam') ? { iamCredentials: ensureMskIamCredentials(files, new Date()) } : {}),
-    extraClassPath: enabled('iam') ? [await ensureMskIamValidator(java, kafkaLibDir, cacheDir)] : [],
+    extraClassPath: enabled('iam') || enabled('scram') ? [await ensureKafkaPlugins(java, kafkaLibDir, cacheDir)] : [],
   };
 }
 

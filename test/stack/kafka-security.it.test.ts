@@ -103,13 +103,17 @@ async function kcatRoundTrip(security: string[]): Promise<{ value: string; consu
   return { value, consumed };
 }
 
-/** librdkafka before 2.6.1 answers SCRAM's server nonce wrongly, which Kafka 4 brokers refuse (confluentinc/librdkafka#4895). */
-async function kcatLibrdkafka(): Promise<{ version: string; scramWorks: boolean }> {
+/**
+ * kcat's librdkafka. Before 2.6.1 it answers SCRAM's server nonce with its own nonce repeated in
+ * front (confluentinc/librdkafka#4895), which Kafka 4 refuses; the stack's SCRAM server takes it,
+ * as Kafka 3 did, and logs so. Debian 12's kcat is on librdkafka 2.0.2.
+ */
+async function kcatLibrdkafka(): Promise<{ version: string; repeatsNonce: boolean }> {
   const { stdout, stderr } = await kcat(['-V']);
   const version = /librdkafka (\d+)\.(\d+)\.(\d+)/.exec(stdout + stderr);
-  if (!version) return { version: 'unknown', scramWorks: true };
+  if (!version) return { version: 'librdkafka unknown', repeatsNonce: false };
   const [major, minor, patch] = version.slice(1).map(Number) as [number, number, number];
-  return { version: version[0], scramWorks: major * 1e6 + minor * 1e3 + patch >= 2_006_001 };
+  return { version: version[0], repeatsNonce: major * 1e6 + minor * 1e3 + patch < 2_006_001 };
 }
 const librdkafka = await kcatLibrdkafka();
 
@@ -152,18 +156,30 @@ describe('SASL/SCRAM listener', () => {
     expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
   });
 
-  it.skipIf(!librdkafka.scramWorks)(`kcat produces and consumes a record as user tandem (${librdkafka.version})`, async () => {
+  it(`kcat produces and consumes a record as user tandem (${librdkafka.version})`, async () => {
     const { value, consumed } = await kcatRoundTrip(kcatSecurity(scram.address, { username: scram.username!, password }));
     expect(consumed.code, consumed.stderr).toBe(0);
     expect(consumed.stdout.trim()).toBe(value);
+    if (librdkafka.repeatsNonce) {
+      // The nonce Kafka 4 itself refuses: taken by the stack's SCRAM server, which says so once.
+      expect(readFileSync(brokerLog, 'utf8')).toMatch(/Accepted a SASL\/SCRAM-SHA-512 client-final nonce that repeats the client nonce/);
+    }
+  });
+
+  it('refuses kcat with a wrong password', async () => {
+    const result = await kcat(['-L', ...kcatSecurity(scram.address, { username: scram.username!, password: 'not-the-password' }), '-m', '5']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512/);
   });
 
   it('@platformatic/kafka produces and consumes a record as user tandem', async () => {
     await roundTrip(scram.address, { mechanism: 'SCRAM-SHA-512', username: scram.username!, password });
   });
 
-  it('refuses a wrong password', async () => {
-    await expect(metadata(scram.address, { mechanism: 'SCRAM-SHA-512', username: 'tandem', password: 'not-the-password' })).rejects.toThrow();
+  it('refuses @platformatic/kafka with a wrong password', async () => {
+    const error = await metadata(scram.address, { mechanism: 'SCRAM-SHA-512', username: 'tandem', password: 'not-the-password' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error)) + String((error as Error).cause ?? '')).toMatch(/invalid credentials|SASL|authentication/i);
   });
 });
 

@@ -134,7 +134,7 @@ describe('kafka', () => {
   });
 
   it('has only the plaintext listener, and no TLS or SASL settings, when no security is asked for', () => {
-    expect(Object.keys(properties).filter((key) => /ssl|sasl|reauth/.test(key))).toEqual([]);
+    expect(Object.keys(properties).filter((key) => /ssl|sasl|reauth|security\.providers/.test(key))).toEqual([]);
   });
 
   it('makes cluster ids like StorageTool random-uuid: 22 base64url characters, never a leading dash', () => {
@@ -174,6 +174,19 @@ describe('kafka secured listeners', () => {
       'listener.name.scram.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
       'listener.name.scram.scram-sha-512.connections.max.reauth.ms': '20000',
     });
+  });
+
+  it('serve SCRAM with the compiled lenient SCRAM server, installed ahead of Kafka\'s own', () => {
+    expect(properties['security.providers']).toBe('tandem.kafka.LenientScramProvider');
+    const lines = kafkaServerProperties(secured.kafka).split('\n');
+    expect(lines.filter((line) => line.startsWith('security.providers='))).toEqual(['security.providers=tandem.kafka.LenientScramProvider']);
+  });
+
+  it('leave Kafka\'s own SCRAM server alone when the SCRAM listener is not asked for', () => {
+    const withoutScram = stackSpecFromConfig(parseConfig({ ...raw, stack: { kafkaSecurity: ['tls', 'iam'] } }, 'test', {}, '/w').config, { cwd: '/w', env: { TANDEM_HOME: '/c' } });
+    const tlsAndIam = propertiesOf(kafkaServerProperties(withoutScram.kafka));
+    expect(tlsAndIam['listener.name.iam.sasl.enabled.mechanisms']).toBe('OAUTHBEARER');
+    expect(tlsAndIam['security.providers']).toBeUndefined();
   });
 
   it('take OAUTHBEARER on the IAM listener, validated by the compiled class with its region and registry', () => {
