@@ -1,17 +1,33 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
+import { ConfigError } from '../errors.js';
 import { stackSpecFromConfig, startStack, stateFile, stopStack, type KafkaListenerInfo, type StackSpec } from '../stack/index.js';
 import { table, type Output } from './output.js';
 
 interface StackOptions {
   config?: string;
   dataDir?: string;
+  kafkaSecurity?: string;
 }
+
+const securedListeners = ['tls', 'scram', 'iam'] as const;
 
 function specFrom(options: StackOptions): StackSpec {
   const { config } = loadConfig(options.config);
-  return stackSpecFromConfig(config, options.dataDir ? { dataDir: options.dataDir } : {});
+  const kafkaSecurity = options.kafkaSecurity === undefined ? config.stack.kafkaSecurity : parseKafkaSecurity(options.kafkaSecurity);
+  return stackSpecFromConfig({ ...config, stack: { ...config.stack, kafkaSecurity } }, options.dataDir ? { dataDir: options.dataDir } : {});
+}
+
+/** `scram`, `tls,iam` or `all`: the secured listeners `--kafka-security` asks for, in place of stack.kafkaSecurity. */
+export function parseKafkaSecurity(text: string): ('tls' | 'scram' | 'iam')[] {
+  if (text.trim() === 'all') return [...securedListeners];
+  const names = text.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(securedListeners as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new ConfigError(`--kafka-security ${text}: ${unknown.length > 0 ? `${unknown.join(', ')} is not a listener` : 'names no listener'}`, { hint: 'Name tls, scram and/or iam, comma-separated, or all' });
+  }
+  return [...new Set(names)] as ('tls' | 'scram' | 'iam')[];
 }
 
 const shown = (path: string) => {
@@ -36,7 +52,11 @@ export function registerStackCommands(program: Command, output: Output): void {
     .description('start the local stack: Kafka (KRaft), a source Cassandra and a Keyspaces-like target (TLS, password auth)')
     .option('-c, --config <file>', 'config whose addresses the servers listen on (default: ./tandem.yaml, else the local defaults)')
     .option('-d, --data-dir <dir>', 'where server data, logs and the state file live (default: ./.tandem)')
-    .addHelpText('after', '\nExample:\n  $ tandem up                      # Kafka on 9092, source on 9042, target (TLS) on 9142\n  $ tandem up --data-dir /tmp/tandem-stack')
+    .option('--kafka-security <listeners>', 'secured Kafka listeners beside the plaintext one: tls (9094), scram (9096), iam (9098), comma-separated, or all (default: stack.kafkaSecurity of the config)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ tandem up                      # Kafka on 9092, source on 9042, target (TLS) on 9142\n  $ tandem up --kafka-security scram   # and SASL_SSL SCRAM-SHA-512 on localhost:9096 (CA and password under .tandem/kafka/)\n  $ tandem up --data-dir /tmp/tandem-stack',
+    )
     .action(async (options: StackOptions) => {
       const spec = specFrom(options);
       const began = Date.now();
