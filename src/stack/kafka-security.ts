@@ -14,7 +14,8 @@ import {
 } from './kafka-config.js';
 import { ensureKafkaPlugins } from './kafka-plugins.js';
 import { ensureMskIamCredentials, mskIamProfiles } from './msk-iam-credentials.js';
-import { mskIamToken, type AwsCredentials } from './msk-iam-token.js';
+import { signMskIamToken, type AwsCredentials } from '../aws/index.js';
+import { oauthBearerRefusal } from '../kafka/index.js';
 import { ensurePasswordFile } from './secret-file.js';
 import { ensureServerTls } from './tls.js';
 import type { Java } from './tools.js';
@@ -84,21 +85,8 @@ export function securedListenerAccess(
   }
   if (listener.security === 'iam' && material.iamCredentials) {
     const credentials = material.iamCredentials;
-    const token = () => mskIamToken(credentials, { region: mskIamRegion, signedAt: now() });
+    const token = () => signMskIamToken({ region: mskIamRegion, credentials, date: now() });
     return { bootstrap, options: { tls, sasl: { mechanism: 'OAUTHBEARER', token, authBytesValidator: oauthBearerRefusal } } };
   }
   return { bootstrap, options: { tls } };
-}
-
-/**
- * A refused OAUTHBEARER token comes back as an error document in the SASL bytes, not an error code:
- * unread, the client goes on and the broker answers its next request with ILLEGAL_SASL_STATE.
- */
-export function oauthBearerRefusal(authBytes: Buffer, callback: (error: Error | null, authBytes?: Buffer) => void): void {
-  const text = authBytes.toString('utf8');
-  if (text.includes('"status"')) {
-    callback(new Error(`The broker refused the token: ${text}; its log says why`));
-    return;
-  }
-  callback(null, authBytes);
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { AwsCredentials } from './msk-iam-token.js';
+import type { AwsCredentials } from '../aws/index.js';
 import { writeSecretFile } from './secret-file.js';
 
 /** The profiles of the credentials file `tandem up` writes for its IAM listener. */

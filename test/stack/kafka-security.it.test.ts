@@ -4,9 +4,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin, Connection, Consumer, metadataV12, Producer, saslAuthenticateV2, saslHandshakeV1, stringDeserializers, stringSerializers, type SASLOptions } from '@platformatic/kafka';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { oauthBearerRefusal } from '../../src/stack/kafka-security.js';
+import { oauthBearerRefusal } from '../../src/kafka/index.js';
 import { parseSharedCredentials } from '../../src/stack/msk-iam-credentials.js';
-import { mskIamToken, type AwsCredentials } from '../../src/stack/msk-iam-token.js';
+import { signMskIamToken, type AwsCredentials } from '../../src/aws/index.js';
 
 const dataDir = inject('stackDataDir');
 const listeners = inject('stackKafkaListeners');
@@ -26,7 +26,7 @@ function profile(name: string): AwsCredentials {
 const valid = profile(iam.profiles!.valid);
 const expiredSession = profile(iam.profiles!.expired);
 const sign = (credentials: AwsCredentials, options: { region?: string; signedAt?: Date } = {}) =>
-  mskIamToken(credentials, { region: options.region ?? iam.region!, signedAt: options.signedAt ?? new Date() });
+  signMskIamToken({ region: options.region ?? iam.region!, credentials, date: options.signedAt ?? new Date() });
 
 const closers: (() => unknown)[] = [];
 afterAll(async () => {
