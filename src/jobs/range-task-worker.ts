@@ -160,6 +160,7 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
   try {
     await withConsumerReplacement(consumeTasks, {
       signal,
+      groupId: jobLog.topics.group,
       progress: () => jobLog.done.size,
       onReplace: (error, restart) =>
         log.warn({ reason: describeError(error), restart, err: error }, 'the Kafka consumer of range tasks failed; starting a fresh one from the committed offsets'),

@@ -1,5 +1,5 @@
 export { kafkaConnection, oauthBearerRefusal, plaintextConnection, type KafkaConnection, type KafkaConnectionSettings } from './kafka-connection.js';
-export { checkKafkaAccess, explainKafkaAccessError, explainKafkaAuthorizationError } from './kafka-access.js';
+export { checkKafkaAccess, explainConsumerAuthorizationError, explainKafkaAccessError, explainKafkaAuthorizationError } from './kafka-access.js';
 export { findInErrorChain } from './error-chain.js';
 export { ensureTopics, fetchMaxBytesPerPartition, compatibilityPartitioner, isBrokerRefusal, isRecordTooLarge, isUnparsableResponse, retryWhileKafkaIsAway } from './kafka-clients.js';
 export { maxConsumerRestarts, withConsumerReplacement, type ConsumerReplacementOptions } from './consumer-replacement.js';

@@ -109,8 +109,40 @@ export function explainKafkaAuthorizationError(error: unknown, operation: { acti
   const kind = authorizationFailures[refusal.apiId as string]!;
   return new KafkaAccessError(`Kafka refused to ${operation.action} ${operation.resource}: ${String(refusal.apiId)} (not authorized on the ${kind})`, {
     cause: error,
-    hint: `Grant it: a Kafka ACL allowing ${operation.action.split(' ')[0]!.toUpperCase()} on the ${kind}, or on Amazon MSK with IAM the ${operation.awsAction} permission; or have an administrator do it`,
+    hint: `Grant it: a Kafka ACL allowing ${operation.action.split(' ')[0]!.toUpperCase()} on the ${kind}, or on Amazon MSK with IAM the ${operation.awsAction} permission; or have an administrator do it${kind === 'topic' ? ' (a topic that exists but may not be described is refused alike: grant DESCRIBE too)' : ''}`,
   });
+}
+
+/**
+ * A consumer's request its ACLs (or MSK IAM policy) refuse, as one line naming the topics or the
+ * group and the grants it lacks; undefined for anything else. Retrying cannot help, so a sink or
+ * job stops at once with this rather than restarting its consumer again and again.
+ */
+export function explainConsumerAuthorizationError(error: unknown, groupId: string): KafkaAccessError | undefined {
+  const refusal = findInErrorChain(error, (e) => {
+    const apiId = (e as ChainError).apiId;
+    return apiId === 'TOPIC_AUTHORIZATION_FAILED' || apiId === 'GROUP_AUTHORIZATION_FAILED';
+  }) as ChainError | undefined;
+  if (!refusal) return undefined;
+  if (refusal.apiId === 'GROUP_AUTHORIZATION_FAILED') {
+    return new KafkaAccessError(`Kafka refused consumer group ${groupId}: GROUP_AUTHORIZATION_FAILED`, {
+      cause: error,
+      hint: 'Grant READ on the group (a Kafka ACL), or on Amazon MSK with IAM kafka-cluster:AlterGroup and kafka-cluster:DescribeGroup on it',
+    });
+  }
+  const topics = deniedTopics(error);
+  return new KafkaAccessError(`Kafka refused to let consumer group ${groupId} read ${topics.length > 0 ? `topic ${topics.join(', ')}` : 'its topics'}: TOPIC_AUTHORIZATION_FAILED`, {
+    cause: error,
+    hint: 'Grant DESCRIBE and READ on the topic (Kafka ACLs), or on Amazon MSK with IAM kafka-cluster:DescribeTopic and kafka-cluster:ReadData on it',
+  });
+}
+
+/** The topics a metadata answer in the error refused (error code 29), by name. */
+function deniedTopics(error: unknown): string[] {
+  const answer = findInErrorChain(error, (e) => Array.isArray((e as { response?: { topics?: unknown } }).response?.topics)) as
+    | { response: { topics: { name?: unknown; errorCode?: unknown }[] } }
+    | undefined;
+  return (answer?.response.topics ?? []).filter((t) => t.errorCode === 29 && typeof t.name === 'string').map((t) => t.name as string);
 }
 
 /**

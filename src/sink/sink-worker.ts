@@ -69,6 +69,7 @@ export async function runSinkWorker(options: SinkWorkerOptions, signal: AbortSig
 
   const result = await withConsumerReplacement(() => consumeAndWrite(options, routes, counters, log, signal), {
     signal,
+    groupId: consumerGroupOf(options.sink, options.destination.name),
     progress: () => counters.written + counters.deleted + counters.deadLettered,
     onReplace: (error, restart) => {
       counters.state = 'retrying';

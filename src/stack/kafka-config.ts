@@ -131,6 +131,12 @@ export function securedListenerSettings(node: KafkaNodeSpec): Record<string, str
   const settings: Record<string, string | number> = {
     'ssl.keystore.type': 'PEM',
     'ssl.keystore.location': files.keystoreFile,
+    // ACLs as a production cluster has them, so a permission can be taken away (a topic Tandem may
+    // not create): the plaintext listener, the controller and the broker itself (all ANONYMOUS)
+    // may do anything, a SASL user anything no ACL denies it.
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users': 'User:ANONYMOUS',
+    'allow.everyone.if.no.acl.found': 'true',
   };
   if (node.secured.some((listener) => listener.security === 'scram')) {
     // Kafka puts configured providers ahead of its own: this SCRAM server serves both SCRAM

@@ -5,7 +5,7 @@ import { AuthenticationError, MultipleErrors, NetworkError, ResponseError, UserE
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { ConfigError, describeError, KafkaAccessError } from '../../src/errors.js';
-import { explainKafkaAccessError, explainKafkaAuthorizationError, kafkaConnection, oauthBearerRefusal } from '../../src/kafka/index.js';
+import { explainConsumerAuthorizationError, explainKafkaAccessError, explainKafkaAuthorizationError, kafkaConnection, oauthBearerRefusal } from '../../src/kafka/index.js';
 
 const base = { source: { contactPoints: ['127.0.0.1:9042'] }, target: { contactPoints: ['127.0.0.1:9142'] } };
 const kafkaOf = (kafka: unknown, env: NodeJS.ProcessEnv = {}) => parseConfig({ ...base, kafka }, 'inline', env, '/').config.kafka;
@@ -133,5 +133,24 @@ describe('oauthBearerRefusal', () => {
     expect(results).toHaveLength(2);
     expect(results[0]![0]?.message).toBe('the broker refused the token (invalid_token)');
     expect(results[1]).toEqual([null, Buffer.alloc(0)]);
+  });
+});
+
+describe('explainConsumerAuthorizationError', () => {
+  it('names the topics a metadata answer refused and the grants a consumer needs', () => {
+    const refusal = new ResponseError(3, 12, { '/topics/0': [29, null] }, { topics: [{ name: 'events', errorCode: 29 }, { name: 'other', errorCode: 0 }] });
+    const line = describeError(explainConsumerAuthorizationError(refusal, 'tandem-sink-source'));
+    expect(line).toBe(
+      'Kafka refused to let consumer group tandem-sink-source read topic events: TOPIC_AUTHORIZATION_FAILED. Grant DESCRIBE and READ on the topic (Kafka ACLs), or on Amazon MSK with IAM kafka-cluster:DescribeTopic and kafka-cluster:ReadData on it',
+    );
+  });
+
+  it('names the group it may not join', () => {
+    const refusal = new ResponseError(11, 9, { '': [30, null] }, {});
+    expect(describeError(explainConsumerAuthorizationError(refusal, 'tandem-sink-target'))).toMatch(/^Kafka refused consumer group tandem-sink-target: GROUP_AUTHORIZATION_FAILED\. .*kafka-cluster:AlterGroup/);
+  });
+
+  it('is undefined for other errors', () => {
+    expect(explainConsumerAuthorizationError(new NetworkError('Connection closed'), 'g')).toBeUndefined();
   });
 });

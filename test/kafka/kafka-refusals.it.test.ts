@@ -1,10 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AclOperations, AclPermissionTypes, Admin, ResourcePatternTypes, ResourceTypes, type Acl } from '@platformatic/kafka';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { KafkaConfig } from '../../src/config/index.js';
-import { Clients, countRows, fixtureLines, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
+import { kafkaConnection } from '../../src/kafka/index.js';
+import { Clients, countRows, eventually, fixtureLines, referenceKeyspaceOn, uniqueName } from '../helpers/cql.js';
 import { kcatProduce } from '../helpers/independent-clients.js';
 import { runTandem } from '../helpers/run-cli.js';
 import { securedKafka } from '../helpers/secured-kafka.js';
@@ -67,5 +69,54 @@ describe('settings a secured Kafka refuses', () => {
       expect(Date.now() - began).toBeLessThan(20_000);
     }
     expect([await countRows(source, table), await countRows(target, table)]).toEqual([0, 0]);
+  });
+});
+
+describe('a topic the cluster forbids Tandem to create', () => {
+  it('stops the sink with the topic and the permission named, exit 2', { timeout: 120_000 }, async () => {
+    const keyspace = await referenceKeyspaceOn([source, target], 'denied');
+    const topic = uniqueName('denied-topic');
+    // As an administrator would: user tandem may not create this topic (the plaintext listener is the superuser's).
+    const admin = new Admin({ clientId: 'test-acl', ...kafkaConnection(stack.kafka).options });
+    // As an MSK IAM policy without kafka-cluster:CreateTopic, or an ACL: user tandem may do anything on the
+    // cluster but create topics. (Kafka lets CREATE on the cluster create any topic, so both are denied.)
+    const acl = (resourceType: Acl['resourceType'], resourceName: string, operation: Acl['operation'], permissionType: Acl['permissionType']): Acl => ({
+      resourceType,
+      resourceName,
+      resourcePatternType: ResourcePatternTypes.LITERAL,
+      principal: 'User:tandem',
+      host: '*',
+      operation,
+      permissionType,
+    });
+    const grants = [
+      acl(ResourceTypes.CLUSTER, 'kafka-cluster', AclOperations.ALL, AclPermissionTypes.ALLOW),
+      acl(ResourceTypes.CLUSTER, 'kafka-cluster', AclOperations.CREATE, AclPermissionTypes.DENY),
+      acl(ResourceTypes.TOPIC, topic, AclOperations.CREATE, AclPermissionTypes.DENY),
+    ];
+    await admin.createAcls({ creations: grants });
+    // ACLs reach the broker's authorizer through the metadata log, a moment after createAcls answers.
+    const held = await eventually(
+      () => admin.describeAcls({ filter: { resourceType: ResourceTypes.ANY, resourceName: null, resourcePatternType: ResourcePatternTypes.ANY, principal: 'User:tandem', host: null, operation: AclOperations.ANY, permissionType: AclPermissionTypes.ANY } }),
+      (resources) => resources.reduce((sum, r) => sum + r.acls.length, 0) >= grants.length,
+      10_000,
+      100,
+    );
+    expect(held.reduce((sum, r) => sum + r.acls.length, 0)).toBeGreaterThanOrEqual(grants.length);
+    try {
+      const configFile = join(mkdtempSync(join(tmpdir(), 'tandem-denied-')), 'tandem.yaml');
+      const kafka = { ...listeners.scram, sasl: { ...listeners.scram.sasl, password: listeners.scramPassword() } };
+      writeFileSync(configFile, stringify({ kafka, source: stack.source, target: stack.target, topics: [{ topic, table: `${keyspace}.user_activity` }], sink: { groupIdPrefix: uniqueName('denied') } }));
+      const result = await runTandem(['sink', '--config', configFile, '--status-port', '0'], { timeoutMs: 60_000 });
+      const said = result.stderr.trim().split('\n').filter((line) => line.startsWith('tandem: '));
+      expect(result.code, result.stderr).toBe(2);
+      expect(said, result.stderr).toHaveLength(1);
+      expect(said[0]).toContain(`Kafka refused to create topic ${topic}: TOPIC_AUTHORIZATION_FAILED`);
+      expect(said[0]).toContain('kafka-cluster:CreateTopic');
+      expect(result.stderr).not.toContain(listeners.scramPassword());
+    } finally {
+      await admin.deleteAcls({ filters: grants });
+      await admin.close();
+    }
   });
 });
