@@ -239,7 +239,7 @@ async function runRate(rate: number, lingerMs: number | undefined, keyspace: str
   );
   const producer = new Producer<string, string, string, string>({
     clientId: 'bench-latency',
-    bootstrapBrokers: [...benchConfig.kafka.brokers],
+    ...kafkaConnection(benchConfig.kafka).options,
     // At 20,000/s on two cores a produce can time out; retried, a row may land twice, which the checker does not mind.
     ...retryWhileKafkaIsAway,
     serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },

@@ -78,7 +78,7 @@ async function sink(name: DestinationName, topic: string, keyspace: string, roun
   const sinkProcess = spawnSink({ topics: [{ topic, table: `${keyspace}.user_activity` }], sink: { ...sinkSettings, groupIdPrefix } }, name);
   const { child } = sinkProcess;
   // One admin connection for the whole run: a client per poll would cost the sink's CPU share on 2 cores.
-  const admin = new Admin({ clientId: 'bench-progress', bootstrapBrokers: [...config.kafka.brokers] });
+  const admin = new Admin({ clientId: 'bench-progress', ...kafkaConnection(config.kafka).options });
   const group = `${groupIdPrefix}-${name}`;
   const settled = async () => {
     const [offsets] = await admin.listConsumerGroupOffsets({ groups: [group] });

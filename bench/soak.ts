@@ -320,11 +320,11 @@ async function main(): Promise<void> {
       return sink;
     }),
   );
-  const connection = { bootstrapBrokers: [...benchConfig.kafka.brokers], ...statusConnection };
+  const connection = { ...kafkaConnection(benchConfig.kafka).options, ...statusConnection };
   const offsets: OffsetClients = { admin: new Admin({ clientId: 'tandem-soak', ...connection }), consumer: new Consumer({ clientId: 'tandem-soak', groupId: `${topic}-soak-lag-reader`, ...connection }) };
   const producer = new Producer<string, string, string, string>({
     clientId: 'tandem-soak',
-    bootstrapBrokers: [...benchConfig.kafka.brokers],
+    ...kafkaConnection(benchConfig.kafka).options,
     serializers: { key: stringSerializer, value: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
     partitioner: compatibilityPartitioner,
   });
@@ -513,7 +513,7 @@ async function main(): Promise<void> {
 /** A passing run's rows and records are of no further use, and 10 minutes at 2,000/s is about a million of each. */
 async function dropSoakData(keyspace: string, topic: string): Promise<void> {
   await onBothClusters([`DROP KEYSPACE IF EXISTS ${keyspace}`]);
-  const admin = new Admin({ clientId: 'tandem-soak', bootstrapBrokers: [...benchConfig.kafka.brokers] });
+  const admin = new Admin({ clientId: 'tandem-soak', ...kafkaConnection(benchConfig.kafka).options });
   try {
     const existing = new Set(await admin.listTopics());
     const ours = [topic, deadLetterTopicOf({ topic, deadLetterTopic: undefined })].filter((t) => existing.has(t));
