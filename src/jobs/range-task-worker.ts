@@ -110,17 +110,27 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
     const committer = new OffsetCommitter(consumer, tracker, 1_000, {
       onFailed: (error) => log.warn({ err: error }, 'committing finished ranges failed; will retry'),
     });
+    // A rejoin that failed after its retries comes as an 'error' event, which unheard ends the
+    // process: it ends this consumer instead, and withConsumerReplacement starts a fresh one.
+    let lost: unknown;
+    let stream: MessagesStream<string, string, string, string> | undefined;
+    consumer.on('error', (error: unknown) => {
+      lost ??= error;
+      void stream?.close().catch(() => undefined);
+    });
     let stopListening: () => void = () => {};
     try {
-      const stream: MessagesStream<string, string, string, string> = await consumer.consume({
+      stream = await consumer.consume({
         topics: [jobLog.topics.ranges],
         mode: 'committed',
         fallbackMode: 'earliest',
         autocommit: false,
         highWaterMark: options.concurrency,
       });
-      stopListening = onAbort(signal, () => void stream.close().catch(() => undefined));
-      for await (const message of stream) {
+      const opened = stream;
+      stopListening = onAbort(signal, () => void opened.close().catch(() => undefined));
+      if (lost) void opened.close().catch(() => undefined);
+      for await (const message of opened) {
         const waiting = window.acquire();
         if (waiting) await waiting;
         if (signal.aborted || fatal) {
@@ -148,6 +158,7 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
           controller.abort();
         });
       }
+      if (lost) throw lost;
     } finally {
       stopListening();
       // Commits what finished; work still running is committed by the next consumer, which gets its task again.

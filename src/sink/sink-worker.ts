@@ -145,6 +145,15 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
     if (foreign.length > 0) log.warn({ groupId, partitions: foreign }, 'assigned partitions of topics this sink is not configured for (a member of an older Tandem leads the group); they are left alone, neither written nor committed');
   });
 
+  // A consumer whose rejoin fails after its retries (after a broker pause, seen as `joinGroup failed
+  // 21 times` with every attempt's connection closed) says so with an 'error' event, which unheard
+  // ends the process. It ends this consumer's life instead: a fresh one takes over from the committed
+  // offsets (withConsumerReplacement), as after any other failure of the Kafka client.
+  consumer.on('error', (error: unknown) => {
+    fatal ??= error;
+    void stream?.close();
+  });
+
   const committer = new OffsetCommitter(consumer, tracker, sink.commitIntervalMs, {
     onCommitted: (offsets) => counters.committed(offsets),
     onFailed: (error) => log.warn({ err: error }, 'offset commit failed; will retry'),
@@ -264,6 +273,7 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
   });
   // A stop may have come while the consumer was joining its group (which waits out a dead member's session).
   const stopListening = onAbort(signal, () => void stream.close());
+  if (fatal) void stream.close();
   counters.state = 'running';
   log.info(
     { groupId, topics: [...routes.keys()], maxInFlight: sink.maxInFlight, maxRequests: batcher.maxRequests, lingerMs, batchAcrossPartitions: acrossPartitions, maxWritesPerSecond: options.maxWritesPerSecond },
