@@ -12,7 +12,7 @@ import { securedKafka } from '../helpers/secured-kafka.js';
 
 /**
  * Issue 22's acceptance: the whole dual-write flow (produce, both sinks, dead letters, a backfill
- * job, validate, status lag, the dead-letter inspection) through each secured listener of the
+ * job, validate, status lag, the dead-letter inspection and replay) through each secured listener of the
  * stack's broker, with nothing but the `kafka:` block changed: TLS verified against a certificate
  * naming `localhost` only, SASL/SCRAM-SHA-512 over TLS, and SASL/OAUTHBEARER with Amazon-MSK-IAM
  * tokens, checked by the broker's stand-in validator. Every command runs as a user runs it, in a
@@ -93,9 +93,14 @@ describe.each([
     expect(inspect.stdout).toContain('bad-value');
     if (name !== 'iam') expect((await kcatConsume(resolved, `${topic}.dlq`, 2)).map((l) => l.headers['tandem-dlq-reason'])).toEqual(['bad-value', 'bad-value']);
 
+    // The broken record cannot be written however often it is replayed: read, sent back with its reason (exit 1).
+    const replay = await tandem(['dlq', 'replay', '--topic', `${topic}.dlq`]);
+    expect(replay.code, replay.stdout + replay.stderr).toBe(1);
+    expect(replay.stdout).toContain(`${topic}.dlq: 2 read, 0 replayed, 2 dead-lettered again`);
+
     sink.child.kill('SIGTERM');
     expect(await sink.exited).toBe(0);
-    const outputs = [produced, backfill, validate, inspect].map((r) => r.stdout + r.stderr).join('\n') + sink.stderr();
+    const outputs = [produced, backfill, validate, inspect, replay].map((r) => r.stdout + r.stderr).join('\n') + sink.stderr();
     if (name === 'scram') expect(outputs).not.toContain(listeners.scramPassword());
     // What cqlsh reads on the target is what the source holds, for the records that came through Kafka.
     const [onSource, onTarget] = await Promise.all([stack.source, stack.target].map((cluster) => cqlsh(cluster, `SELECT user_id, activity_type FROM ${table} WHERE user_id = 'user123'`)));
