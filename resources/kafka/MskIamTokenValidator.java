@@ -65,7 +65,7 @@ public class MskIamTokenValidator implements AuthenticateCallbackHandler {
     /** What the signers hash as the payload of the presigned GET: an empty body. */
     private static final String EMPTY_PAYLOAD_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     /** The signers presign for 900 s (less when session credentials expire sooner). */
-    private static final double MAX_EXPIRES_SECONDS = 900;
+    private static final long MAX_EXPIRES_SECONDS = 900;
     /** How far a signer's clock may run ahead of the broker's. */
     private static final long MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
     /** The signature itself, and User-Agent, which the signers append after signing. */
@@ -188,14 +188,15 @@ public class MskIamTokenValidator implements AuthenticateCallbackHandler {
         } catch (DateTimeParseException e) {
             throw new Refused("malformed", "X-Amz-Date " + amzDate + " is not yyyyMMddTHHmmssZ");
         }
-        if (!amzDate.startsWith(scopeDate)) throw new Refused("malformed", "credential scope date " + scopeDate + " is not the day of X-Amz-Date " + amzDate);
-        double expiresSeconds;
+        if (!scopeDate.equals(amzDate.substring(0, 8))) throw new Refused("malformed", "credential scope date " + scopeDate + " is not the day of X-Amz-Date " + amzDate);
+        long expiresSeconds;
         try {
-            expiresSeconds = Double.parseDouble(required(query, "X-Amz-Expires"));
+            // SigV4 takes whole seconds, 1 to 604800; MSK tokens are signed for at most 900.
+            expiresSeconds = Long.parseLong(required(query, "X-Amz-Expires"));
         } catch (NumberFormatException e) {
-            throw new Refused("malformed", "X-Amz-Expires is not a number");
+            throw new Refused("malformed", "X-Amz-Expires is not a whole number of seconds");
         }
-        if (!(expiresSeconds > 0 && expiresSeconds <= MAX_EXPIRES_SECONDS)) {
+        if (!(expiresSeconds >= 1 && expiresSeconds <= MAX_EXPIRES_SECONDS)) {
             throw new Refused("malformed", "X-Amz-Expires " + query.get("X-Amz-Expires") + " is not within 1 to 900 s");
         }
 
@@ -218,7 +219,7 @@ public class MskIamTokenValidator implements AuthenticateCallbackHandler {
             }
         }
 
-        long expiresAtMs = signedAtMs + (long) (expiresSeconds * 1000);
+        long expiresAtMs = signedAtMs + expiresSeconds * 1000;
         if (signedAtMs > nowMs + MAX_CLOCK_SKEW_MS) {
             throw new Refused("not yet valid", "signed at " + amzDate + ", more than 5 minutes ahead of the broker's clock");
         }

@@ -98,7 +98,6 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
     return undefined;
   }
   const { config, secrets } = loaded;
-  await checkKafkaAccess(kafkaConnection(config.kafka));
   const job = options.job ?? newValidationJobName(splitTable(options.table).join('.'));
   jobTopics(job, 'validate');
   if (options.sourceWins && !options.repair && !options.repairExtra) {
@@ -120,6 +119,7 @@ async function validate(options: ValidateCommandOptions, output: Output): Promis
     maxExamples: wholeNumber('--examples', options.examples, 0, 100_000),
     dualWritesSinceMs: options.dualWritesSince === undefined ? undefined : timeOption('--dual-writes-since', options.dualWritesSince),
   };
+  await checkKafkaAccess(kafkaConnection(config.kafka));
   const logger = createLogger(secrets);
   const stop = stopOnSignals(() => output.progress(`stopping: resume with --job ${job}`));
   output.progress(`validation job ${job}`);

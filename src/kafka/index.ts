@@ -1,4 +1,4 @@
-export { kafkaConnection, oauthBearerRefusal, plaintextConnection, type KafkaConnection, type KafkaConnectionSettings } from './kafka-connection.js';
+export { kafkaConnection, oauthBearerRefusal, type KafkaConnection, type KafkaConnectionSettings } from './kafka-connection.js';
 export { checkKafkaAccess, explainConsumerAuthorizationError, explainKafkaAccessError, explainKafkaAuthorizationError } from './kafka-access.js';
 export { findInErrorChain } from './error-chain.js';
 export { ensureTopics, fetchMaxBytesPerPartition, compatibilityPartitioner, isBrokerRefusal, isRecordTooLarge, isUnparsableResponse, retryWhileKafkaIsAway } from './kafka-clients.js';

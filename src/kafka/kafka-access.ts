@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { Admin } from '@platformatic/kafka';
 import { KafkaAccessError, TandemError } from '../errors.js';
 import { findInErrorChain } from './error-chain.js';
@@ -86,12 +88,17 @@ export function explainKafkaAccessError(error: unknown, settings: KafkaConnectio
           : 'Check kafka.sasl.username and kafka.sasl.password (and that the user exists for that mechanism)',
     });
   }
-  const closed = find((e) => e.code === 'PLT_KFK_NETWORK' && e.message === 'Connection closed');
-  if (closed && !settings.tls) {
-    return new KafkaAccessError(`Kafka at ${broker} closed the connection before answering: that port may take TLS`, {
-      cause: error,
-      hint: 'Set kafka.tls for a TLS port (Amazon MSK: 9094, 9096, 9098), or point kafka.brokers at a plaintext port',
-    });
+  const clientCertificate = find((e) => typeof e.code === 'string' && /ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE)$/.test(e.code));
+  if (clientCertificate) {
+    return settings.mutualTls
+      ? new KafkaAccessError(`Kafka at ${broker} refused Tandem's client certificate (${String(clientCertificate.code)})`, {
+          cause: error,
+          hint: 'kafka.tls.certFile must be signed by a CA the brokers trust (their ssl.truststore), with kafka.tls.keyFile its key',
+        })
+      : new KafkaAccessError(`Kafka at ${broker} ended the TLS handshake (${String(clientCertificate.code)}): it wants a client certificate`, {
+          cause: error,
+          hint: 'Set kafka.tls.certFile and kafka.tls.keyFile (mutual TLS, e.g. Amazon MSK\'s TLS client authentication)',
+        });
   }
   return undefined;
 }
@@ -131,9 +138,9 @@ export function explainConsumerAuthorizationError(error: unknown, groupId: strin
     });
   }
   const topics = deniedTopics(error);
-  return new KafkaAccessError(`Kafka refused to let consumer group ${groupId} read ${topics.length > 0 ? `topic ${topics.join(', ')}` : 'its topics'}: TOPIC_AUTHORIZATION_FAILED`, {
+  return new KafkaAccessError(`Kafka refused consumer group ${groupId} access to ${topics.length > 0 ? `topic ${topics.join(', ')}` : 'a topic'}: TOPIC_AUTHORIZATION_FAILED`, {
     cause: error,
-    hint: 'Grant DESCRIBE and READ on the topic (Kafka ACLs), or on Amazon MSK with IAM kafka-cluster:DescribeTopic and kafka-cluster:ReadData on it',
+    hint: 'Grant DESCRIBE and READ on the topics it reads and WRITE on their dead-letter topics (Kafka ACLs), or on Amazon MSK with IAM kafka-cluster:DescribeTopic, kafka-cluster:ReadData and kafka-cluster:WriteData on them',
   });
 }
 
@@ -155,11 +162,38 @@ export async function checkKafkaAccess(connection: KafkaConnection): Promise<voi
   try {
     await admin.metadata({ topics: [] });
   } catch (error) {
-    const explained = explainKafkaAccessError(error, connection.settings);
+    const explained = explainKafkaAccessError(error, connection.settings) ?? (await plaintextOnTlsPort(error, connection.settings));
     if (explained) throw explained;
   } finally {
     await admin.close().catch(() => undefined);
   }
+}
+
+/**
+ * A TLS port closes a plaintext client's connection without a word, as a broker going away does:
+ * only a TLS handshake with it tells the two apart (certificate unchecked: it only asks whether
+ * the port speaks TLS, and nothing is sent over it).
+ */
+async function plaintextOnTlsPort(error: unknown, settings: KafkaConnectionSettings): Promise<KafkaAccessError | undefined> {
+  if (settings.tls || !findInErrorChain(error, (e) => e.code === 'PLT_KFK_NETWORK' && (e as ChainError).message === 'Connection closed')) return undefined;
+  const broker = settings.brokers[0]!;
+  const colon = broker.lastIndexOf(':');
+  const host = broker.slice(0, colon).replace(/^\[|\]$/g, '');
+  const speaksTls = await new Promise<boolean>((resolve) => {
+    const socket = tlsConnect({ host, port: Number(broker.slice(colon + 1)), rejectUnauthorized: false, timeout: 5_000, ...(isIP(host) ? {} : { servername: host }) });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+  if (!speaksTls) return undefined;
+  return new KafkaAccessError(`Kafka at ${broker} speaks TLS on that port, and kafka.tls is not set`, {
+    cause: error,
+    hint: 'Set kafka.tls (e.g. `tls: true`, or `tls: { caFile }`), or point kafka.brokers at a plaintext port',
+  });
 }
 
 function brokerOf(error: unknown): string | undefined {

@@ -42,11 +42,6 @@ export function kafkaConnection(config: KafkaConfig): KafkaConnection {
   return connection;
 }
 
-/** A plaintext connection without authentication, as the local stack's own port 9092 takes. */
-export function plaintextConnection(brokers: readonly string[]): KafkaConnection {
-  return kafkaConnection({ brokers: [...brokers] });
-}
-
 function buildConnection(config: KafkaConfig): KafkaConnection {
   const tlsConfig = config.tls === true ? { rejectUnauthorized: true } : config.tls;
   const tls: TlsOptions | undefined = tlsConfig && {

@@ -151,7 +151,7 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
   // offsets (withConsumerReplacement), as after any other failure of the Kafka client.
   consumer.on('error', (error: unknown) => {
     fatal ??= error;
-    void stream?.close();
+    void stream?.close().catch(() => undefined);
   });
 
   const committer = new OffsetCommitter(consumer, tracker, sink.commitIntervalMs, {
@@ -273,7 +273,7 @@ async function consumeAndWrite(options: SinkWorkerOptions, routes: Map<string, T
   });
   // A stop may have come while the consumer was joining its group (which waits out a dead member's session).
   const stopListening = onAbort(signal, () => void stream.close());
-  if (fatal) void stream.close();
+  if (fatal) void stream.close().catch(() => undefined);
   counters.state = 'running';
   log.info(
     { groupId, topics: [...routes.keys()], maxInFlight: sink.maxInFlight, maxRequests: batcher.maxRequests, lingerMs, batchAcrossPartitions: acrossPartitions, maxWritesPerSecond: options.maxWritesPerSecond },

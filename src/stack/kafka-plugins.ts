@@ -62,7 +62,7 @@ export async function ensureKafkaPlugins(java: Java, kafkaLibDir: string, cacheD
     throw new ToolMissingError(
       missing
         ? `${javac} is not there: the Kafka listeners' plugins (IAM token validator, SCRAM server) are compiled at \`tandem up\`, which needs a JDK, not just a JRE`
-        : `${javac} could not compile the Kafka plugins in ${sourceDir}: ${output.split('\n')[0] ?? (error as Error).message}`,
+        : `${javac} could not compile the Kafka plugins in ${sourceDir}: ${output.split('\n').find((line) => line.trim()) ?? (error as Error).message}`,
       { cause: error, hint: `Install a JDK ${java.major} (e.g. apt-get install openjdk-${java.major}-jdk-headless), or leave iam and scram out of stack.kafkaSecurity` },
     );
   }

@@ -6,6 +6,7 @@ import cassandra from 'cassandra-driver';
 import type { ClusterConfig } from '../config/index.js';
 import { createCqlClient, quoteIdentifier, quoteString } from '../cql/index.js';
 import { ServerExitedError } from '../errors.js';
+import { findInErrorChain } from '../kafka/index.js';
 import { ensureArtifacts, type ArtifactCacheEvents } from './artifact-cache.js';
 import { cassandraArtifact, kafkaArtifact, kafkaVersion } from './artifact-specs.js';
 import { cassandraJavaArgs, cassandraLogback, cassandraLogFile, cassandraYaml, type CassandraNodeSpec } from './cassandra-config.js';
@@ -153,8 +154,7 @@ async function launchKafka(spec: StackSpec, java: Java, libDir: string, security
     try {
       await run(java.bin, kafkaFormatArgs(node, libDir, randomKafkaClusterId(), security.scramPassword), { cwd: node.dir, timeout: 120_000 });
     } catch (error) {
-      const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`.trim();
-      throw new ServerExitedError(`Formatting Kafka's storage in ${join(node.dir, 'data')} failed: ${output.split('\n').at(-1) ?? (error as Error).message}`, { cause: error });
+      throw new ServerExitedError(`Formatting Kafka's storage in ${join(node.dir, 'data')} failed: ${toolFailure(error, security.scramPassword)}`);
     }
   }
   const args = kafkaJavaArgs(node, libDir, marker(node.dir), security.extraClassPath);
@@ -196,8 +196,7 @@ async function securedListenerReady(
       try {
         await run(java.bin, kafkaScramUpsertArgs(spec.kafka, libDir, security.scramPassword), { cwd: spec.kafka.dir, timeout: 120_000 });
       } catch (error) {
-        const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`.trim();
-        throw new ServerExitedError(`Creating Kafka's SCRAM user failed: ${output.split('\n').at(-1) ?? (error as Error).message}`, { cause: error });
+        throw new ServerExitedError(`Creating Kafka's SCRAM user failed: ${toolFailure(error, security.scramPassword)}`);
       }
     }
   }
@@ -206,10 +205,17 @@ async function securedListenerReady(
 
 /** platformatic/kafka wraps the broker's refusal in connection and aggregate errors. */
 function isAuthenticationError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if ((error as { code?: string }).code === 'PLT_KFK_AUTHENTICATION') return true;
-  const inner = [...((error as { errors?: unknown[] }).errors ?? []), error.cause];
-  return inner.some(isAuthenticationError);
+  return findInErrorChain(error, (e) => e.code === 'PLT_KFK_AUTHENTICATION') !== undefined;
+}
+
+/**
+ * The last line a Kafka tool printed before failing. Its command line (in the error's message)
+ * carries the SCRAM password, so neither the message nor the error itself is passed on.
+ */
+function toolFailure(error: unknown, password: string | undefined): string {
+  const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
+  const last = output.split('\n').map((line) => line.trim()).filter(Boolean).at(-1) ?? `exit code ${String((error as { code?: unknown }).code)}`;
+  return password ? last.replaceAll(password, '***') : last;
 }
 
 async function launchCassandra(server: CassandraServerSpec, java: Java, libDir: string, remember: (r: ServerRecord) => void): Launch {

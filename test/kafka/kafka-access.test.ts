@@ -84,8 +84,9 @@ describe('explainKafkaAccessError', () => {
     expect(describeError(explainKafkaAccessError(error, scram))).toMatch(/does not speak TLS on that port.*remove kafka\.tls/);
   });
 
-  it('a plaintext client whose connection a TLS port closed is told to set kafka.tls', () => {
-    expect(describeError(explainKafkaAccessError(new NetworkError('Connection closed'), plain))).toMatch(/Kafka at localhost:9094 closed the connection before answering: that port may take TLS\. Set kafka\.tls/);
+  it('a TLS port wanting a client certificate names kafka.tls.certFile', () => {
+    const error = connectFailure('localhost:9094', nodeError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required'));
+    expect(describeError(explainKafkaAccessError(error, scram))).toMatch(/ended the TLS handshake \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED\): it wants a client certificate\. Set kafka\.tls\.certFile and kafka\.tls\.keyFile/);
   });
 
   it('SASL on a port without it, or with another mechanism, names kafka.sasl.mechanism', () => {
@@ -96,8 +97,8 @@ describe('explainKafkaAccessError', () => {
   it('leaves alone what waiting may cure: a refused connection, a timeout', () => {
     expect(explainKafkaAccessError(connectFailure('localhost:9092', nodeError('ECONNREFUSED', 'connect ECONNREFUSED')), scram)).toBeUndefined();
     expect(explainKafkaAccessError(new Error('Request timed out'), scram)).toBeUndefined();
-    // A TLS connection closed is a broker going away, not a plaintext client on a TLS port.
-    expect(explainKafkaAccessError(new NetworkError('Connection closed'), scram)).toBeUndefined();
+    // A connection closed unanswered may be a broker going away: only checkKafkaAccess's TLS probe tells.
+    expect(explainKafkaAccessError(new NetworkError('Connection closed'), plain)).toBeUndefined();
   });
 });
 
@@ -141,7 +142,7 @@ describe('explainConsumerAuthorizationError', () => {
     const refusal = new ResponseError(3, 12, { '/topics/0': [29, null] }, { topics: [{ name: 'events', errorCode: 29 }, { name: 'other', errorCode: 0 }] });
     const line = describeError(explainConsumerAuthorizationError(refusal, 'tandem-sink-source'));
     expect(line).toBe(
-      'Kafka refused to let consumer group tandem-sink-source read topic events: TOPIC_AUTHORIZATION_FAILED. Grant DESCRIBE and READ on the topic (Kafka ACLs), or on Amazon MSK with IAM kafka-cluster:DescribeTopic and kafka-cluster:ReadData on it',
+      'Kafka refused consumer group tandem-sink-source access to topic events: TOPIC_AUTHORIZATION_FAILED. Grant DESCRIBE and READ on the topics it reads and WRITE on their dead-letter topics (Kafka ACLs), or on Amazon MSK with IAM kafka-cluster:DescribeTopic, kafka-cluster:ReadData and kafka-cluster:WriteData on them',
     );
   });
 

@@ -35,7 +35,7 @@ const cases: readonly [string, KafkaConfig, NodeJS.ProcessEnv, RegExp][] = [
   ],
   ['an expired IAM session token', listeners.iam, listeners.expiredIamEnv, /refused the SASL login AWS_MSK_IAM \(region us-east-1\).*not expired/],
   ['a CA that did not sign the broker certificate', { ...listeners.tls, tls: { rejectUnauthorized: true } }, {}, /TLS certificate is not trusted.*kafka\.tls\.caFile/],
-  ['a plaintext client on the TLS port', { brokers: listeners.tls.brokers }, {}, /closed the connection before answering: that port may take TLS\. Set kafka\.tls/],
+  ['a plaintext client on the TLS port', { brokers: listeners.tls.brokers }, {}, /speaks TLS on that port, and kafka\.tls is not set\. Set kafka\.tls/],
   ['TLS on the plaintext port', { brokers: stack.kafka.brokers, tls: listeners.tls.tls }, {}, /does not speak TLS on that port.*remove kafka\.tls/],
   ['SCRAM on the IAM port', { ...listeners.scram, brokers: listeners.iam.brokers, sasl: { mechanism: 'SCRAM-SHA-512', username: 'tandem', password: wrongPassword } }, {}, /does not take SASL SCRAM-SHA-512 on that port \(kafka\.sasl\.mechanism\)/],
   ['a broker addressed by an IP its certificate does not name', { ...listeners.tls, brokers: [listeners.tls.brokers[0]!.replace('localhost', '127.0.0.1')] }, {}, /certificate is for another host name.*kafka\.brokers/],
