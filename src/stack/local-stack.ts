@@ -75,12 +75,17 @@ export async function startStack(spec: StackSpec, events: StackEvents = {}, opti
     const record = previous?.servers[name];
     if (record?.ready && isOurProcess(record.pid, record.marker)) kept[name] = record;
   }
-  const kafkaListeners = kafkaListenerInfos(spec.kafka);
-  if (kept.kafka && JSON.stringify(previous?.kafkaListeners ?? []) !== JSON.stringify(kafkaListeners)) {
-    // Listeners are fixed at the broker's start: a config that changes them takes a restart.
+  const wanted = kafkaListenerInfos(spec.kafka);
+  const running = previous?.kafkaListeners ?? [];
+  const serves = (listener: KafkaListenerInfo) => running.some((other) => JSON.stringify(other) === JSON.stringify(listener));
+  if (kept.kafka && !wanted.every(serves)) {
+    // Listeners are fixed at the broker's start: a config asking for one it lacks takes a restart.
+    // One serving more than asked is kept, so `npm start` or a config without stack.kafkaSecurity
+    // reuses a stack started with --kafka-security, whose listeners go on serving.
     await stopServer(kept.kafka.pid, kept.kafka.marker, 30_000);
     delete kept.kafka;
   }
+  const kafkaListeners = kept.kafka ? running : wanted;
   const toStart = serverNames.filter((name) => !kept[name]);
   let state: StackState = { dataDir: spec.dataDir, caFile, kafkaListeners, servers: kept };
   writeState(state);
@@ -290,7 +295,8 @@ async function describeRunning(spec: StackSpec, state: StackState, justStarted: 
     } else {
       await probeKafka(record.address);
     }
-    const securedDetail = spec.kafka.secured.map((listener) => `${kafkaSecuredListeners[listener.security].name} ${listener.port}`).join(', ');
+    // What the broker serves, which may be more than this config asks for (see startStack).
+    const securedDetail = (state.kafkaListeners ?? []).map((listener) => `${kafkaSecuredListeners[listener.security].name} ${listener.address.slice(listener.address.lastIndexOf(':') + 1)}`).join(', ');
     const detail =
       name === 'kafka'
         ? `KRaft, broker+controller${securedDetail ? `; ${securedDetail}` : ''}`
