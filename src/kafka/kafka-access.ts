@@ -95,7 +95,7 @@ export function explainKafkaAccessError(error: unknown, settings: KafkaConnectio
           cause: error,
           hint: 'kafka.tls.certFile must be signed by a CA the brokers trust (their ssl.truststore), with kafka.tls.keyFile its key',
         })
-      : new KafkaAccessError(`Kafka at ${broker} ended the TLS handshake (${String(clientCertificate.code)}): it wants a client certificate`, {
+      : new KafkaAccessError(`Kafka at ${broker} ended the TLS handshake (${String(clientCertificate.code)}): it may want a client certificate`, {
           cause: error,
           hint: 'Set kafka.tls.certFile and kafka.tls.keyFile (mutual TLS, e.g. Amazon MSK\'s TLS client authentication)',
         });
