@@ -1,5 +1,6 @@
 export { loadConfig, parseConfig, localDefaults, defaultConfigFile, type LoadedConfig } from './load.js';
 export { redact } from './secrets.js';
+export { readPemFile } from './pem-file.js';
 export {
   configSchema,
   targetProfiles,

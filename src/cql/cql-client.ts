@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import cassandra from 'cassandra-driver';
-import type { ClusterConfig, TargetProfile } from '../config/index.js';
-import { ConfigError } from '../errors.js';
+import { readPemFile, type ClusterConfig, type TargetProfile } from '../config/index.js';
 import { SigV4AuthProvider } from './sigv4-auth.js';
 
 export interface CqlClientOptions {
@@ -44,7 +42,7 @@ export function createCqlClient(cluster: ClusterConfig, options: CqlClientOption
     const hostName = namedHost(cluster.contactPoints);
     clientOptions.sslOptions = {
       rejectUnauthorized: tls.rejectUnauthorized,
-      ...(tls.caFile ? { ca: [readCa(tls.caFile)] } : {}),
+      ...(tls.caFile ? { ca: [readPemFile(tls.caFile, 'tls.caFile', 'the CA that signed the server certificate')] } : {}),
       // The driver connects to resolved addresses, so without this the certificate is checked against
       // an IP: Amazon Keyspaces' certificates name hosts only. Every node of a service behind one
       // endpoint name presents that name.
@@ -63,10 +61,3 @@ export function namedHost(contactPoints: readonly string[]): string | undefined 
   return undefined;
 }
 
-function readCa(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`tls.caFile ${file} cannot be read`, { cause: error, hint: 'Point tls.caFile at the PEM file of the CA that signed the server certificate' });
-  }
-}

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { SASLOptions } from '@platformatic/kafka';
 import { mskIamTokenProvider } from '../aws/index.js';
-import type { KafkaConfig } from '../config/index.js';
-import { ConfigError } from '../errors.js';
+import { readPemFile, type KafkaConfig } from '../config/index.js';
 
 /**
  * How every Tandem Kafka client reaches the cluster: brokers, TLS and SASL, built once per config
@@ -46,9 +44,9 @@ function buildConnection(config: KafkaConfig): KafkaConnection {
   const tlsConfig = config.tls === true ? { rejectUnauthorized: true } : config.tls;
   const tls: TlsOptions | undefined = tlsConfig && {
     rejectUnauthorized: tlsConfig.rejectUnauthorized,
-    ...(tlsConfig.caFile ? { ca: [readPem(tlsConfig.caFile, 'kafka.tls.caFile', 'the CA that signed the brokers\' certificates')] } : {}),
-    ...(tlsConfig.certFile ? { cert: readPem(tlsConfig.certFile, 'kafka.tls.certFile', 'the client certificate') } : {}),
-    ...(tlsConfig.keyFile ? { key: readPem(tlsConfig.keyFile, 'kafka.tls.keyFile', 'the client certificate\'s private key') } : {}),
+    ...(tlsConfig.caFile ? { ca: [readPemFile(tlsConfig.caFile, 'kafka.tls.caFile', 'the CA that signed the brokers\' certificates')] } : {}),
+    ...(tlsConfig.certFile ? { cert: readPemFile(tlsConfig.certFile, 'kafka.tls.certFile', 'the client certificate') } : {}),
+    ...(tlsConfig.keyFile ? { key: readPemFile(tlsConfig.keyFile, 'kafka.tls.keyFile', 'the client certificate\'s private key') } : {}),
   };
   const sasl = config.sasl;
   const saslOptions: SASLOptions | undefined =
@@ -71,14 +69,6 @@ function buildConnection(config: KafkaConfig): KafkaConnection {
       region: sasl && 'region' in sasl ? sasl.region : undefined,
     },
   };
-}
-
-function readPem(file: string, setting: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`${setting} ${file} cannot be read`, { cause: error, hint: `Point ${setting} at the PEM file of ${what}` });
-  }
 }
 
 /**

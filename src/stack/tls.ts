@@ -25,8 +25,6 @@ export interface ServerTlsSpec {
   readonly server: string;
 }
 
-export type TargetTlsFiles = ServerTlsFiles;
-
 export function tlsFiles(dir: string, caFile = join(dir, 'ca.pem')): ServerTlsFiles {
   return { caFile, keystoreFile: join(dir, 'server-keystore.pem') };
 }
@@ -72,6 +70,6 @@ export async function ensureServerTls(spec: ServerTlsSpec): Promise<ServerTlsFil
 }
 
 /** The target's certificate names both loopback forms: CQL drivers connect by address. */
-export function ensureTargetTls(dir: string): Promise<TargetTlsFiles> {
+export function ensureTargetTls(dir: string): Promise<ServerTlsFiles> {
   return ensureServerTls({ dir, subjectAltName: 'IP:127.0.0.1,DNS:localhost', commonName: '127.0.0.1', server: 'the local target' });
 }
