@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import type cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import type { TandemConfig } from '../config/index.js';
-import { connectCluster, createCqlClient, keyspacesLimits, partitionerFromClassName, readPartitionerClass, readRingTokens, readTableSchema, splitTable, type TableSchema, TokenRangePlanner } from '../cql/index.js';
+import { connectCluster, createCqlClient, keyspacesLimits, partitionerFromClassName, readPartitionerClass, readRingTokens, readTableSchema, scanConsistency, splitTable, type TableSchema, TokenRangePlanner } from '../cql/index.js';
 import {
   CellWriter,
   keyspacesTimestampFloorUs,
@@ -225,6 +225,7 @@ async function work(
       targetLists,
       targetCells: new TargetCellReader(target),
       pageSize: options.pageSize,
+      readConsistency: scanConsistency(config.source),
       groups: { maxRows: config.sink.batchMaxRows, maxBytes: config.sink.batchMaxBytes, acrossPartitions },
       rowLimitBytes: config.target.profile === 'keyspaces' ? keyspacesLimits.maxRowBytes : undefined,
       cells: () => ({

@@ -1,5 +1,5 @@
-import cassandra from 'cassandra-driver';
-import { keyspacesLimits, measureRow, mutationDataSize, positionalValues, retryTransient, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
+import type cassandra from 'cassandra-driver';
+import { keyspacesLimits, measureRow, mutationDataSize, positionalValues, rangeReadOptions, retryTransient, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
 import {
   Aborted,
   type CellWriteOptions,
@@ -31,6 +31,8 @@ export interface RangeCopyOptions {
   readonly planner: TokenRangePlanner;
   readonly writer: CellWriter;
   readonly pageSize: number;
+  /** What each range is read at (LOCAL_QUORUM or LOCAL_ONE), from a replica of it. */
+  readonly readConsistency: number;
   readonly groups: RowGroupLimits;
   /** Refuse rows over Amazon Keyspaces' 1 MB before sending them. */
   readonly rowLimitBytes?: number | undefined;
@@ -66,8 +68,6 @@ interface CopyItem {
   readonly key: () => string;
 }
 
-const readOptions = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
-
 /**
  * Copies one token range: pages through the source with every cell's WRITETIME and TTL and writes
  * each page's rows cell-faithfully to the target while the next page is being read. A partition
@@ -82,6 +82,7 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
     range,
   );
   const cql = scanCql(table, where);
+  const readOptions = rangeReadOptions(options.source, table.keyspace, range, options.readConsistency);
   const hasStatic = table.columns.some((c) => c.kind === 'static');
   let rowsRead = 0;
   let rowsWritten = 0;
@@ -93,10 +94,10 @@ export async function copyRange(options: RangeCopyOptions, range: TokenRange): P
   };
   let lastPartition: string | undefined;
 
-  let page = readPage(options, cql, where.params, undefined);
+  let page = readPage(options, cql, where.params, readOptions, undefined);
   for (;;) {
     const { result, readAtMs } = await page;
-    const next = result.pageState ? readPage(options, cql, where.params, result.pageState) : undefined;
+    const next = result.pageState ? readPage(options, cql, where.params, readOptions, result.pageState) : undefined;
     // An unawaited read that fails after an abort must not surface as an unhandled rejection.
     next?.catch(() => undefined);
 
@@ -241,6 +242,7 @@ async function readPage(
   options: RangeCopyOptions,
   cql: string,
   params: readonly unknown[],
+  readOptions: cassandra.QueryOptions,
   pageState: string | undefined,
 ): Promise<{ result: cassandra.types.ResultSet; readAtMs: number }> {
   return retried(options, async () => {

@@ -9,6 +9,7 @@ interface StackOptions {
   config?: string;
   dataDir?: string;
   kafkaSecurity?: string;
+  sourceNodes?: string;
 }
 
 const securedListeners = ['tls', 'scram', 'iam'] as const;
@@ -16,7 +17,17 @@ const securedListeners = ['tls', 'scram', 'iam'] as const;
 function specFrom(options: StackOptions): StackSpec {
   const { config } = loadConfig(options.config);
   const kafkaSecurity = options.kafkaSecurity === undefined ? config.stack.kafkaSecurity : parseKafkaSecurity(options.kafkaSecurity);
-  return stackSpecFromConfig({ ...config, stack: { ...config.stack, kafkaSecurity } }, options.dataDir ? { dataDir: options.dataDir } : {});
+  const sourceNodes = options.sourceNodes === undefined ? config.stack.sourceNodes : parseSourceNodes(options.sourceNodes);
+  return stackSpecFromConfig({ ...config, stack: { ...config.stack, kafkaSecurity, sourceNodes } }, options.dataDir ? { dataDir: options.dataDir } : {});
+}
+
+/** `--source-nodes 3`: how many nodes the local source has, in place of stack.sourceNodes. */
+export function parseSourceNodes(text: string): number {
+  const nodes = Number(text);
+  if (!/^\d+$/.test(text.trim()) || nodes < 1 || nodes > 5) {
+    throw new ConfigError(`--source-nodes ${text} is not a node count from 1 to 5`, { hint: 'Use 1 (the default: one node, one token) or 3 (the reference design: RF 3, 16 vnodes each)' });
+  }
+  return nodes;
 }
 
 /** `scram`, `tls,iam` or `all`: the secured listeners `--kafka-security` asks for, in place of stack.kafkaSecurity. */
@@ -53,9 +64,10 @@ export function registerStackCommands(program: Command, output: Output): void {
     .option('-c, --config <file>', 'config whose addresses the servers listen on (default: ./tandem.yaml, else the local defaults)')
     .option('-d, --data-dir <dir>', 'where server data, logs and the state file live (default: ./.tandem)')
     .option('--kafka-security <listeners>', 'secured Kafka listeners beside the plaintext one: tls (9094), scram (9096), iam (9098), comma-separated, or all (default: stack.kafkaSecurity of the config)')
+    .option('--source-nodes <n>', 'nodes of the source cluster: 1 (one token) or 3 (16 vnodes each, on 127.0.0.1-3; system keyspaces at RF 3) (default: stack.sourceNodes of the config, 1)')
     .addHelpText(
       'after',
-      '\nExample:\n  $ tandem up                      # Kafka on 9092, source on 9042, target (TLS) on 9142\n  $ tandem up --kafka-security scram   # and SASL_SSL SCRAM-SHA-512 on localhost:9096 (CA and password under .tandem/kafka/)\n  $ tandem up --data-dir /tmp/tandem-stack',
+      '\nExample:\n  $ tandem up                      # Kafka on 9092, source on 9042, target (TLS) on 9142\n  $ tandem up --kafka-security scram   # and SASL_SSL SCRAM-SHA-512 on localhost:9096 (CA and password under .tandem/kafka/)\n  $ tandem up --source-nodes 3     # a three-node source on 127.0.0.1-3:9042, the reference design\'s ring\n  $ tandem up --data-dir /tmp/tandem-stack',
     )
     .action(async (options: StackOptions) => {
       const spec = specFrom(options);

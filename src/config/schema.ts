@@ -34,6 +34,13 @@ const cluster = {
   localDataCenter: z.string().min(1).default('datacenter1'),
   auth: z.union([passwordAuth, sigv4Auth], { message: 'must be { username, password } or { sigv4: { region } }' }).optional(),
   tls: tls.optional(),
+  /**
+   * What backfill and validate scan token ranges at. LOCAL_QUORUM (the default) reads what a
+   * quorum acknowledged, and keeps going with one replica of three down; LOCAL_ONE asks one replica,
+   * cheaper, and may miss a write a replica has not received yet (validate then reads a difference
+   * again at LOCAL_QUORUM before it reports it).
+   */
+  readConsistency: z.enum(['LOCAL_QUORUM', 'LOCAL_ONE']).default('LOCAL_QUORUM'),
 };
 
 const sourceSchema = z.strictObject({ ...cluster });
@@ -142,6 +149,13 @@ const sinkSchema = z.strictObject({
 const stackSchema = z.strictObject({
   dataDir: z.string().min(1).optional(),
   cassandraHeapMb: z.number().int().min(256).max(8192).default(512),
+  /**
+   * Nodes of the local source cluster. One node owns one token, the fastest start; three (Cassandra
+   * 4+'s 16 vnodes each, one data center named after source.localDataCenter) is the ring a real
+   * migration reads: the reference design's RF 3. Nodes 2 and up listen on 127.0.0.2, 127.0.0.3…
+   * at the same ports as node 1.
+   */
+  sourceNodes: z.number().int().min(1).max(5).default(1),
   kafkaHeapMb: z.number().int().min(128).max(8192).default(512),
   /**
    * How each local Cassandra node syncs its commit log. `periodic` (Cassandra's default: fsync every
@@ -231,6 +245,7 @@ export const configSchema = z.strictObject({
   }),
   stack: stackSchema.default({
     cassandraHeapMb: 512,
+    sourceNodes: 1,
     kafkaHeapMb: 512,
     commitlogSync: 'periodic',
     jvmArgs: { cassandra: [], kafka: [] },

@@ -18,7 +18,10 @@ export interface CqlClientOptions {
  *   const client = createCqlClient(config.target, { profile: config.target.profile });
  *   await client.execute('SELECT release_version FROM system.local');
  */
-export function createCqlClient(cluster: ClusterConfig, options: CqlClientOptions = {}): cassandra.Client {
+/** What a client needs of a cluster's config to connect. */
+export type ClusterAddress = Pick<ClusterConfig, 'contactPoints' | 'localDataCenter' | 'auth' | 'tls'>;
+
+export function createCqlClient(cluster: ClusterAddress, options: CqlClientOptions = {}): cassandra.Client {
   const clientOptions: cassandra.DseClientOptions = {
     contactPoints: [...cluster.contactPoints],
     localDataCenter: cluster.localDataCenter,
@@ -26,6 +29,8 @@ export function createCqlClient(cluster: ClusterConfig, options: CqlClientOption
     // Typed collections and exact integers both ways: map<int, text> keys stay ints, bigint stays exact.
     encoding: { map: Map, set: Set, useBigIntAsLong: true, useBigIntAsVarint: true, useUndefinedAsUnset: true },
     socketOptions: { connectTimeout: options.connectTimeoutMs ?? 5_000 },
+    // The driver reaches the nodes it discovers (system.peers) on this port, not the contact point's.
+    protocolOptions: { port: nativePort(cluster.contactPoints) },
     // A node that comes back is found within seconds: the driver's default waits grow to 10 minutes.
     policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
     // One connection per host: on small machines extra connections cost the server more than they give.
@@ -50,6 +55,15 @@ export function createCqlClient(cluster: ClusterConfig, options: CqlClientOption
     };
   }
   return new cassandra.Client(clientOptions);
+}
+
+/** The port of the first contact point that names one; 9042 (CQL's) otherwise. */
+export function nativePort(contactPoints: readonly string[]): number {
+  for (const point of contactPoints) {
+    const port = /(?:^\[[^\]]+\]|^[^:]+):(\d+)$/.exec(point)?.[1];
+    if (port) return Number(port);
+  }
+  return 9042;
 }
 
 /** The host name of the first contact point that is a name, not an IP: what the server's certificate is verified against. */

@@ -1,4 +1,4 @@
-export { createCqlClient, namedHost, type CqlClientOptions } from './cql-client.js';
+export { createCqlClient, namedHost, nativePort, type ClusterAddress, type CqlClientOptions } from './cql-client.js';
 export { SigV4AuthProvider, type AwsCredentials, type AwsCredentialsProvider } from './sigv4-auth.js';
 export { quoteIdentifier, quoteString, splitTable } from './quote.js';
 export { positionalSelectors, positionalValues } from './positional-select.js';
@@ -14,3 +14,4 @@ export { keyspacesDocs, keyspacesLimits, keyspacesNamePattern, keyspacesNameRule
 export { estimateValueSize, measureRow, type RowMeasure } from './row-size.js';
 export { deletionDataSize, mutationDataSize } from './mutation-size.js';
 export { keyIdentity } from './key-identity.js';
+export { rangeReadOptions, scanConsistency } from './range-reads.js';

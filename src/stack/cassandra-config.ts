@@ -4,10 +4,17 @@ import { stringify } from 'yaml';
 import { gcLogOption } from './gc-log.js';
 
 export interface CassandraNodeSpec {
-  /** `source` or `target`: also the folder name under the data dir. */
+  /** `source`, `source2`… or `target`: also the folder name under the data dir. */
   readonly name: string;
   readonly clusterName: string;
   readonly host: string;
+  /** The data center and rack the node reports (GossipingPropertyFileSnitch), as the config's localDataCenter names it. */
+  readonly dataCenter: string;
+  readonly rack: string;
+  /** The node's tokens: one (`0`) for a lone node, its share of a balanced vnode ring otherwise. */
+  readonly tokens: readonly string[];
+  /** `host:storagePort` of the node every other one first gossips with. */
+  readonly seed: string;
   readonly nativePort: number;
   readonly storagePort: number;
   readonly jmxPort: number;
@@ -27,14 +34,14 @@ export function cassandraLogFile(node: CassandraNodeSpec): string {
 }
 
 /**
- * A minimal cassandra.yaml for a single fast-starting node: one token, no bootstrap, password auth,
- * everything on loopback.
+ * A minimal cassandra.yaml for a fast-starting node: its tokens given (so no node bootstraps or
+ * streams, and nodes of one ring can start side by side), password auth, everything on loopback.
  */
 export function cassandraYaml(node: CassandraNodeSpec): string {
   const config: Record<string, unknown> = {
     cluster_name: node.clusterName,
-    num_tokens: 1,
-    initial_token: '0',
+    num_tokens: node.tokens.length,
+    initial_token: node.tokens.join(','),
     partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner',
     auto_bootstrap: false,
     authenticator: 'PasswordAuthenticator',
@@ -52,7 +59,7 @@ export function cassandraYaml(node: CassandraNodeSpec): string {
     seed_provider: [
       {
         class_name: 'org.apache.cassandra.locator.SimpleSeedProvider',
-        parameters: [{ seeds: `${node.host}:${node.storagePort}` }],
+        parameters: [{ seeds: node.seed }],
       },
     ],
     listen_address: node.host,
@@ -60,7 +67,8 @@ export function cassandraYaml(node: CassandraNodeSpec): string {
     storage_port: node.storagePort,
     start_native_transport: true,
     native_transport_port: node.nativePort,
-    endpoint_snitch: 'SimpleSnitch',
+    // Names the data center as the config does, so NetworkTopologyStrategy DDL naming it runs unchanged.
+    endpoint_snitch: 'GossipingPropertyFileSnitch',
     // Two cores serve three servers and the tests: keep background work small.
     concurrent_compactors: 1,
     concurrent_reads: 16,
@@ -89,6 +97,11 @@ export function cassandraYaml(node: CassandraNodeSpec): string {
     };
   }
   return stringify(config);
+}
+
+/** GossipingPropertyFileSnitch's file, read from the classpath (the node's conf dir). */
+export function cassandraRackDc(node: CassandraNodeSpec): string {
+  return `dc=${node.dataCenter}\nrack=${node.rack}\n`;
 }
 
 export function cassandraLogback(node: CassandraNodeSpec): string {
@@ -157,7 +170,7 @@ export function cassandraJavaArgs(node: CassandraNodeSpec, libDir: string, marke
     `-Dcassandra.storagedir=${node.dir}`,
     `-Dcassandra.jmx.local.port=${node.jmxPort}`,
     '-Dcassandra-foreground=yes',
-    // One node, nothing to gossip with: waiting for gossip to settle only delays the start.
+    // Every node's tokens are given, so nobody streams: waiting for gossip to settle only delays the start.
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
     // Otherwise the default `cassandra` role appears ~10 s after start and logins fail until then.
     '-Dcassandra.superuser_setup_delay_ms=0',

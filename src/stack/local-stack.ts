@@ -1,15 +1,15 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import cassandra from 'cassandra-driver';
 import type { ClusterConfig } from '../config/index.js';
 import { createCqlClient, quoteIdentifier, quoteString } from '../cql/index.js';
-import { ServerExitedError } from '../errors.js';
+import { ConfigError, ServerExitedError } from '../errors.js';
 import { findInErrorChain } from '../kafka/index.js';
 import { ensureArtifacts, type ArtifactCacheEvents } from './artifact-cache.js';
 import { cassandraArtifact, kafkaArtifact, kafkaVersion } from './artifact-specs.js';
-import { cassandraJavaArgs, cassandraLogback, cassandraLogFile, cassandraYaml, type CassandraNodeSpec } from './cassandra-config.js';
+import { cassandraJavaArgs, cassandraLogback, cassandraLogFile, cassandraRackDc, cassandraYaml, type CassandraNodeSpec } from './cassandra-config.js';
 import {
   kafkaFormatArgs,
   kafkaJavaArgs,
@@ -25,7 +25,18 @@ import { ensureKafkaSecurity, kafkaListenerInfos, securedListenerAccess, type Ka
 import { assertPortsFree } from './ports.js';
 import { probeCql, probeKafka, waitUntilReady, type WatchedServer } from './readiness.js';
 import { isOurProcess, spawnServer, stopServer } from './server-process.js';
-import { serverNames, stackPortClaims, superuser, type CassandraServerSpec, type Credentials, type ServerName, type StackSpec } from './stack-spec.js';
+import { joinSourceRing } from './source-ring.js';
+import {
+  cassandraServers,
+  serverNames,
+  stackPortClaims,
+  stackServerNames,
+  superuser,
+  type CassandraServerSpec,
+  type Credentials,
+  type ServerName,
+  type StackSpec,
+} from './stack-spec.js';
 import { readState, removeState, stateFile, writeState, type ServerRecord, type StackState } from './stack-state.js';
 import { ensureTargetTls, tlsFiles } from './tls.js';
 import { findJava, type Java } from './tools.js';
@@ -71,7 +82,9 @@ export async function startStack(spec: StackSpec, events: StackEvents = {}, opti
   const caFile = tlsFiles(join(spec.target.node.dir, 'tls')).caFile;
   const previous = readState(spec.dataDir);
   const kept: Partial<Record<ServerName, ServerRecord>> = {};
-  for (const name of serverNames) {
+  const names = stackServerNames(spec);
+  assertSameSourceRing(spec);
+  for (const name of names) {
     const record = previous?.servers[name];
     if (record?.ready && isOurProcess(record.pid, record.marker)) kept[name] = record;
   }
@@ -86,7 +99,7 @@ export async function startStack(spec: StackSpec, events: StackEvents = {}, opti
     delete kept.kafka;
   }
   const kafkaListeners = kept.kafka ? running : wanted;
-  const toStart = serverNames.filter((name) => !kept[name]);
+  const toStart = names.filter((name) => !kept[name]);
   let state: StackState = { dataDir: spec.dataDir, caFile, kafkaListeners, servers: kept };
   writeState(state);
 
@@ -107,18 +120,28 @@ export async function startStack(spec: StackSpec, events: StackEvents = {}, opti
     state = { ...state, servers: { ...state.servers, [record.name]: record } };
     writeState(state);
   };
+  const timeoutMs = options.readyTimeoutMs ?? 180_000;
+  const servers = new Map(cassandraServers(spec).map((server) => [server.node.name, server]));
   try {
-    const launches = toStart.map((name) =>
-      name === 'kafka'
-        ? launchKafka(spec, java, libs.get(kafkaArtifact.id)!, kafkaSecurity!, remember)
-        : launchCassandra(spec[name], java, libs.get(cassandraArtifact.id)!, remember),
+    const startOne = async (name: ServerName) => {
+      const launch =
+        name === 'kafka'
+          ? launchKafka(spec, java, libs.get(kafkaArtifact.id)!, kafkaSecurity!, remember)
+          : launchCassandra(servers.get(name)!, java, libs.get(cassandraArtifact.id)!, remember);
+      return (await launch)(timeoutMs);
+    };
+    // The other source nodes gossip with the first to join its ring, so they start once it answers.
+    const firstSource = toStart.includes('source') ? startOne('source') : undefined;
+    const starts = toStart.map((name) =>
+      name === 'source' ? firstSource! : name.startsWith('source') ? Promise.resolve(firstSource).then(() => startOne(name)) : startOne(name),
     );
-    const results = await Promise.allSettled(launches.map((launch) => launch.then((wait) => wait(options.readyTimeoutMs ?? 180_000))));
+    const results = await Promise.allSettled(starts);
     const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     if (failures.length > 0) {
       // A server that died explains more than one that merely waited for it.
       throw failures.find((error) => error instanceof ServerExitedError) ?? failures[0];
     }
+    if (spec.sourcePeers.length > 0 && toStart.some((name) => name.startsWith('source'))) await joinSourceRing(spec, timeoutMs);
     for (const result of results) {
       if (result.status === 'fulfilled') {
         const record = result.value;
@@ -227,6 +250,7 @@ async function launchCassandra(server: CassandraServerSpec, java: Java, libDir: 
   const node = server.node;
   for (const sub of ['conf', 'logs', 'data']) mkdirSync(join(node.dir, sub), { recursive: true });
   writeFileSync(join(node.dir, 'conf', 'cassandra.yaml'), cassandraYaml(node));
+  writeFileSync(join(node.dir, 'conf', 'cassandra-rackdc.properties'), cassandraRackDc(node));
   writeFileSync(join(node.dir, 'conf', 'logback.xml'), cassandraLogback(node));
   const args = cassandraJavaArgs(node, libDir, marker(node.dir));
   const logFile = cassandraLogFile(node);
@@ -245,11 +269,30 @@ async function launchCassandra(server: CassandraServerSpec, java: Java, libDir: 
   };
 }
 
+/**
+ * A source whose nodes hold their tokens in data files cannot change how many nodes or tokens it
+ * has: Cassandra refuses to start a node whose num_tokens changed, and a ring of one node with one
+ * token would not grow into three balanced ones.
+ */
+function assertSameSourceRing(spec: StackSpec): void {
+  const yamlFile = join(spec.source.node.dir, 'conf', 'cassandra.yaml');
+  if (!existsSync(join(spec.source.node.dir, 'data', 'system')) || !existsSync(yamlFile)) return;
+  const tokens = /^num_tokens: (\d+)$/m.exec(readFileSync(yamlFile, 'utf8'))?.[1];
+  const peers = cassandraServers(spec).filter((server) => server.node.name.startsWith('source')).length;
+  const before = readdirSync(spec.dataDir).filter((entry) => /^source\d*$/.test(entry) && existsSync(join(spec.dataDir, entry, 'data', 'system'))).length;
+  if (tokens !== undefined && (Number(tokens) !== spec.source.node.tokens.length || before > peers)) {
+    throw new ConfigError(`The source in ${spec.dataDir} was created with ${before} node${before === 1 ? '' : 's'}; stack.sourceNodes asks for ${peers}`, {
+      hint: 'A source keeps its ring: use another --data-dir, or `tandem down --purge` first (deletes its data)',
+    });
+  }
+}
+
 /** How a client reaches a local node: TLS verified against the stack's own CA for the target. */
 export function clusterOf(node: CassandraNodeSpec, credentials: Credentials): ClusterConfig {
   return {
     contactPoints: [`${node.host}:${node.nativePort}`],
-    localDataCenter: 'datacenter1',
+    localDataCenter: node.dataCenter,
+    readConsistency: 'LOCAL_QUORUM',
     auth: { username: credentials.username, password: credentials.password },
     ...(node.tlsKeystore ? { tls: { caFile: tlsFiles(join(node.dir, 'tls')).caFile, rejectUnauthorized: true } } : {}),
   };
@@ -282,15 +325,16 @@ async function ensureUser(node: CassandraNodeSpec, user: Credentials): Promise<v
 /** `justStarted` servers passed their readiness probe moments ago: their recorded version stands. */
 async function describeRunning(spec: StackSpec, state: StackState, justStarted: ReadonlySet<ServerName> = new Set()): Promise<ServerInfo[]> {
   const infos: ServerInfo[] = [];
-  for (const name of serverNames) {
+  const servers = new Map(cassandraServers(spec).map((server) => [server.node.name, server]));
+  for (const name of stackServerNames(spec)) {
     const record = state.servers[name];
     if (!record) continue;
+    const server = servers.get(name);
     let version = record.version ?? 'unknown';
     if (justStarted.has(name) && record.version) {
       // Probing again would cost about a second per `up` and learn nothing new.
-    } else if (name !== 'kafka') {
+    } else if (server) {
       // A server left running by an earlier `up` is asked again, so the report is never stale.
-      const server = spec[name];
       version = await probeCql(clusterOf(server.node, server.user));
     } else {
       await probeKafka(record.address);
@@ -300,9 +344,9 @@ async function describeRunning(spec: StackSpec, state: StackState, justStarted: 
     const detail =
       name === 'kafka'
         ? `KRaft, broker+controller${securedDetail ? `; ${securedDetail}` : ''}`
-        : name === 'source'
-          ? `cluster ${spec.source.node.clusterName}, user ${spec.source.user.username}`
-          : `cluster ${spec.target.node.clusterName}, TLS, user ${spec.target.user.username}`;
+        : name === 'target'
+          ? `cluster ${spec.target.node.clusterName}, TLS, user ${spec.target.user.username}`
+          : `cluster ${server!.node.clusterName}${spec.sourcePeers.length > 0 ? ` (${server!.node.dataCenter}, ${server!.node.rack}, ${server!.node.tokens.length} tokens)` : ''}, user ${server!.user.username}`;
     infos.push({ name, address: record.address, version: name === 'kafka' ? `Kafka ${version}` : `Cassandra ${version}`, pid: record.pid, logFile: record.logFile, detail });
   }
   return infos;
@@ -317,7 +361,9 @@ export interface ServerStatus {
 /** Which servers of the stack in `dataDir` run, from the state file and the process table. */
 export function stackStatus(dataDir: string): ServerStatus[] {
   const state = readState(dataDir);
-  return serverNames.map((name) => {
+  // A stack of one source node has no source2: listed only when the state file records them.
+  const names = serverNames.filter((name) => !/^source\d$/.test(name) || state?.servers[name]);
+  return names.map((name) => {
     const record = state?.servers[name];
     return record ? { name, running: isOurProcess(record.pid, record.marker), record } : { name, running: false };
   });

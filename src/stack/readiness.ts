@@ -1,7 +1,6 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Admin, type SASLOptions } from '@platformatic/kafka';
-import type { ClusterConfig } from '../config/index.js';
-import { createCqlClient } from '../cql/index.js';
+import { createCqlClient, type ClusterAddress } from '../cql/index.js';
 import { ServerExitedError, ServerTimeoutError } from '../errors.js';
 import { sleep, tailOf } from './server-process.js';
 
@@ -60,7 +59,7 @@ function explainingTail(server: WatchedServer): [string, string] {
 }
 
 /** An authenticated `SELECT release_version FROM system.local`, over TLS when the cluster has it. */
-export async function probeCql(cluster: ClusterConfig): Promise<string> {
+export async function probeCql(cluster: ClusterAddress): Promise<string> {
   const client = createCqlClient(cluster, { connectTimeoutMs: 3_000 });
   try {
     const result = await client.execute('SELECT release_version FROM system.local');

@@ -21,7 +21,10 @@ export interface StackSpec {
   readonly dataDir: string;
   readonly cacheDir: string;
   readonly kafka: KafkaNodeSpec;
+  /** The source's first node: the contact point, the seed, and the one the stack sets up through. */
   readonly source: CassandraServerSpec;
+  /** The source's other nodes (stack.sourceNodes > 1), on the next loopback addresses at the same ports. */
+  readonly sourcePeers: readonly CassandraServerSpec[];
   readonly target: CassandraServerSpec;
 }
 
@@ -48,19 +51,44 @@ export function stackSpecFromConfig(
   const kafkaAddress = localAddress(config.kafka.brokers[0]!, 'kafka.brokers[0]');
   const source = localAddress(config.source.contactPoints[0]!, 'source.contactPoints[0]');
   const target = localAddress(config.target.contactPoints[0]!, 'target.contactPoints[0]');
-  const cassandra = (name: string, clusterName: string, address: { host: string; port: number }, guardrails: boolean): CassandraNodeSpec => ({
+  const sourceNodes = config.stack.sourceNodes;
+  const cassandra = (
+    name: string,
+    clusterName: string,
+    address: { host: string; port: number },
+    ring: { dataCenter: string; rack: string; tokens: readonly string[]; seed: string; jmxPort: number },
+    guardrails: boolean,
+  ): CassandraNodeSpec => ({
     name,
     clusterName,
     host: address.host,
+    ...ring,
     nativePort: address.port,
     storagePort: address.port + 1,
-    jmxPort: address.port + 2,
     heapMb: config.stack.cassandraHeapMb,
     extraJvmArgs: config.stack.jvmArgs.cassandra,
     commitlogSync: config.stack.commitlogSync,
     dir: join(dataDir, name),
     keyspacesGuardrails: guardrails,
   });
+  const sourceTokens = sourceNodes === 1 ? [['0']] : balancedVnodeTokens(sourceNodes, vnodesPerNode);
+  const sourceNode = (index: number) =>
+    cassandra(
+      index === 0 ? 'source' : `source${index + 1}`,
+      'tandem-source',
+      { host: index === 0 ? source.host : nthLoopback(source.host, index), port: source.port },
+      {
+        dataCenter: config.source.localDataCenter,
+        rack: `rack${index + 1}`,
+        tokens: sourceTokens[index]!,
+        seed: `${source.host}:${source.port + 1}`,
+        // JMX listens on 127.0.0.1 whatever the node's address, so each node needs a port of its own.
+        jmxPort: source.port + 2 + 3 * index,
+      },
+      false,
+    );
+  const sourceUser = userOf(config.source, 'source');
+  const targetRing = { dataCenter: config.target.localDataCenter, rack: 'rack1', tokens: ['0'], seed: `${target.host}:${target.port + 1}`, jmxPort: target.port + 2 };
   const spec: StackSpec = {
     dataDir,
     cacheDir: defaultCacheDir(env),
@@ -77,14 +105,46 @@ export function stackSpecFromConfig(
         .map((security) => ({ security, port: kafkaAddress.port + kafkaSecuredListeners[security].portOffset })),
       sessionLifetimeMs: config.stack.kafkaSessionLifetimeMs,
     },
-    source: { node: cassandra('source', 'tandem-source', source, false), user: userOf(config.source, 'source') },
+    source: { node: sourceNode(0), user: sourceUser },
+    sourcePeers: Array.from({ length: sourceNodes - 1 }, (_, i) => ({ node: sourceNode(i + 1), user: sourceUser })),
     target: {
-      node: { ...cassandra('target', 'tandem-target', target, true), tlsKeystore: join(dataDir, 'target', 'tls', 'server-keystore.pem') },
+      node: { ...cassandra('target', 'tandem-target', target, targetRing, true), tlsKeystore: join(dataDir, 'target', 'tls', 'server-keystore.pem') },
       user: userOf(config.target, 'target'),
     },
   };
   assertDistinctPorts(spec);
   return spec;
+}
+
+/** Cassandra 4+'s default `num_tokens`. */
+export const vnodesPerNode = 16;
+
+/**
+ * Tokens for `nodes` nodes of `perNode` vnodes each, spread evenly round the Murmur3 ring and dealt
+ * out in turn, as a cluster of equal nodes whose tokens were allocated for balance holds them. Half
+ * a step off the minimum token, so the range that wraps round the ring's end is a real one.
+ *
+ * @example
+ *   balancedVnodeTokens(3, 16)[0]!.length // 16: node 1's tokens; every third of the 48, from the first
+ */
+export function balancedVnodeTokens(nodes: number, perNode: number): string[][] {
+  const count = BigInt(nodes * perNode);
+  const step = 2n ** 64n / count;
+  const first = -(2n ** 63n) + step / 2n;
+  return Array.from({ length: nodes }, (_, node) =>
+    Array.from({ length: perNode }, (_, k) => String(first + BigInt(k * nodes + node) * step)),
+  );
+}
+
+/** The loopback address `index` after `host` (127.0.0.1 → 127.0.0.2…): Linux routes all of 127/8 to lo. */
+function nthLoopback(host: string, index: number): string {
+  const octets = host.split('.').map(Number);
+  if (octets.length !== 4 || octets[0] !== 127 || octets[3]! + index > 254) {
+    throw new ConfigError(`stack.sourceNodes needs source.contactPoints[0] on an IPv4 loopback address with room above it, not ${host}`, {
+      hint: 'Use 127.0.0.1: the other nodes listen on 127.0.0.2, 127.0.0.3…',
+    });
+  }
+  return [...octets.slice(0, 3), octets[3]! + index].join('.');
 }
 
 function localAddress(address: string, setting: string): { host: string; port: number } {
@@ -115,16 +175,28 @@ function userOf(cluster: ClusterConfig, side: string): Credentials {
 
 function assertDistinctPorts(spec: StackSpec): void {
   const claims = stackPortClaims(spec);
-  const seen = new Map<number, string>();
+  const seen = new Map<string, string>();
   for (const claim of claims) {
-    const other = seen.get(claim.port);
+    // The source's nodes share ports, each on its own address.
+    const address = `${claim.host}:${claim.port}`;
+    const other = seen.get(address);
     if (other) throw new ConfigError(`Port ${claim.port} would serve both ${other} and ${claim.purpose}`, { hint: 'Space the configured ports at least 3 apart' });
-    seen.set(claim.port, claim.purpose);
+    seen.set(address, claim.purpose);
   }
 }
 
-export type ServerName = 'kafka' | 'source' | 'target';
-export const serverNames: readonly ServerName[] = ['kafka', 'source', 'target'];
+export type ServerName = 'kafka' | 'source' | 'source2' | 'source3' | 'source4' | 'source5' | 'target';
+export const serverNames: readonly ServerName[] = ['kafka', 'source', 'source2', 'source3', 'source4', 'source5', 'target'];
+
+/** The Cassandra servers of a stack, source nodes first. */
+export function cassandraServers(spec: StackSpec): CassandraServerSpec[] {
+  return [spec.source, ...spec.sourcePeers, spec.target];
+}
+
+/** The servers a stack has, in start order. */
+export function stackServerNames(spec: StackSpec): ServerName[] {
+  return ['kafka', ...cassandraServers(spec).map((server) => server.node.name as ServerName)];
+}
 
 export function stackPortClaims(spec: StackSpec, only: readonly ServerName[] = serverNames) {
   const claims: { server: ServerName; host: string; port: number; purpose: string }[] = [
@@ -137,8 +209,8 @@ export function stackPortClaims(spec: StackSpec, only: readonly ServerName[] = s
       purpose: `Kafka ${kafkaSecuredListeners[listener.security].name} listener`,
     })),
   ];
-  for (const name of ['source', 'target'] as const) {
-    const node = spec[name].node;
+  for (const { node } of cassandraServers(spec)) {
+    const name = node.name as ServerName;
     claims.push(
       { server: name, host: node.host, port: node.nativePort, purpose: `${name} CQL` },
       { server: name, host: node.host, port: node.storagePort, purpose: `${name} storage` },

@@ -9,7 +9,7 @@ import {
   warnListGuardUnavailable,
 } from '../cells/index.js';
 import type { TandemConfig } from '../config/index.js';
-import type { TableSchema, TokenRange, TokenRangePlanner } from '../cql/index.js';
+import { rangeReadOptions, scanConsistency, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
 import { RecordRejectedError } from '../errors.js';
 import { abortableDelay } from '../abortable-delay.js';
 import type { DoneFields } from '../jobs/index.js';
@@ -169,7 +169,10 @@ export class RangeComparer {
       table.partitionKey.map((c) => c.name),
       range,
     );
-    const differences = mergeCompare(table, scanRange(source, table, where, this.withWritetime, readerOptions), scanRange(target, table, where, this.withWritetime, readerOptions), {
+    const { config } = this.context;
+    const scan = (client: cassandra.Client, consistency: number) =>
+      scanRange(client, table, where, this.withWritetime, { ...readerOptions, query: rangeReadOptions(client, table.keyspace, range, consistency) });
+    const differences = mergeCompare(table, scan(source, scanConsistency(config.source)), scan(target, scanConsistency(config.target)), {
       compare: plan.compare,
       signal,
       ...this.floor(),

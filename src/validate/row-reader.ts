@@ -55,12 +55,12 @@ export async function readWithRetry(
   client: cassandra.Client,
   cql: string,
   params: readonly unknown[],
-  options: RowReaderOptions & { pageState?: string | undefined },
+  options: RowReaderOptions & { pageState?: string | undefined; query?: cassandra.QueryOptions },
 ): Promise<{ result: cassandra.types.ResultSet; sentAtMs: number }> {
   return retryTransient(
     async () => {
       const sentAtMs = Date.now();
-      const result = await client.execute(cql, [...params], { ...readOptions, fetchSize: options.pageSize, ...(options.pageState ? { pageState: options.pageState } : {}) });
+      const result = await client.execute(cql, [...params], { ...readOptions, ...options.query, fetchSize: options.pageSize, ...(options.pageState ? { pageState: options.pageState } : {}) });
       return { result, sentAtMs };
     },
     options.signal,
@@ -69,8 +69,19 @@ export async function readWithRetry(
 }
 
 
-/** The rows of one token range in scan order, a page at a time: memory holds one page. */
-export async function* scanRange(client: cassandra.Client, table: TableSchema, where: TokenRangeWhere, withWritetime: boolean, options: RowReaderOptions): AsyncGenerator<ScannedRow> {
+/**
+ * The rows of one token range in scan order, a page at a time: memory holds one page. `query`
+ * routes the scan to a replica of the range at the configured consistency (cql/range-reads.ts);
+ * rows read again by key stay at LOCAL_QUORUM, so a difference a LOCAL_ONE scan saw is confirmed
+ * by a quorum before it counts.
+ */
+export async function* scanRange(
+  client: cassandra.Client,
+  table: TableSchema,
+  where: TokenRangeWhere,
+  withWritetime: boolean,
+  options: RowReaderOptions & { query: cassandra.QueryOptions },
+): AsyncGenerator<ScannedRow> {
   const cql = `${validationSelect(table, withWritetime)} WHERE ${where.cql}`;
   let pageState: string | undefined;
   do {

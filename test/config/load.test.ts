@@ -46,6 +46,7 @@ describe('loadConfig', () => {
     expect(config.topics[0]).toMatchObject({ topic: 'mskkscassdualwrites', timestamp: 'header', ttl: 'none' });
     expect(config.stack).toEqual({
       cassandraHeapMb: 512,
+      sourceNodes: 1,
       kafkaHeapMb: 512,
       commitlogSync: 'periodic',
       jvmArgs: { cassandra: [], kafka: [] },

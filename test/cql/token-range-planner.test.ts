@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { balancedVnodeTokens } from '../../src/stack/stack-spec.js';
 import { TokenRangePlanner, partitionerFromClassName, partitionerNames, type TokenRange } from '../../src/cql/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { seededRandom } from '../helpers/seeded-random.js';
@@ -125,6 +126,24 @@ describe('TokenRangePlanner.plan', () => {
     expect(() => planner.plan([0n], 1.5)).toThrow(/positive integer/);
     expect(() => planner.plan([2n ** 63n], 4)).toThrow(/outside the Murmur3Partitioner token space/);
     expect(() => new TokenRangePlanner('RandomPartitioner').plan([-2n], 4)).toThrow(/outside/);
+  });
+});
+
+describe('TokenRangePlanner on a three-node ring of 16 vnodes each', () => {
+  const planner = new TokenRangePlanner('Murmur3Partitioner');
+  const ring = balancedVnodeTokens(3, 16).flat().map(BigInt);
+
+  it('plans every vnode range, the wrap-around one as its two halves, each covered once and none crossing a node token', () => {
+    for (const splits of [1, 48, 64, 500]) {
+      const ranges = planner.plan(ring, splits);
+      expect(ranges.length).toBeGreaterThanOrEqual(Math.max(49, splits));
+      expect(ranges[0]!.start).toBe(planner.minToken);
+      expect(ranges.at(-1)!.end).toBe(planner.maxToken);
+      for (let i = 1; i < ranges.length; i += 1) expect(ranges[i]!.start).toBe(ranges[i - 1]!.end);
+      for (const range of ranges) expect(ring.some((token) => range.start < token && token < range.end)).toBe(false);
+      // Every node token ends a range, so each range has one replica set.
+      for (const token of ring) expect(ranges.some((range) => range.end === token)).toBe(true);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { localDefaults, parseConfig } from '../../src/config/index.js';
-import { cassandraJavaArgs, cassandraLogback, cassandraYaml } from '../../src/stack/cassandra-config.js';
+import { cassandraJavaArgs, cassandraLogback, cassandraRackDc, cassandraYaml } from '../../src/stack/cassandra-config.js';
 import { kafkaFormatArgs, kafkaJavaArgs, kafkaScramUpsertArgs, kafkaServerProperties, randomKafkaClusterId } from '../../src/stack/kafka-config.js';
 import { stackSpecFromConfig } from '../../src/stack/index.js';
 
@@ -25,11 +25,36 @@ describe('cassandra.yaml', () => {
       native_transport_port: 9042,
       storage_port: 9043,
       listen_address: '127.0.0.1',
-      endpoint_snitch: 'SimpleSnitch',
+      endpoint_snitch: 'GossipingPropertyFileSnitch',
       data_file_directories: ['/w/.tandem/source/data'],
       commitlog_directory: '/w/.tandem/source/commitlog',
     });
     expect(source.seed_provider).toEqual([{ class_name: 'org.apache.cassandra.locator.SimpleSeedProvider', parameters: [{ seeds: '127.0.0.1:9043' }] }]);
+    expect(cassandraRackDc(spec.source.node)).toBe('dc=datacenter1\nrack=rack1\n');
+  });
+
+  it('starts a three-node source as one ring: 16 tokens each, node 1 the seed, one data center named as the config names it', () => {
+    const three = stackSpecFromConfig(
+      parseConfig({ ...raw, source: { ...(raw.source as object), localDataCenter: 'Datacenter1' }, stack: { sourceNodes: 3 } }, 'test', {}, '/w').config,
+      { cwd: '/w', env: {} },
+    );
+    const nodes = [three.source, ...three.sourcePeers].map((server) => server.node);
+    const yamls = nodes.map((node) => parse(cassandraYaml(node)) as Record<string, unknown>);
+    expect(yamls.map((y) => [y.listen_address, y.rpc_address, y.native_transport_port, y.storage_port, y.num_tokens])).toEqual([
+      ['127.0.0.1', '127.0.0.1', 9042, 9043, 16],
+      ['127.0.0.2', '127.0.0.2', 9042, 9043, 16],
+      ['127.0.0.3', '127.0.0.3', 9042, 9043, 16],
+    ]);
+    for (const yaml of yamls) {
+      expect(yaml).toMatchObject({ cluster_name: 'tandem-source', auto_bootstrap: false, endpoint_snitch: 'GossipingPropertyFileSnitch' });
+      expect(yaml.seed_provider).toEqual([{ class_name: 'org.apache.cassandra.locator.SimpleSeedProvider', parameters: [{ seeds: '127.0.0.1:9043' }] }]);
+    }
+    const tokens = yamls.flatMap((y) => String(y.initial_token).split(','));
+    expect(new Set(tokens).size).toBe(48);
+    expect(nodes.map(cassandraRackDc)).toEqual(['dc=Datacenter1\nrack=rack1\n', 'dc=Datacenter1\nrack=rack2\n', 'dc=Datacenter1\nrack=rack3\n']);
+    // JMX binds 127.0.0.1 whatever the node's address: one port each.
+    expect(nodes.map((node) => node.jmxPort)).toEqual([9044, 9047, 9050]);
+    expect(nodes.map((node) => node.dir)).toEqual(['/w/.tandem/source', '/w/.tandem/source2', '/w/.tandem/source3']);
   });
 
   it('syncs the commit log every 10 s by default, and before acknowledging with commitlogSync: group', () => {

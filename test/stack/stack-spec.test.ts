@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { localDefaults, parseConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { stackSpecFromConfig } from '../../src/stack/index.js';
-import { stackPortClaims } from '../../src/stack/stack-spec.js';
+import { balancedVnodeTokens, stackPortClaims } from '../../src/stack/stack-spec.js';
 
 function config(patch: (raw: ReturnType<typeof rawDefaults>) => void = () => undefined) {
   const raw = rawDefaults();
@@ -88,5 +88,39 @@ describe('stackSpecFromConfig', () => {
   it('refuses a superuser password the local stack does not have', () => {
     const wrong = config((raw) => (raw.source.auth = { username: 'cassandra', password: 'other' }));
     expect(() => stackSpecFromConfig(wrong)).toThrow("source.auth: the local stack's superuser is cassandra with password cassandra");
+  });
+
+  it('lays out a three-node source on the next loopback addresses, same ports, a JMX port each', () => {
+    const spec = stackSpecFromConfig(config((raw) => (raw.stack = { sourceNodes: 3 })), { cwd: '/w' });
+    expect(spec.sourcePeers.map((peer) => [peer.node.name, peer.node.host, peer.node.nativePort, peer.node.storagePort, peer.node.jmxPort])).toEqual([
+      ['source2', '127.0.0.2', 9042, 9043, 9047],
+      ['source3', '127.0.0.3', 9042, 9043, 9050],
+    ]);
+    expect(spec.sourcePeers.every((peer) => peer.user.username === spec.source.user.username)).toBe(true);
+    expect(stackPortClaims(spec, ['source2']).map((claim) => `${claim.host}:${claim.port}`)).toEqual(['127.0.0.2:9042', '127.0.0.2:9043', '127.0.0.1:9047']);
+    expect(stackSpecFromConfig(config(), { cwd: '/w' }).sourcePeers).toEqual([]);
+  });
+
+  it('refuses several source nodes where no loopback address follows the first', () => {
+    const ipv6 = config((raw) => {
+      raw.source.contactPoints = ['[::1]:9042'];
+      raw.stack = { sourceNodes: 3 };
+    });
+    expect(() => stackSpecFromConfig(ipv6)).toThrow('stack.sourceNodes needs source.contactPoints[0] on an IPv4 loopback address with room above it, not ::1');
+  });
+});
+
+describe('balancedVnodeTokens', () => {
+  it('deals 16 tokens to each of 3 nodes, evenly spaced round the whole ring and interleaved', () => {
+    const nodes = balancedVnodeTokens(3, 16).map((tokens) => tokens.map(BigInt));
+    expect(nodes.map((tokens) => tokens.length)).toEqual([16, 16, 16]);
+    const ring = nodes.flat().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const step = 2n ** 64n / 48n;
+    expect(ring[0]).toBe(-(2n ** 63n) + step / 2n);
+    for (let i = 1; i < ring.length; i += 1) expect(ring[i]! - ring[i - 1]!).toBe(step);
+    expect(ring.at(-1)! < 2n ** 63n - 1n).toBe(true);
+    // Neighbours on the ring belong to different nodes, so a node's ranges are spread, not bunched.
+    const owner = new Map(nodes.flatMap((tokens, node) => tokens.map((token) => [token, node] as const)));
+    for (let i = 1; i < ring.length; i += 1) expect(owner.get(ring[i]!)).not.toBe(owner.get(ring[i - 1]!));
   });
 });
