@@ -11,8 +11,9 @@ export default defineConfig({
           // Pure modules: one import per worker instead of one per file (the import was most of its minute).
           isolate: false,
           include: ['test/**/*.test.ts'],
-          // Integration files run on the suite's stack; fault files on their own (vitest.faults.config.ts).
-          exclude: ['test/**/*.it.test.ts', 'test/**/*.fault.test.ts'],
+          // Integration files run on the suite's stack; fault and three-node files on their own
+          // (vitest.faults.config.ts, vitest.multinode.config.ts).
+          exclude: ['test/**/*.it.test.ts', 'test/**/*.fault.test.ts', 'test/**/*.multinode.test.ts'],
         },
       },
       {

@@ -14,7 +14,7 @@ import {
   warnListGuardUnavailable,
 } from '../cells/index.js';
 import { ConfigError } from '../errors.js';
-import { JobLog, planOrJoin, planRanges, runRangeTasks } from '../jobs/index.js';
+import { JobLog, planOrJoin, planRanges, runRangeTasks, type RangeSlot } from '../jobs/index.js';
 import { kafkaConnection } from '../kafka/index.js';
 import type { BackfillResult, JobPlan, RangeDone } from './backfill-records.js';
 import { copyRange, type RangeCopyOptions } from './range-copier.js';
@@ -240,9 +240,9 @@ async function work(
       },
       onRows: (rows) => (local.inFlightRows += rows),
     };
-    return async (index: number) => {
+    return async (index: number, slot: RangeSlot) => {
       let counted = 0;
-      const result = await copyRange({ ...copyOptions, onRows: (rows) => ((counted += rows), (local.inFlightRows += rows)) }, ranges[index]!).finally(() => {
+      const result = await copyRange({ ...copyOptions, slot, onRows: (rows) => ((counted += rows), (local.inFlightRows += rows)) }, ranges[index]!).finally(() => {
         local.inFlightRows -= counted;
       });
       local.rowsWritten += result.rowsWritten;

@@ -1,5 +1,5 @@
 import type cassandra from 'cassandra-driver';
-import { keyspacesLimits, measureRow, mutationDataSize, positionalValues, rangeReadOptions, retryTransient, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
+import { keyspacesLimits, measureRow, mutationDataSize, positionalValues, rangeReadOptions, replicasDown, retryTransient, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
 import {
   Aborted,
   type CellWriteOptions,
@@ -23,6 +23,7 @@ import {
   writesListElements,
 } from '../cells/index.js';
 import { RecordRejectedError } from '../errors.js';
+import type { RangeSlot } from '../jobs/index.js';
 import { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
 
 export interface RangeCopyOptions {
@@ -45,6 +46,8 @@ export interface RangeCopyOptions {
   readonly targetCells?: TargetCellReader | undefined;
   /** Told of each read that failed and will be retried. */
   readonly onReadRetry?: (reason: string, attempt: number) => void;
+  /** Given up while every replica of the range is down, so other ranges go on; taken again before writing. */
+  readonly slot?: RangeSlot | undefined;
   /** Told of rows as their writes finish, for progress. */
   readonly onRows?: (rows: number) => void;
 }
@@ -234,8 +237,14 @@ async function readFloorConflicts(options: RangeCopyOptions, items: readonly Cop
 }
 
 /** Runs a read until it succeeds, retrying what may pass (timeouts, a node away) with backoff. */
-function retried<T>(options: RangeCopyOptions, read: () => Promise<T>): Promise<T> {
-  return retryTransient(read, options.signal, options.onReadRetry, () => new Aborted());
+async function retried<T>(options: RangeCopyOptions, read: () => Promise<T>): Promise<T> {
+  const onRetry = (reason: string, attempt: number, error: unknown) => {
+    if (replicasDown(error)) options.slot?.release();
+    options.onReadRetry?.(reason, attempt);
+  };
+  const result = await retryTransient(read, options.signal, onRetry, () => new Aborted());
+  await options.slot?.reacquire();
+  return result;
 }
 
 async function readPage(

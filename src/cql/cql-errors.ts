@@ -58,6 +58,15 @@ export function mayBeStaleStatement(error: unknown): boolean {
   return error instanceof cassandra.errors.ResponseError && error.code === codes.invalid && /undefined column name/i.test(error.message);
 }
 
+/**
+ * Whether a request failed because no replica it needs is up: the coordinator says too few are
+ * alive (Unavailable), or the driver found no node to send it to. Waiting is all that helps, and
+ * unlike a timeout it says nothing about load, so other work may go on meanwhile.
+ */
+export function replicasDown(error: unknown): boolean {
+  return error instanceof cassandra.errors.NoHostAvailableError || (error instanceof cassandra.errors.ResponseError && error.code === codes.unavailableException);
+}
+
 /** `retry`'s verdict for CQL requests: why a failure may pass later, or undefined when it never will. */
 export function cqlRetryable(error: unknown): string | undefined {
   const verdict = classifyCqlError(error);
@@ -72,7 +81,7 @@ export function cqlRetryable(error: unknown): string | undefined {
 export function retryTransient<T>(
   request: (attempt: number) => Promise<T>,
   signal: AbortSignal,
-  onRetry?: (reason: string, attempt: number) => void,
+  onRetry?: (reason: string, attempt: number, error: unknown) => void,
   aborted: () => unknown = () => signal.reason,
 ): Promise<T> {
   return retry(request, { signal, retryable: cqlRetryable, backoff: cqlBackoff, aborted, ...(onRetry ? { onRetry } : {}) });

@@ -8,7 +8,7 @@ export { connectCluster } from './connect-cluster.js';
 export { cqlValueKey, cqlValuesEqual } from './cql-equal.js';
 export { TokenRangePlanner, partitionerFromClassName, partitionerNames, type PartitionerName, type TokenRange, type TokenRangeWhere } from './token-range-planner.js';
 export { readPartitionerClass, readRingTokens } from './ring-reader.js';
-export { classifyCqlError, cqlRetryable, mayBeStaleStatement, retryTransient, type CqlErrorVerdict } from './cql-errors.js';
+export { classifyCqlError, cqlRetryable, mayBeStaleStatement, replicasDown, retryTransient, type CqlErrorVerdict } from './cql-errors.js';
 // Amazon Keyspaces' facts live beside errors.ts: the config schema reads its limits too, and cql/ reads the config.
 export { keyspacesDocs, keyspacesLimits, keyspacesNamePattern, keyspacesNameRule } from '../keyspaces-facts.js';
 export { estimateValueSize, measureRow, type RowMeasure } from './row-size.js';

@@ -7,6 +7,7 @@ import { InFlightWindow, OffsetCommitter, OffsetTracker, retryWhileKafkaIsAway, 
 import { onAbort } from '../on-abort.js';
 import { retry, waitBackoff } from '../retry.js';
 import type { DoneRecord, JobLog, PlanRecord, RangeTask, ResultRecord } from './job-log.js';
+import { windowSlot, type RangeSlot } from './range-slot.js';
 
 /** What a range's done record carries besides the job's own bookkeeping. */
 export type DoneFields<D extends DoneRecord> = Omit<D, 'type' | 'planId' | 'index' | 'worker' | 'ms'>;
@@ -23,7 +24,7 @@ export interface RangeTaskWorkerOptions<P extends PlanRecord, D extends DoneReco
    * range done by some worker); returns the work of one range. A range's work must be idempotent:
    * a range in flight when a worker dies is done again by another.
    */
-  readonly start: (signal: AbortSignal) => (index: number) => Promise<DoneFields<D>>;
+  readonly start: (signal: AbortSignal) => (index: number, slot: RangeSlot) => Promise<DoneFields<D>>;
 }
 
 /** This process's name in done records: which worker finished which range. */
@@ -53,18 +54,18 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
    * if) the first is.
    */
   const working = new Map<number, Promise<void>>();
-  const workOnce = (index: number): Promise<void> => {
+  const workOnce = (index: number, slot: RangeSlot): Promise<void> => {
     if (jobLog.done.has(index)) return Promise.resolve();
     let work = working.get(index);
     if (!work) {
-      work = workAndRecord(index).finally(() => working.delete(index));
+      work = workAndRecord(index, slot).finally(() => working.delete(index));
       working.set(index, work);
     }
     return work;
   };
-  const workAndRecord = async (index: number) => {
+  const workAndRecord = async (index: number, slot: RangeSlot) => {
     const started = Date.now();
-    const fields = await runRange(index);
+    const fields = await runRange(index, slot);
     const done = { ...fields, type: 'done', planId: plan.planId, index, worker: workerName, ms: Date.now() - started } as unknown as D;
     await retry(() => jobLog.publish(done), {
       signal,
@@ -139,9 +140,10 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
         }
         const tracked = tracker.started(message.topic, message.partition, message.offset);
         const task = parseTask(message.value);
+        const slot = windowSlot(window, signal);
         const finish = () => {
           if (tracked) tracker.finished(message.topic, message.partition, message.offset);
-          window.release();
+          slot.release();
         };
         if (!task || task.planId !== plan.planId || plan.ranges[task.index] === undefined) {
           // A task of a plan that lost the race to be the job's, or not a task at all: nothing to do.
@@ -149,8 +151,8 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
           finish();
           continue;
         }
-        workOnce(task.index).then(finish, (error: unknown) => {
-          window.release();
+        workOnce(task.index, slot).then(finish, (error: unknown) => {
+          slot.release();
           // Work cut short by the stop is redone by whoever takes the range next.
           if (signal.aborted) return;
           fatal ??= error;

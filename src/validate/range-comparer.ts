@@ -12,7 +12,7 @@ import type { TandemConfig } from '../config/index.js';
 import { rangeReadOptions, scanConsistency, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
 import { RecordRejectedError } from '../errors.js';
 import { abortableDelay } from '../abortable-delay.js';
-import type { DoneFields } from '../jobs/index.js';
+import type { DoneFields, RangeSlot } from '../jobs/index.js';
 import { settled, type Settlement, type SinkProgressWatch } from './sink-progress.js';
 import { sourceWinsWrites } from './source-wins.js';
 import { formatCqlValue, formatPrimaryKey } from './format-primary-key.js';
@@ -80,11 +80,12 @@ export class RangeComparer {
     return this.context.config.target.profile === 'keyspaces' ? { minTimestampUs: keyspacesTimestampFloorUs(Date.now()) } : {};
   }
 
-  async compare(range: TokenRange, signal: AbortSignal): Promise<DoneFields<RangeComparison>> {
+  async compare(range: TokenRange, signal: AbortSignal, slot?: RangeSlot): Promise<DoneFields<RangeComparison>> {
     const { source, target, table, planner, plan, watch, log } = this.context;
     const readerOptions: RowReaderOptions = {
       pageSize: this.context.pageSize,
       signal,
+      slot,
       onRetry: (reason, attempt) => {
         if (attempt % 20 === 0) log.warn({ attempt, error: reason }, 'read failed; retrying');
       },

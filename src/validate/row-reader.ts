@@ -1,6 +1,7 @@
 import cassandra from 'cassandra-driver';
 import { cellColumns, rowFromValues, scanWidth, type SourceRow, type Ttls, type WriteTimes } from '../cells/index.js';
-import { positionalSelectors, positionalValues, quoteIdentifier, retryTransient, type TableSchema, type TokenRangeWhere } from '../cql/index.js';
+import { positionalSelectors, positionalValues, quoteIdentifier, replicasDown, retryTransient, type TableSchema, type TokenRangeWhere } from '../cql/index.js';
+import type { RangeSlot } from '../jobs/index.js';
 import type { ScannedRow } from './scanned-row.js';
 
 const readOptions = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
@@ -45,6 +46,8 @@ export interface RowReaderOptions {
   readonly pageSize: number;
   readonly signal: AbortSignal;
   readonly onRetry?: (reason: string, attempt: number) => void;
+  /** The range's place among those compared at once: given up while every replica is down (jobs/range-task-worker.ts). */
+  readonly slot?: RangeSlot | undefined;
 }
 
 /**
@@ -57,15 +60,20 @@ export async function readWithRetry(
   params: readonly unknown[],
   options: RowReaderOptions & { pageState?: string | undefined; query?: cassandra.QueryOptions },
 ): Promise<{ result: cassandra.types.ResultSet; sentAtMs: number }> {
-  return retryTransient(
+  const read = await retryTransient(
     async () => {
       const sentAtMs = Date.now();
       const result = await client.execute(cql, [...params], { ...readOptions, ...options.query, fetchSize: options.pageSize, ...(options.pageState ? { pageState: options.pageState } : {}) });
       return { result, sentAtMs };
     },
     options.signal,
-    options.onRetry,
+    (reason, attempt, error) => {
+      if (replicasDown(error)) options.slot?.release();
+      options.onRetry?.(reason, attempt);
+    },
   );
+  await options.slot?.reacquire();
+  return read;
 }
 
 

@@ -172,8 +172,8 @@ export async function runValidation(options: ValidateOptions, outerSignal: Abort
           kafka: kafkaConnection(config.kafka),
           concurrency: options.concurrency,
           logger: log,
-          start: (workSignal) => async (index) => {
-            const outcome = await comparer.compare(ranges[index]!, workSignal);
+          start: (workSignal) => async (index, slot) => {
+            const outcome = await comparer.compare(ranges[index]!, workSignal, slot);
             local.ranges += 1;
             local.rows += outcome.sourceRows;
             return outcome;

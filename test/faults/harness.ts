@@ -51,6 +51,8 @@ export class FaultScenario {
   constructor(
     readonly config: TandemConfig,
     readonly dataDir: string,
+    /** The source keyspace's replication map, as CQL; the target's is always one copy on its one node. */
+    private readonly sourceReplication = "{'class': 'SimpleStrategy', 'replication_factor': 1}",
   ) {
     this.source = this.clients.connect(config.source);
     this.target = this.clients.connect(config.target);
@@ -74,7 +76,8 @@ export class FaultScenario {
 
   async create(): Promise<void> {
     for (const client of [this.source, this.target]) {
-      await client.execute(`CREATE KEYSPACE ${this.keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+      const replication = client === this.source ? this.sourceReplication : "{'class': 'SimpleStrategy', 'replication_factor': 1}";
+      await client.execute(`CREATE KEYSPACE ${this.keyspace} WITH replication = ${replication}`);
       await client.execute(`CREATE TABLE ${this.table} (id text PRIMARY KEY, version int, payload text)`);
     }
     await ensureTopics(kafkaConnection(this.config.kafka), [this.topic]);
