@@ -8,10 +8,11 @@ export type CompareMode = (typeof compareModes)[number];
 
 /**
  * How far apart the two sides' expiry instants of one cell may be and still match, in seconds.
- * Each side counts TTL in whole seconds of its own clock, and the two sides are read moments
- * apart; the backfill and the sinks keep expiry to the second (given clocks in step), so 2 s
- * covers the rounding of both reads without hiding a TTL counted from the wrong moment (a sink
- * that lagged by a minute would be a minute off).
+ * Each side counts TTL in whole seconds of its own clock, to a moment between a read's send and
+ * its answer (both known, so the read's own latency is allowed for on top); the backfill and the
+ * sinks keep expiry to the second (given clocks in step), so 2 s covers the rounding of both reads
+ * without hiding a TTL counted from the wrong moment (a sink that lagged by a minute would be a
+ * minute off).
  */
 export const ttlToleranceSeconds = 2;
 
@@ -50,8 +51,8 @@ export interface RowDiffOptions {
  * WRITETIMEs are compared per cell: one per single-cell column, one per element or field for a
  * non-frozen set, map or UDT. A non-frozen list is compared by its newest element's write time
  * only, because the backfill writes a list whole at that time (see readCells in backfill).
- * TTLs are compared as the instant each cell expires (the row's read time plus its TTL), within
- * `ttlToleranceSeconds`, per cell like write times; a non-frozen list by the longest TTL of its
+ * TTLs are compared as the instant each cell expires (the row's read time plus its TTL, a window
+ * as long as the read took), within `ttlToleranceSeconds`, per cell like write times; a non-frozen list by the longest TTL of its
  * elements (none if any element has none), which is what the backfill gives the whole list.
  *
  * @example
@@ -84,25 +85,48 @@ export function diffColumns(
       continue;
     }
     if (!source.ttls || !target.ttls) continue;
-    const [sourceExpiry, targetExpiry] = [expiries(column, source.ttls.get(column.name) ?? null, source.readAtMs), expiries(column, target.ttls.get(column.name) ?? null, target.readAtMs)];
-    if (!expiriesMatch(sourceExpiry, targetExpiry)) differences.push({ column: column.name, kind: 'ttl', source: sourceExpiry, target: targetExpiry });
+    const sourceTtls = source.ttls.get(column.name) ?? null;
+    const targetTtls = target.ttls.get(column.name) ?? null;
+    if (!expiriesMatch(expiries(column, sourceTtls, readWindow(source)), expiries(column, targetTtls, readWindow(target)))) {
+      differences.push({ column: column.name, kind: 'ttl', source: expiries(column, sourceTtls, readWindow(source)).at, target: expiries(column, targetTtls, readWindow(target)).at });
+    }
   }
   return differences;
 }
 
-/** The second each cell expires at (null: never), one per element for a multi-cell column; a non-frozen list as one, as written. */
-function expiries(column: ColumnSchema, ttls: Ttls, readAtMs: number | undefined): number | null | readonly (number | null)[] {
-  const readSecond = Math.floor((readAtMs ?? 0) / 1000);
-  const expiry = (ttl: number | null | undefined) => (ttl == null ? null : readSecond + ttl);
-  if (!Array.isArray(ttls)) return expiry(ttls as number | null);
-  if (column.type.kind === 'list' && !column.type.frozen) return ttls.some((ttl) => ttl == null) ? null : expiry(Math.max(...(ttls as number[])));
-  return ttls.map(expiry);
+/**
+ * The seconds a row's TTLs were counted down to: some moment after its read was sent and before
+ * its answer came, which on a busy server can be seconds apart. Without the answer's time, the
+ * send's alone.
+ */
+function readWindow(row: ScannedRow): { from: number; to: number } {
+  const from = Math.floor((row.readAtMs ?? 0) / 1000);
+  return { from, to: row.answeredAtMs === undefined ? from : Math.ceil(row.answeredAtMs / 1000) };
 }
 
-function expiriesMatch(source: number | null | readonly (number | null)[], target: number | null | readonly (number | null)[]): boolean {
-  const one = (s: number | null | undefined, t: number | null | undefined) => (s == null || t == null ? (s ?? null) === (t ?? null) : Math.abs(s - t) <= ttlToleranceSeconds);
-  if (Array.isArray(source) && Array.isArray(target)) return source.length === target.length && source.every((s, i) => one(s, target[i]));
-  return !Array.isArray(source) && !Array.isArray(target) && one(source as number | null, target as number | null);
+type Expiry = { readonly from: number; readonly to: number } | null;
+
+/**
+ * When each cell expires (null: never), one per element for a multi-cell column, a non-frozen list
+ * as one, as written: as the window the read allows, and `at`, its start, to report.
+ */
+function expiries(column: ColumnSchema, ttls: Ttls, read: { from: number; to: number }): { at: number | null | (number | null)[]; windows: Expiry | Expiry[] } {
+  const expiry = (ttl: number | null | undefined): Expiry => (ttl == null ? null : { from: read.from + ttl, to: read.to + ttl });
+  let windows: Expiry | Expiry[];
+  if (!Array.isArray(ttls)) windows = expiry(ttls as number | null);
+  else if (column.type.kind === 'list' && !column.type.frozen) windows = ttls.some((ttl) => ttl == null) ? null : expiry(Math.max(...(ttls as number[])));
+  else windows = ttls.map(expiry);
+  const at = (window: Expiry) => window?.from ?? null;
+  return { at: Array.isArray(windows) ? windows.map(at) : at(windows), windows };
+}
+
+/** Two cells expire together when their windows, widened by `ttlToleranceSeconds`, meet. */
+function expiriesMatch(source: { windows: Expiry | Expiry[] }, target: { windows: Expiry | Expiry[] }): boolean {
+  const one = (s: Expiry | undefined, t: Expiry | undefined) =>
+    s == null || t == null ? (s ?? null) === (t ?? null) : s.from - ttlToleranceSeconds <= t.to && t.from - ttlToleranceSeconds <= s.to;
+  const [s, t] = [source.windows, target.windows];
+  if (Array.isArray(s) && Array.isArray(t)) return s.length === t.length && s.every((window, i) => one(window, t[i]));
+  return !Array.isArray(s) && !Array.isArray(t) && one(s, t);
 }
 
 function writeTimesMatch(column: ColumnSchema, source: WriteTimes, target: WriteTimes, floorUs: bigint | undefined): boolean {

@@ -26,7 +26,7 @@ function validationWidth(table: TableSchema, withWritetime: boolean): number {
   return 1 + table.columns.length + (withWritetime ? 2 * cellColumns(table).length : 0);
 }
 
-export function scannedRowFrom(table: TableSchema, values: readonly unknown[], withWritetime: boolean, readAtMs?: number): ScannedRow {
+export function scannedRowFrom(table: TableSchema, values: readonly unknown[], withWritetime: boolean, read?: { sentAtMs: number; answeredAtMs: number }): ScannedRow {
   const cells = cellColumns(table);
   const byName = new Map<string, unknown>();
   table.columns.forEach((c, i) => byName.set(c.name, values[i + 1] ?? null));
@@ -39,7 +39,7 @@ export function scannedRowFrom(table: TableSchema, values: readonly unknown[], w
     writetimes.set(c.name, (values[first + i] ?? null) as WriteTimes);
     ttls.set(c.name, (values[first + cells.length + i] ?? null) as Ttls);
   });
-  return { token, values: byName, writetimes, ttls, ...(readAtMs === undefined ? {} : { readAtMs }) };
+  return { token, values: byName, writetimes, ttls, ...(read === undefined ? {} : { readAtMs: read.sentAtMs, answeredAtMs: read.answeredAtMs }) };
 }
 
 export interface RowReaderOptions {
@@ -59,12 +59,12 @@ export async function readWithRetry(
   cql: string,
   params: readonly unknown[],
   options: RowReaderOptions & { pageState?: string | undefined; query?: cassandra.QueryOptions },
-): Promise<{ result: cassandra.types.ResultSet; sentAtMs: number }> {
+): Promise<{ result: cassandra.types.ResultSet; sentAtMs: number; answeredAtMs: number }> {
   const read = await retryTransient(
     async () => {
       const sentAtMs = Date.now();
       const result = await client.execute(cql, [...params], { ...readOptions, ...options.query, fetchSize: options.pageSize, ...(options.pageState ? { pageState: options.pageState } : {}) });
-      return { result, sentAtMs };
+      return { result, sentAtMs, answeredAtMs: Date.now() };
     },
     options.signal,
     (reason, attempt, error) => {
@@ -93,8 +93,8 @@ export async function* scanRange(
   const cql = `${validationSelect(table, withWritetime)} WHERE ${where.cql}`;
   let pageState: string | undefined;
   do {
-    const { result: page, sentAtMs } = await readWithRetry(client, cql, where.params, { ...options, pageState });
-    for (const row of page.rows) yield scannedRowFrom(table, positionalValues(row, validationWidth(table, withWritetime)), withWritetime, sentAtMs);
+    const { result: page, sentAtMs, answeredAtMs } = await readWithRetry(client, cql, where.params, { ...options, pageState });
+    for (const row of page.rows) yield scannedRowFrom(table, positionalValues(row, validationWidth(table, withWritetime)), withWritetime, { sentAtMs, answeredAtMs });
     pageState = page.pageState ?? undefined;
   } while (pageState);
 }
@@ -108,9 +108,9 @@ function keyWhere(table: TableSchema, key: ReadonlyMap<string, unknown>): { cql:
 /** One row read again by primary key; undefined when it is not there. */
 export async function readRow(client: cassandra.Client, table: TableSchema, key: ReadonlyMap<string, unknown>, withWritetime: boolean, options: RowReaderOptions): Promise<ScannedRow | undefined> {
   const where = keyWhere(table, key);
-  const { result: page, sentAtMs } = await readWithRetry(client, `${validationSelect(table, withWritetime)} WHERE ${where.cql} LIMIT 1`, where.params, options);
+  const { result: page, sentAtMs, answeredAtMs } = await readWithRetry(client, `${validationSelect(table, withWritetime)} WHERE ${where.cql} LIMIT 1`, where.params, options);
   const row = page.first();
-  return row ? scannedRowFrom(table, positionalValues(row, validationWidth(table, withWritetime)), withWritetime, sentAtMs) : undefined;
+  return row ? scannedRowFrom(table, positionalValues(row, validationWidth(table, withWritetime)), withWritetime, { sentAtMs, answeredAtMs }) : undefined;
 }
 
 /** One source row with every cell's WRITETIME and TTL, as the backfill reads it, for repair. */

@@ -16,6 +16,8 @@ export interface ScannedRow {
   readonly ttls?: ReadonlyMap<string, Ttls>;
   /** When the read that returned the row was sent (ms since the epoch): TTLs count down from about then. */
   readonly readAtMs?: number;
+  /** When its answer came: the server counted the TTLs down to a moment between the two. */
+  readonly answeredAtMs?: number;
 }
 
 /** The partition key and clustering column values of a row, in key order. */

@@ -168,6 +168,17 @@ describe('diffRow on remaining TTLs (values+writetime)', () => {
     ]);
   });
 
+  it('allows for a read the server answered seconds after it was sent, and no more', () => {
+    // The source's TTL was counted down somewhere between 1,000 s and 1,005 s: it expires in [1,100, 1,105].
+    const slow = { ...read(1_000_000, { name: 'Ann' }, { name: 100 }), answeredAtMs: 1_004_200 };
+    const prompt = read(1_004_000, { name: 'Ann' }, { name: 100 });
+    expect(diffRow(profiles, slow, prompt, withTimes)).toEqual([]);
+    // Without the answer's time the same pair is 4 s apart, beyond the tolerance.
+    expect(diffRow(profiles, read(1_000_000, { name: 'Ann' }, { name: 100 }), prompt, withTimes)).toHaveLength(1);
+    // A cell that expires 10 s later than the slow read's window allows is still a difference.
+    expect(diffRow(profiles, slow, read(1_004_000, { name: 'Ann' }, { name: 111 }), withTimes)).toEqual([{ column: 'name', kind: 'ttl', source: 1_100, target: 1_115 }]);
+  });
+
   it('compares TTLs per element, a non-frozen list by its longest, and not at all without write times', () => {
     const source = read(0, { tags: new Set(['a', 'b']), history: [1, 2] }, { tags: [50, null], history: [20, 40] });
     expect(diffRow(profiles, source, read(0, { tags: new Set(['a', 'b']), history: [1, 2] }, { tags: [50, null], history: [40, 40] }), withTimes)).toEqual([]);
