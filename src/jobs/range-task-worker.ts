@@ -151,6 +151,10 @@ export async function runRangeTasks<P extends PlanRecord, D extends DoneRecord, 
           finish();
           continue;
         }
+        // A task delivered again while its range is being worked on (a rebalance, a producer's
+        // retry) joins that work: it waits for it outside the window, or a range waiting for its
+        // replicas would hold two places.
+        if (working.has(task.index)) slot.release();
         workOnce(task.index, slot).then(finish, (error: unknown) => {
           slot.release();
           // Work cut short by the stop is redone by whoever takes the range next.

@@ -252,7 +252,7 @@ describe('the reference design\'s source: three nodes, 16 vnodes each, RF 3', ()
     try {
       const backfill = spawnTandem(['backfill', '--config', configFile(), '--table', table, '--splits', '64', '--json'], { env: { TANDEM_LOG_LEVEL: 'info' } });
       // Node 3's ranges have no replica up: the ranges of nodes 1 and 2 are copied, the rest wait.
-      const copied = await eventually(() => countRows(target, table), (n) => n >= 3_000, 60_000, 500);
+      const copied = await eventually(() => countRows(target, table), (n) => n >= 3_000, 120_000, 500);
       await new Promise((r) => setTimeout(r, 5_000));
       expect(backfill.child.exitCode).toBeNull();
       expect(await countRows(target, table)).toBeLessThan(6_000);

@@ -1,0 +1,10 @@
+import { createCqlClient } from './dist/cql/index.js';
+const s = createCqlClient({ contactPoints: ['127.0.0.1:28042'], localDataCenter: 'Datacenter1', auth: { username: 'cassandra', password: 'cassandra' } });
+const t = createCqlClient({ contactPoints: ['127.0.0.1:28142'], localDataCenter: 'datacenter1', auth: { username: 'ks-user', password: 'ks-password' }, tls: { caFile: '.tandem-multinode/target/tls/ca.pem', rejectUnauthorized: true } });
+const ks = 'dbg' + Date.now();
+await s.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class':'NetworkTopologyStrategy','Datacenter1':'1'}`);
+await t.execute(`CREATE KEYSPACE ${ks} WITH replication = {'class':'SimpleStrategy','replication_factor':1}`);
+for (const c of [s,t]) await c.execute(`CREATE TABLE ${ks}.h (id text PRIMARY KEY, v int)`);
+for (let i = 0; i < 6000; i += 100) await Promise.all(Array.from({length:100}, (_, j) => s.execute(`INSERT INTO ${ks}.h (id, v) VALUES (?, ?)`, ['k'+(i+j), i+j], { prepare: true })));
+console.log(ks);
+await s.shutdown(); await t.shutdown();
