@@ -278,10 +278,10 @@ function assertSameSourceRing(spec: StackSpec): void {
   const yamlFile = join(spec.source.node.dir, 'conf', 'cassandra.yaml');
   if (!existsSync(join(spec.source.node.dir, 'data', 'system')) || !existsSync(yamlFile)) return;
   const tokens = /^num_tokens: (\d+)$/m.exec(readFileSync(yamlFile, 'utf8'))?.[1];
-  const peers = cassandraServers(spec).filter((server) => server.node.name.startsWith('source')).length;
+  const nodes = 1 + spec.sourcePeers.length;
   const before = readdirSync(spec.dataDir).filter((entry) => /^source\d*$/.test(entry) && existsSync(join(spec.dataDir, entry, 'data', 'system'))).length;
-  if (tokens !== undefined && (Number(tokens) !== spec.source.node.tokens.length || before > peers)) {
-    throw new ConfigError(`The source in ${spec.dataDir} was created with ${before} node${before === 1 ? '' : 's'}; stack.sourceNodes asks for ${peers}`, {
+  if (tokens !== undefined && (Number(tokens) !== spec.source.node.tokens.length || before > nodes)) {
+    throw new ConfigError(`The source in ${spec.dataDir} was created with ${before} node${before === 1 ? '' : 's'}; stack.sourceNodes asks for ${nodes}`, {
       hint: 'A source keeps its ring: use another --data-dir, or `tandem down --purge` first (deletes its data)',
     });
   }
