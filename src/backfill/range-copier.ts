@@ -1,5 +1,5 @@
 import type cassandra from 'cassandra-driver';
-import { keyspacesLimits, measureRow, mutationDataSize, positionalValues, rangeReadOptions, replicasDown, retryTransient, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
+import { keyspacesLimits, measureRow, mutationDataSize, positionalValues, rangeReadOptions, type TableSchema, type TokenRange, type TokenRangePlanner } from '../cql/index.js';
 import {
   Aborted,
   type CellWriteOptions,
@@ -23,7 +23,7 @@ import {
   writesListElements,
 } from '../cells/index.js';
 import { RecordRejectedError } from '../errors.js';
-import type { RangeSlot } from '../jobs/index.js';
+import { retryRangeRead, type RangeSlot } from '../jobs/index.js';
 import { groupRows, type GroupableRow, type RowGroupLimits } from './row-groups.js';
 
 export interface RangeCopyOptions {
@@ -237,14 +237,8 @@ async function readFloorConflicts(options: RangeCopyOptions, items: readonly Cop
 }
 
 /** Runs a read until it succeeds, retrying what may pass (timeouts, a node away) with backoff. */
-async function retried<T>(options: RangeCopyOptions, read: () => Promise<T>): Promise<T> {
-  const onRetry = (reason: string, attempt: number, error: unknown) => {
-    if (replicasDown(error)) options.slot?.release();
-    options.onReadRetry?.(reason, attempt);
-  };
-  const result = await retryTransient(read, options.signal, onRetry, () => new Aborted());
-  await options.slot?.reacquire();
-  return result;
+function retried<T>(options: RangeCopyOptions, read: () => Promise<T>): Promise<T> {
+  return retryRangeRead(read, { signal: options.signal, slot: options.slot, onRetry: options.onReadRetry, aborted: () => new Aborted() });
 }
 
 async function readPage(

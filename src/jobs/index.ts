@@ -2,4 +2,4 @@ export { JobLog, planRanges, rangeTopicPartitions, type PlanRecord, type DoneRec
 export { jobKinds, jobOfTopic, jobTopics, type JobKind, type JobTopics } from './job-topics.js';
 export { planOrJoin, type PlanOrJoinOptions } from './plan-or-join.js';
 export { runRangeTasks, workerName, type DoneFields, type RangeTaskWorkerOptions } from './range-task-worker.js';
-export { windowSlot, type RangeSlot } from './range-slot.js';
+export { retryRangeRead, windowSlot, type RangeSlot } from './range-slot.js';

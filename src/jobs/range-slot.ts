@@ -1,3 +1,4 @@
+import { replicasDown, retryTransient } from '../cql/index.js';
 import type { InFlightWindow } from '../kafka/index.js';
 import { onAbort } from '../on-abort.js';
 
@@ -59,3 +60,21 @@ export function windowSlot(window: InFlightWindow, signal: AbortSignal): RangeSl
   };
 }
 
+
+/**
+ * Runs one read of a range until it answers, retrying as `retryTransient` does. While the range's
+ * replicas are down it gives its place up, so other ranges go on; once the read answers it takes a
+ * place again before its range goes on. `aborted` makes the error thrown on abort.
+ */
+export async function retryRangeRead<T>(
+  read: () => Promise<T>,
+  options: { readonly signal: AbortSignal; readonly slot?: RangeSlot | undefined; readonly onRetry?: ((reason: string, attempt: number) => void) | undefined; readonly aborted?: () => unknown },
+): Promise<T> {
+  const onRetry = (reason: string, attempt: number, error: unknown) => {
+    if (replicasDown(error)) options.slot?.release();
+    options.onRetry?.(reason, attempt);
+  };
+  const result = await retryTransient(read, options.signal, onRetry, options.aborted);
+  await options.slot?.reacquire();
+  return result;
+}

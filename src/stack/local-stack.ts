@@ -141,7 +141,7 @@ export async function startStack(spec: StackSpec, events: StackEvents = {}, opti
       // A server that died explains more than one that merely waited for it.
       throw failures.find((error) => error instanceof ServerExitedError) ?? failures[0];
     }
-    if (spec.sourcePeers.length > 0 && toStart.some((name) => name.startsWith('source'))) await joinSourceRing(spec, timeoutMs);
+    if (spec.sourcePeers.length > 0 && toStart.some((name) => name.startsWith('source'))) await joinSourceRing(spec, clusterOf(spec.source.node, superuser), timeoutMs);
     for (const result of results) {
       if (result.status === 'fulfilled') {
         const record = result.value;

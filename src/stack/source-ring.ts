@@ -1,28 +1,24 @@
 import cassandra from 'cassandra-driver';
-import { createCqlClient, quoteIdentifier, quoteString } from '../cql/index.js';
+import { createCqlClient, quoteIdentifier, quoteString, type ClusterAddress } from '../cql/index.js';
 import { ServerTimeoutError } from '../errors.js';
 import { sleep } from './server-process.js';
-import { superuser, type StackSpec } from './stack-spec.js';
+import type { StackSpec } from './stack-spec.js';
 
 /** Keyspaces Cassandra creates with one replica (system_auth) or SimpleStrategy; a ring of several nodes wants them in its data center. */
 const replicatedSystemKeyspaces = ['system_auth', 'system_distributed', 'system_traces'] as const;
 
 /**
- * Makes a source of several nodes what an operator runs: the system keyspaces replicated to every
+ * Makes a source of several nodes (reached through node 1 as `asSuperuser`) what an operator runs: the system keyspaces replicated to every
  * node of the data center (up to 3), so logins survive a node going down, and returns once every
  * node sees every other UP. The proof of both is the same read: every system_auth table read at
  * consistency ALL through each node in turn. ALL fails at once while its coordinator counts a
  * replica down, and it repairs the rows a replica lacks, which after the replication change are all
  * of them (nodes given their tokens never stream).
  */
-export async function joinSourceRing(spec: StackSpec, timeoutMs: number): Promise<void> {
+export async function joinSourceRing(spec: StackSpec, asSuperuser: ClusterAddress, timeoutMs: number): Promise<void> {
   const node = spec.source.node;
   const nodes = 1 + spec.sourcePeers.length;
-  const client = createCqlClient({
-    contactPoints: [`${node.host}:${node.nativePort}`],
-    localDataCenter: node.dataCenter,
-    auth: { username: superuser.username, password: superuser.password },
-  });
+  const client = createCqlClient(asSuperuser);
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   try {

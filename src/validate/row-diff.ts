@@ -85,11 +85,9 @@ export function diffColumns(
       continue;
     }
     if (!source.ttls || !target.ttls) continue;
-    const sourceTtls = source.ttls.get(column.name) ?? null;
-    const targetTtls = target.ttls.get(column.name) ?? null;
-    if (!expiriesMatch(expiries(column, sourceTtls, readWindow(source)), expiries(column, targetTtls, readWindow(target)))) {
-      differences.push({ column: column.name, kind: 'ttl', source: expiries(column, sourceTtls, readWindow(source)).at, target: expiries(column, targetTtls, readWindow(target)).at });
-    }
+    const sourceExpiry = expiries(column, source.ttls.get(column.name) ?? null, readWindow(source));
+    const targetExpiry = expiries(column, target.ttls.get(column.name) ?? null, readWindow(target));
+    if (!expiriesMatch(sourceExpiry, targetExpiry)) differences.push({ column: column.name, kind: 'ttl', source: sourceExpiry.at, target: targetExpiry.at });
   }
   return differences;
 }

@@ -1,7 +1,7 @@
 import cassandra from 'cassandra-driver';
 import { cellColumns, rowFromValues, scanWidth, type SourceRow, type Ttls, type WriteTimes } from '../cells/index.js';
-import { positionalSelectors, positionalValues, quoteIdentifier, replicasDown, retryTransient, type TableSchema, type TokenRangeWhere } from '../cql/index.js';
-import type { RangeSlot } from '../jobs/index.js';
+import { positionalSelectors, positionalValues, quoteIdentifier, type TableSchema, type TokenRangeWhere } from '../cql/index.js';
+import { retryRangeRead, type RangeSlot } from '../jobs/index.js';
 import type { ScannedRow } from './scanned-row.js';
 
 const readOptions = { prepare: true, consistency: cassandra.types.consistencies.localQuorum };
@@ -60,20 +60,11 @@ export async function readWithRetry(
   params: readonly unknown[],
   options: RowReaderOptions & { pageState?: string | undefined; query?: cassandra.QueryOptions },
 ): Promise<{ result: cassandra.types.ResultSet; sentAtMs: number; answeredAtMs: number }> {
-  const read = await retryTransient(
-    async () => {
-      const sentAtMs = Date.now();
-      const result = await client.execute(cql, [...params], { ...readOptions, ...options.query, fetchSize: options.pageSize, ...(options.pageState ? { pageState: options.pageState } : {}) });
-      return { result, sentAtMs, answeredAtMs: Date.now() };
-    },
-    options.signal,
-    (reason, attempt, error) => {
-      if (replicasDown(error)) options.slot?.release();
-      options.onRetry?.(reason, attempt);
-    },
-  );
-  await options.slot?.reacquire();
-  return read;
+  return retryRangeRead(async () => {
+    const sentAtMs = Date.now();
+    const result = await client.execute(cql, [...params], { ...readOptions, ...options.query, fetchSize: options.pageSize, ...(options.pageState ? { pageState: options.pageState } : {}) });
+    return { result, sentAtMs, answeredAtMs: Date.now() };
+  }, options);
 }
 
 
